@@ -1,0 +1,27 @@
+// Bundles every entry point into dist/<entry>/index.js (ESM, one file each).
+import { build } from 'esbuild';
+import { readFileSync, rmSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+
+const entries = {
+  index: 'src/main/index.ts',
+  'post-build/index': 'src/post-build/index.ts',
+  'collect/index': 'src/collect/index.ts',
+  'cli/index': 'src/cli/index.ts',
+};
+
+rmSync('dist', { recursive: true, force: true });
+await build({
+  entryPoints: entries,
+  outdir: 'dist',
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  // @actions/* pull in CommonJS code that calls require('net') and friends.
+  banner: { js: "import {createRequire} from 'node:module'; const require = createRequire(import.meta.url);" },
+  legalComments: 'none',
+  define: { 'process.env.WHEEL_GUARD_VERSION': JSON.stringify(pkg.version) },
+  logLevel: 'warning',
+});

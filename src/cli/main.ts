@@ -1,0 +1,192 @@
+/** The CLI: `wheel-guard post-build | collect | verify | demo`, flags named like the action's inputs. */
+import { rm } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { collect } from '../collect/run.js';
+import { getCollectInputs } from '../collect/inputs.js';
+import { InputError, messageOf, WheelGuardError } from '../core/errors.js';
+import { DEFAULT_PATTERNS, getInteger, getList, type InputGetter, Inputs } from '../core/inputs.js';
+import type { Reporter, RunResult } from '../core/report.js';
+import { formatTable } from '../core/summary.js';
+import { getPostBuildInputs } from '../post-build/inputs.js';
+import { postBuild } from '../post-build/run.js';
+import { terminalReporter, type Terminal } from './reporter.js';
+import { verifyDirectory } from './verify.js';
+
+/** Exit codes, as documented in the README. */
+export enum ExitCode {
+  Ok = 0,
+  /** A wheel failed verification, or the set is incomplete. */
+  Failed = 1,
+  /** A bad command, flag or input. */
+  Usage = 2,
+}
+
+export const USAGE = `wheel-guard: guard Python wheels on every hop between build jobs and PyPI
+
+usage:
+  wheel-guard post-build --container URL [--path wheelhouse] [options]
+  wheel-guard collect    --container URL [--path dist] [--expected GLOB]... [options]
+  wheel-guard verify     DIR [--sha256sums FILE] [--pattern GLOB]...
+  wheel-guard demo       [--path DIR]   post-build then collect the shipped sample wheels
+
+containers: a directory path or file:///absolute/path
+
+options (named like the action's inputs):
+  --container URL             where wheel/sidecar pairs live
+  --path DIR                  local directory (post-build: wheelhouse, collect: dist)
+  --pattern GLOB              files to handle, repeatable (default *.whl; add *.tar.gz for sdists)
+  --retries N                 further attempts for a failed transfer (default 3)
+  --concurrency N             files moved at once (default 4)
+  --sha256sums FILE           where to write SHA256SUMS (default ./SHA256SUMS; never inside --path);
+                              verify: check against this file instead of sidecars
+  --if-no-files-found MODE    post-build: error (default), warn or ignore
+  --overwrite                 post-build: replace a remote wheel that differs
+  --local-sidecars            post-build: also write <wheel>.sha256 beside each local wheel
+  --expected GLOB             collect: must match at least one verified file, repeatable
+  --wait SECONDS              collect: keep polling this long for pairs still arriving (default 0)
+  -h, --help                  this text
+  -v, --version               the version
+
+exit codes: 0 all verified · 1 a file failed verification or the set is incomplete · 2 usage error`;
+
+const OPTIONS = {
+  container: { type: 'string' },
+  path: { type: 'string' },
+  pattern: { type: 'string', multiple: true },
+  retries: { type: 'string' },
+  concurrency: { type: 'string' },
+  sha256sums: { type: 'string' },
+  'if-no-files-found': { type: 'string' },
+  overwrite: { type: 'boolean' },
+  'local-sidecars': { type: 'boolean' },
+  expected: { type: 'string', multiple: true },
+  wait: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+} as const satisfies ParseArgsConfig['options'];
+
+type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+/** Flags as an input getter, so the CLI shares the action's validation. */
+function flagGetter(values: Values): InputGetter {
+  return (name) => {
+    const value = (values as Record<string, string | string[] | boolean | undefined>)[name];
+    if (Array.isArray(value)) return value.join('\n');
+    if (typeof value === 'boolean') return value ? 'true' : 'false';
+    return value ?? '';
+  };
+}
+
+/** Flags that only some commands take. */
+const ONLY: Record<string, string[]> = {
+  'if-no-files-found': ['post-build'],
+  overwrite: ['post-build'],
+  'local-sidecars': ['post-build'],
+  expected: ['collect'],
+  wait: ['collect'],
+  container: ['post-build', 'collect'],
+  retries: ['post-build', 'collect'],
+};
+
+/** The shipped sample wheels (next to dist/ in the package). */
+export const SAMPLES_DIR = fileURLToPath(new URL('../../samples/', import.meta.url));
+
+/** The CLI's output streams. */
+export interface Io {
+  stdout: Terminal;
+  stderr: Terminal;
+}
+
+function report(io: Io, title: string, result: RunResult): ExitCode {
+  if (result.files.length > 0) io.stdout.write(`\n${title}\n${formatTable(result.files)}\n`);
+  if (result.sha256sums) io.stdout.write(`SHA256SUMS written to ${result.sha256sums}\n`);
+  for (const problem of result.problems) io.stderr.write(`error: ${problem.message}\n`);
+  if (result.problems.length > 0) {
+    io.stderr.write(`${title}: ${result.problems.length} problem(s)\n`);
+    return ExitCode.Failed;
+  }
+  return ExitCode.Ok;
+}
+
+/** post-build then collect of the shipped samples through a local container, tables printed. */
+async function demo(values: Values, reporter: Reporter, io: Io): Promise<ExitCode> {
+  const root = resolve(values.path ?? '.wheel-guard-demo');
+  await rm(root, { recursive: true, force: true });
+  const container = join(root, 'container');
+  io.stdout.write(`demo: sample wheels ${SAMPLES_DIR} -> container ${container} -> ${join(root, 'dist')}\n`);
+  const uploaded = await postBuild(
+    getPostBuildInputs(flagGetter({ container, path: SAMPLES_DIR, sha256sums: join(root, 'post-build.SHA256SUMS') })),
+    reporter,
+  );
+  if (report(io, 'post-build', uploaded) !== ExitCode.Ok) return ExitCode.Failed;
+  const collected = await collect(
+    getCollectInputs(flagGetter({ container, path: join(root, 'dist'), sha256sums: join(root, 'SHA256SUMS') })),
+    reporter,
+  );
+  const code = report(io, 'collect', collected);
+  if (code === ExitCode.Ok) {
+    io.stdout.write(
+      `\nEvery wheel verified. Now break one and collect again:\n` +
+        `  truncate -s -100 ${join(container, 'wheel-0.43.0-py3-none-any.whl')} && npx wheel-guard collect --container ${container} --path ${join(root, 'dist2')} --sha256sums ${join(root, 'SHA256SUMS2')}\n`,
+    );
+  }
+  return code;
+}
+
+/** Runs the CLI; returns the exit code instead of exiting, for tests. */
+export async function main(argv: string[], io: Io, version: string): Promise<ExitCode> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (error: unknown) {
+    io.stderr.write(`wheel-guard: ${messageOf(error)}\nRun wheel-guard --help for usage.\n`);
+    return ExitCode.Usage;
+  }
+  const { values, positionals } = parsed;
+  if (values.version) {
+    io.stdout.write(`${version}\n`);
+    return ExitCode.Ok;
+  }
+  const [command, ...rest] = positionals;
+  if (values.help || command === undefined || command === 'help') {
+    (command === undefined && !values.help ? io.stderr : io.stdout).write(`${USAGE}\n`);
+    return command === undefined && !values.help ? ExitCode.Usage : ExitCode.Ok;
+  }
+  const reporter = terminalReporter(io.stderr);
+  try {
+    const commands = ['post-build', 'collect', 'verify', 'demo'];
+    if (!commands.includes(command)) throw new InputError(`unknown command "${command}"; use one of ${commands.join(', ')}`);
+    for (const [flag, allowed] of Object.entries(ONLY)) {
+      if ((values as Record<string, unknown>)[flag] !== undefined && !allowed.includes(command)) {
+        throw new InputError(`--${flag} does not apply to ${command}`);
+      }
+    }
+    if (rest.length > (command === 'verify' ? 1 : 0)) throw new InputError(`unexpected argument "${rest.at(-1)}"`);
+    const get = flagGetter(values);
+    switch (command) {
+      case 'post-build':
+        return report(io, 'post-build', await postBuild(getPostBuildInputs(get), reporter));
+      case 'collect':
+        return report(io, 'collect', await collect(getCollectInputs(get), reporter));
+      case 'verify': {
+        const dir = rest[0] ?? values.path;
+        if (!dir) throw new InputError('verify: give the directory to check, e.g. wheel-guard verify dist');
+        const options = {
+          dir,
+          patterns: getList(get, Inputs.Pattern, DEFAULT_PATTERNS),
+          concurrency: getInteger(get, Inputs.Concurrency, 4, 1, 256),
+          ...(values.sha256sums ? { sha256sums: values.sha256sums } : {}),
+        };
+        return report(io, 'verify', await verifyDirectory(options, reporter));
+      }
+      default:
+        return await demo(values, reporter, io);
+    }
+  } catch (error: unknown) {
+    io.stderr.write(`wheel-guard: ${messageOf(error)}\n`);
+    if (error instanceof InputError) io.stderr.write('Run wheel-guard --help for usage.\n');
+    return error instanceof WheelGuardError ? (error.exitCode as ExitCode) : ExitCode.Failed;
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * `wheel-guard verify DIR`: checks the distributions in a local directory in
+ * place, the last check before `twine upload`. Each file is checked against
+ * the sidecar beside it, or, given a SHA256SUMS file (what collect writes
+ * outside `dist/`), against that list. Nothing is moved or written.
+ */
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { LocalContainer } from '../containers/local.js';
+import { IntegrityError } from '../core/errors.js';
+import { hashFile } from '../core/hash.js';
+import { runPool } from '../core/pool.js';
+import { fileProblem, FileStatus, type FileResult, type Problem, type Reporter, type RunResult } from '../core/report.js';
+import { parseSha256Sums, sidecarName } from '../core/sidecar.js';
+import { readSidecar } from '../core/transfer.js';
+import { matchesAny, pairListing } from '../core/wheels.js';
+
+export interface VerifyOptions {
+  dir: string;
+  patterns: string[];
+  concurrency: number;
+  /** A SHA256SUMS file to check against instead of sidecars. */
+  sha256sums?: string;
+}
+
+/** What to check: each distribution's expected digest, and the problems found on the way. */
+async function expectations(options: VerifyOptions, container: LocalContainer): Promise<{ names: string[]; expected: (name: string) => Promise<string>; problems: Problem[] }> {
+  const { dir, patterns } = options;
+  const listed = (await container.list()).map((entry) => entry.name);
+  if (options.sha256sums) {
+    const sums = parseSha256Sums(await readFile(options.sha256sums, 'utf8'), options.sha256sums);
+    const names = listed.filter((name) => matchesAny(name, patterns));
+    const problems: Problem[] = [
+      ...names.filter((name) => !sums.has(name)).map((name) => ({ file: join(dir, name), message: `${name}: not listed in ${options.sha256sums}` })),
+      ...[...sums.keys()].filter((name) => !listed.includes(name)).map((name) => ({ message: `${name}: listed in ${options.sha256sums} but not in ${dir}` })),
+    ];
+    return { names: names.filter((name) => sums.has(name)), expected: async (name) => sums.get(name)!, problems };
+  }
+  const pairing = pairListing(listed, patterns);
+  const problems: Problem[] = [
+    ...pairing.withoutSidecar.map((name) => ({ file: join(dir, name), message: `${name}: no sidecar ${sidecarName(name)} beside it` })),
+    ...pairing.withoutDistribution.map((name) => ({ file: join(dir, sidecarName(name)), message: `${name}: ${sidecarName(name)} is here but the wheel is not` })),
+  ];
+  return { names: pairing.pairs, expected: (name) => readSidecar(container, name), problems };
+}
+
+/** Checks every distribution in `options.dir`; never throws for a per-file problem. */
+export async function verifyDirectory(options: VerifyOptions, reporter: Reporter): Promise<RunResult> {
+  const container = new LocalContainer(options.dir, resolve(options.dir));
+  const { names, expected, problems } = await expectations(options, container);
+  const files = await runPool(names, options.concurrency, async (name): Promise<FileResult> => {
+    let result: FileResult;
+    try {
+      const sha256 = await expected(name);
+      const digest = await hashFile(join(options.dir, name));
+      if (digest.sha256 !== sha256) throw new IntegrityError(name, sha256, digest.sha256, digest.size);
+      result = { name, ...digest, status: FileStatus.Verified, attempts: 1 };
+    } catch (error: unknown) {
+      problems.push(fileProblem(name, error, join(options.dir, name)));
+      result = { name, status: FileStatus.Failed, attempts: 1 };
+    }
+    reporter.fileDone(result);
+    return result;
+  });
+  if (files.length === 0 && problems.length === 0) {
+    problems.push({ message: `no files matching ${options.patterns.join(', ')} in ${options.dir}` });
+  }
+  return { files, problems };
+}

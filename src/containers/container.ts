@@ -1,0 +1,40 @@
+/**
+ * The container interface: where wheel/sidecar pairs are parked between jobs.
+ * Containers only move bytes; hashing, pairing, retrying and verifying live
+ * in core/ once.
+ */
+import type { Readable } from 'node:stream';
+
+/** One file in a container. */
+export interface Entry {
+  /** The file name (no folders: a container is flat). */
+  name: string;
+  /** Size in bytes. */
+  size: number;
+  /** The sha256 the store itself recorded (checksum or metadata), when it has one. */
+  sha256?: string;
+}
+
+/** What the caller already knows about a body it writes. */
+export interface WriteOptions {
+  sha256: string;
+  size: number;
+}
+
+/** A place that holds wheel/sidecar pairs. */
+export interface Container {
+  /** The container as the user named it, for messages. Never holds a secret. */
+  readonly url: string;
+  /** Whether `read(name, offset)` with offset > 0 returns the bytes from offset on. */
+  readonly resumable: boolean;
+  /** The files whose names start with `prefix` (default: all). */
+  list(prefix?: string): Promise<Entry[]>;
+  /** The file's bytes from `offset` (default 0) on. Throws NotFoundError if absent. */
+  read(name: string, offset?: number): Promise<Readable>;
+  /** Stores `body` under `name` so that no reader ever sees it half written. */
+  write(name: string, body: Readable, options: WriteOptions): Promise<void>;
+  /** The file's entry, or undefined if the container does not hold it. */
+  stat(name: string): Promise<Entry | undefined>;
+  /** Deletes the file; no error if it is already gone. */
+  remove(name: string): Promise<void>;
+}

@@ -1,0 +1,37 @@
+/** The one factory: a container URL in, a container out, or a clear error. */
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InputError } from '../core/errors.js';
+import type { Container } from './container.js';
+import { LocalContainer } from './local.js';
+
+/** The schemes this build can open, for error messages and docs. */
+export const SUPPORTED_CONTAINERS = ['a local directory path', 'file:///absolute/path'] as const;
+
+/** Schemes named in the design that later releases add. */
+const PLANNED = ['s3', 'azure', 'artifact', 'https', 'http'];
+
+/**
+ * Opens the container a URL names. Relative paths resolve against `cwd`.
+ * Throws InputError for an empty value or a scheme this build does not support.
+ */
+export function openContainer(url: string, cwd: string = process.cwd()): Container {
+  const value = url.trim();
+  if (value === '') throw new InputError('container: empty; give a directory path or a file:// URL');
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(value)?.[1]?.toLowerCase();
+  if (scheme === undefined) return new LocalContainer(value, resolve(cwd, value));
+  if (scheme === 'file') {
+    let dir: string;
+    try {
+      dir = fileURLToPath(value);
+    } catch (error: unknown) {
+      throw new InputError(`container: ${value} is not a valid file:// URL (${(error as Error).message}); use file:///absolute/path`);
+    }
+    return new LocalContainer(value, dir);
+  }
+  const supported = `supported: ${SUPPORTED_CONTAINERS.join(', ')}`;
+  if (PLANNED.includes(scheme)) {
+    throw new InputError(`container: ${scheme}:// containers are not available in this version of wheel-guard yet; ${supported}`);
+  }
+  throw new InputError(`container: unknown scheme "${scheme}://" in ${value}; ${supported}`);
+}

@@ -1,0 +1,59 @@
+/** The glue between a run and the Actions runner: inputs, log, outputs, summary, failure. */
+import * as core from '@actions/core';
+import { relative } from 'node:path';
+import { messageOf } from './errors.js';
+import { type FileResult, FileStatus, formatBytes, type Reporter, type RunResult, verifiedFiles } from './report.js';
+import { formatTable, writeJobSummary } from './summary.js';
+
+/** Inputs as the runner passes them (INPUT_* environment variables). */
+export const actionInputs = (name: string): string => core.getInput(name);
+
+/** Files smaller than this get no progress lines, only their result. */
+const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
+
+/** Logs to the Actions log: one line per file, progress in quarters for large files. */
+export function actionReporter(): Reporter {
+  const quarters = new Map<string, number>();
+  return {
+    info: (message) => core.info(message),
+    warning: (message, file) => core.warning(message, file ? { file: relative(process.cwd(), file) } : undefined),
+    progress(name, bytes, total) {
+      if (total === undefined || total < PROGRESS_MIN_BYTES) return;
+      const quarter = Math.floor((bytes / total) * 4);
+      if (quarter > (quarters.get(name) ?? 0) && quarter < 4) {
+        quarters.set(name, quarter);
+        core.info(`${name}: ${quarter * 25}% (${formatBytes(bytes)} of ${formatBytes(total)})`);
+      }
+    },
+    fileDone(result: FileResult) {
+      const mark = result.status === FileStatus.Failed ? '✗' : '✓';
+      core.info(`${mark} ${result.name} ${result.status}${result.sha256 ? ` sha256=${result.sha256}` : ''}`);
+    },
+  };
+}
+
+/**
+ * Runs an entry point's work and reports it the way the runner expects:
+ * outputs `files`, `count`, `sha256sums`; the table in the log and the job
+ * summary; one `::error::` per problem; a failed step if there was any.
+ */
+export async function finishAction(title: string, work: () => Promise<RunResult>): Promise<void> {
+  try {
+    const result = await work();
+    const files = verifiedFiles(result);
+    core.setOutput('files', JSON.stringify(files));
+    core.setOutput('count', String(files.length));
+    core.setOutput('sha256sums', result.sha256sums ?? '');
+    if (result.files.length > 0) core.info(formatTable(result.files));
+    await writeJobSummary(title, result);
+    for (const problem of result.problems) {
+      core.error(problem.message, problem.file ? { file: relative(process.cwd(), problem.file) } : undefined);
+    }
+    if (result.problems.length > 0) {
+      core.setFailed(`${title}: ${result.problems.length} problem(s), each named above`);
+    }
+  } catch (error: unknown) {
+    core.debug(error instanceof Error && error.stack ? error.stack : String(error));
+    core.setFailed(messageOf(error));
+  }
+}

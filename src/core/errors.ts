@@ -1,0 +1,85 @@
+/**
+ * Named errors. Every error the tool raises on purpose is a WheelGuardError:
+ * it carries an exit code for the CLI and says whether trying again can help.
+ */
+
+/** Base class: a message meant for a person, an exit code, a retry answer. */
+export class WheelGuardError extends Error {
+  /** CLI exit code: 1 for integrity or an incomplete set, 2 for usage. */
+  readonly exitCode: number = 1;
+  /** Whether the same operation may succeed if tried again. */
+  readonly retryable: boolean = false;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** A bad input or flag: reported before any work starts. */
+export class InputError extends WheelGuardError {
+  override readonly exitCode = 2;
+}
+
+/** A sidecar that is not in sha256sum format or names another file. */
+export class SidecarFormatError extends WheelGuardError {
+  constructor(
+    readonly file: string,
+    detail: string,
+  ) {
+    super(`${file}: ${detail}`);
+  }
+}
+
+/** Bytes that do not hash to what the sidecar promised. */
+export class IntegrityError extends WheelGuardError {
+  override readonly retryable = true;
+  constructor(
+    readonly file: string,
+    readonly expected: string,
+    readonly actual: string,
+    readonly size: number,
+    detail?: string,
+  ) {
+    super(
+      `${file}: sha256 mismatch${detail ? ` (${detail})` : ''}: expected ${expected}, got ${actual} over ${size} bytes`,
+    );
+  }
+}
+
+/** A transfer that ended short or broke off: worth retrying, resuming if possible. */
+export class TransferError extends WheelGuardError {
+  override readonly retryable = true;
+}
+
+/** A file the container does not hold. */
+export class NotFoundError extends WheelGuardError {}
+
+/** A remote wheel that differs from the local one of the same name. */
+export class ConflictError extends WheelGuardError {}
+
+/** Node's transient network error codes (as in @actions/artifact's NetworkError). */
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ECONNABORTED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+  'ERR_STREAM_PREMATURE_CLOSE',
+]);
+
+/** True when an error is worth another attempt: a named retryable error or a network failure. */
+export function isRetryable(error: unknown): boolean {
+  if (error instanceof WheelGuardError) return error.retryable;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && NETWORK_CODES.has(code);
+}
+
+/** The message of anything thrown, for one-line reports. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

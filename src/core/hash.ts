@@ -1,0 +1,74 @@
+/** Streaming sha256: files are never read whole into memory. */
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { Transform, type TransformCallback } from 'node:stream';
+
+/** A sha256 digest and the number of bytes it covers. */
+export interface Digest {
+  sha256: string;
+  size: number;
+}
+
+/** A running sha256 and the number of bytes fed to it. */
+export interface HashState {
+  hash: Hash;
+  size: number;
+}
+
+/**
+ * A pass-through stream that hashes and counts what flows through it, so a
+ * transfer and its verification are one pass over the bytes.
+ * Start it from a saved state to carry a hash across a resumed transfer.
+ */
+export class HashingStream extends Transform {
+  private readonly hash: Hash;
+  size: number;
+
+  constructor(
+    from?: HashState,
+    private readonly onBytes?: (size: number) => void,
+  ) {
+    super();
+    this.hash = from ? from.hash.copy() : createHash('sha256');
+    this.size = from?.size ?? 0;
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.hash.update(chunk);
+    this.size += chunk.length;
+    this.onBytes?.(this.size);
+    done(null, chunk);
+  }
+
+  /** A copy of the running state, to resume from after a broken transfer. */
+  snapshot(): HashState {
+    return { hash: this.hash.copy(), size: this.size };
+  }
+
+  /** The digest so far (the stream may still be used afterwards). */
+  digest(): Digest {
+    return { sha256: this.hash.copy().digest('hex'), size: this.size };
+  }
+}
+
+/** Feeds a stream to a new sha256 to its end and returns the running state. */
+export async function hashState(stream: NodeJS.ReadableStream): Promise<HashState> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    hash.update(chunk);
+    size += chunk.length;
+  }
+  return { hash, size };
+}
+
+/** sha256 of a stream, consumed to its end. */
+export async function hashStream(stream: NodeJS.ReadableStream): Promise<Digest> {
+  const { hash, size } = await hashState(stream);
+  return { sha256: hash.digest('hex'), size };
+}
+
+/** sha256 of a local file, streamed. */
+export function hashFile(file: string): Promise<Digest> {
+  return hashStream(createReadStream(file));
+}

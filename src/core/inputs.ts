@@ -1,0 +1,118 @@
+/**
+ * Input parsing shared by the action (core.getInput) and the CLI (flags):
+ * both hand a getter to the same validators, so a bad value gets the same
+ * clear error either way, before any work starts.
+ */
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import type { Container } from '../containers/container.js';
+import { openContainer } from '../containers/index.js';
+import { InputError } from './errors.js';
+
+/** Returns an input's raw value, '' when unset. */
+export type InputGetter = (name: string) => string;
+
+/** The value of an input, or its default when unset or blank. */
+export function getString(get: InputGetter, name: string, fallback: string): string {
+  const value = get(name).trim();
+  return value === '' ? fallback : value;
+}
+
+/** An integer input within [min, max]. */
+export function getInteger(get: InputGetter, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = get(name).trim();
+  if (raw === '') return fallback;
+  if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer from ${min} to ${max}`;
+    throw new InputError(`${name}: "${raw}" is not ${range}`);
+  }
+  return Number(raw);
+}
+
+/** A boolean input: true/false in any case (as YAML 1.2 core schema). */
+export function getBoolean(get: InputGetter, name: string, fallback: boolean): boolean {
+  const raw = get(name).trim();
+  if (raw === '') return fallback;
+  if (/^true$/i.test(raw)) return true;
+  if (/^false$/i.test(raw)) return false;
+  throw new InputError(`${name}: "${raw}" is not a boolean; use true or false`);
+}
+
+/** One of a fixed set of values (an enum object's values). */
+export function getChoice<T extends string>(get: InputGetter, name: string, choices: Record<string, T>, fallback: T): T {
+  const raw = get(name).trim();
+  if (raw === '') return fallback;
+  const allowed = Object.values(choices);
+  if (!allowed.includes(raw as T)) throw new InputError(`${name}: "${raw}" is not one of ${allowed.join(', ')}`);
+  return raw as T;
+}
+
+/** A newline-separated list; blank lines and `#` comments dropped. */
+export function getList(get: InputGetter, name: string, fallback: readonly string[]): string[] {
+  const items = get(name)
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+  return items.length > 0 ? items : [...fallback];
+}
+
+/**
+ * The `sha256sums` file path, resolved against `cwd`. Refuses a place inside
+ * the distribution directory: twine and pypa/gh-action-pypi-publish would try
+ * to upload it.
+ */
+export function getSumsPath(get: InputGetter, name: string, distDir: string, cwd: string): string {
+  const file = resolve(cwd, getString(get, name, 'SHA256SUMS'));
+  const rel = relative(resolve(cwd, distDir), file);
+  if (rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel))) {
+    throw new InputError(`${name}: ${file} is inside ${distDir}; twine upload would reject it there, write it elsewhere (default: SHA256SUMS in the working directory)`);
+  }
+  return file;
+}
+
+/** Input names shared by every entry point. */
+export const Inputs = {
+  Container: 'container',
+  Path: 'path',
+  Pattern: 'pattern',
+  Retries: 'retries',
+  Concurrency: 'concurrency',
+  Sha256Sums: 'sha256sums',
+  IfNoFilesFound: 'if-no-files-found',
+  Overwrite: 'overwrite',
+  LocalSidecars: 'local-sidecars',
+  Expected: 'expected',
+  Wait: 'wait',
+  Mode: 'mode',
+} as const;
+
+/** Default globs: wheels only; add `*.tar.gz` for sdists. */
+export const DEFAULT_PATTERNS = ['*.whl'] as const;
+
+/** The inputs every entry point shares. */
+export interface CommonInputs {
+  container: Container;
+  /** The local directory of distributions. */
+  path: string;
+  patterns: string[];
+  retries: number;
+  concurrency: number;
+  /** Absolute path of the SHA256SUMS file to write. */
+  sha256sums: string;
+}
+
+/** Reads the shared inputs; `defaultPath` differs per entry (wheelhouse, dist). */
+export function getCommonInputs(get: InputGetter, defaultPath: string, cwd: string): CommonInputs {
+  const containerUrl = get(Inputs.Container).trim();
+  if (containerUrl === '') {
+    throw new InputError(`${Inputs.Container}: required; give a directory, file:///path or another container URL`);
+  }
+  const path = getString(get, Inputs.Path, defaultPath);
+  return {
+    path,
+    patterns: getList(get, Inputs.Pattern, DEFAULT_PATTERNS),
+    retries: getInteger(get, Inputs.Retries, 3, 0, 100),
+    concurrency: getInteger(get, Inputs.Concurrency, 4, 1, 256),
+    sha256sums: getSumsPath(get, Inputs.Sha256Sums, path, cwd),
+    container: openContainer(containerUrl, cwd),
+  };
+}

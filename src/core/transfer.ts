@@ -1,0 +1,136 @@
+/**
+ * Moving one file with verification: upload then read back (post-build),
+ * download into a temporary file while hashing, resume, verify, rename
+ * (collect). Containers only move bytes; every check lives here.
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { open, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Container } from '../containers/container.js';
+import { sinkTo, temporaryName } from '../containers/local.js';
+import { IntegrityError, TransferError, messageOf } from './errors.js';
+import { type Digest, type HashState, HashingStream, hashState, hashStream } from './hash.js';
+import { retry, type RetryOptions } from './retry.js';
+import { formatSidecar, parseSidecar, sidecarName } from './sidecar.js';
+
+/** Called as bytes of one file move. */
+export type ProgressCallback = (bytes: number, total: number | undefined) => void;
+
+/** Retry settings for one file's transfer. */
+export type TransferRetry = Pick<RetryOptions, 'retries' | 'sleep' | 'baseDelayMs' | 'maxDelayMs' | 'onRetry'>;
+
+/** Reads a stream to its end as text (sidecars are tiny). */
+async function readText(stream: Readable): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Reads and parses a distribution's sidecar from a container. */
+export async function readSidecar(container: Container, name: string): Promise<string> {
+  const text = await readText(await container.read(sidecarName(name)));
+  return parseSidecar(text, name, sidecarName(name));
+}
+
+/**
+ * Checks that the container holds exactly `expected` under `name`: the size
+ * from stat, then the store's own sha256 if it recorded one, else the bytes
+ * read back and hashed.
+ */
+export async function verifyRemote(container: Container, name: string, expected: Digest): Promise<void> {
+  const entry = await container.stat(name);
+  if (!entry) throw new TransferError(`${name}: not found in ${container.url} right after upload`);
+  if (entry.size !== expected.size) {
+    throw new IntegrityError(name, expected.sha256, entry.sha256 ?? 'unknown', entry.size, `stored ${entry.size} bytes, uploaded ${expected.size}`);
+  }
+  const actual = entry.sha256 ?? (await hashStream(await container.read(name))).sha256;
+  if (actual !== expected.sha256) {
+    throw new IntegrityError(name, expected.sha256, actual, entry.size, 'read back from the container');
+  }
+}
+
+/**
+ * Uploads a local distribution then its sidecar. The sidecar, the commit
+ * marker, is written only after the wheel read back whole.
+ */
+export async function uploadPair(
+  container: Container,
+  name: string,
+  file: string,
+  digest: Digest,
+  options: TransferRetry,
+): Promise<void> {
+  await retry(async () => {
+    await container.write(name, createReadStream(file), digest);
+    await verifyRemote(container, name, digest);
+  }, options);
+  const sidecar = Buffer.from(formatSidecar(digest.sha256, name));
+  const sidecarDigest = { sha256: createHash('sha256').update(sidecar).digest('hex'), size: sidecar.length };
+  await retry(async () => {
+    await container.write(sidecarName(name), Readable.from([sidecar]), sidecarDigest);
+    const stored = await readSidecar(container, name);
+    if (stored !== digest.sha256) {
+      throw new IntegrityError(sidecarName(name), digest.sha256, stored, sidecar.length, 'sidecar read back');
+    }
+  }, options);
+}
+
+/** What a verified download produced. */
+export interface DownloadResult extends Digest {
+  attempts: number;
+}
+
+/**
+ * Downloads `name` into `dir` and moves it into place only if it hashes to
+ * `expectedSha256`. The bytes go to a hidden temporary file in `dir` while
+ * being hashed; a broken transfer resumes from the bytes already on disk
+ * (if the container allows ranged reads), carrying the hash on; a mismatch
+ * starts over. Nothing but a verified file ever appears under `name`, and
+ * the temporary file is gone when this returns or throws.
+ */
+export async function downloadVerified(
+  container: Container,
+  name: string,
+  expectedSha256: string,
+  expectedSize: number | undefined,
+  dir: string,
+  options: TransferRetry & { onProgress?: ProgressCallback },
+): Promise<DownloadResult> {
+  const temp = join(dir, temporaryName(name));
+  let state: HashState | undefined;
+  try {
+    const result = await retry(async (attempt) => {
+      const from = container.resumable ? state : undefined;
+      const progress = options.onProgress;
+      const hasher = new HashingStream(from, progress && ((size) => progress(size, expectedSize)));
+      const handle = await open(temp, from ? 'a' : 'w');
+      try {
+        const source = await container.read(name, from?.size ?? 0);
+        await pipeline(source, hasher, sinkTo(handle));
+      } catch (error: unknown) {
+        await handle.close().catch(() => undefined);
+        const onDisk = (await stat(temp)).size;
+        state = onDisk === hasher.size ? hasher.snapshot() : await hashState(createReadStream(temp));
+        throw new TransferError(`${name}: transfer broke off after ${onDisk} bytes: ${messageOf(error)}`, { cause: error });
+      }
+      await handle.close();
+      const digest = hasher.digest();
+      state = hasher.snapshot();
+      if (expectedSize !== undefined && digest.size < expectedSize) {
+        throw new TransferError(`${name}: transfer ended after ${digest.size} of ${expectedSize} bytes`);
+      }
+      if (digest.sha256 !== expectedSha256) {
+        state = undefined;
+        throw new IntegrityError(name, expectedSha256, digest.sha256, digest.size);
+      }
+      return { ...digest, attempts: attempt };
+    }, options);
+    await rename(temp, join(dir, name));
+    return result;
+  } finally {
+    await rm(temp, { force: true });
+  }
+}

@@ -1,0 +1,27 @@
+/** post-build's inputs, parsed and checked once. */
+import { type CommonInputs, getBoolean, getChoice, getCommonInputs, type InputGetter, Inputs } from '../core/inputs.js';
+
+/** What to do when `pattern` matches nothing in `path`. */
+export enum NoFilesFound {
+  Error = 'error',
+  Warn = 'warn',
+  Ignore = 'ignore',
+}
+
+export interface PostBuildInputs extends CommonInputs {
+  ifNoFilesFound: NoFilesFound;
+  /** Replace a remote wheel of the same name with a different hash. */
+  overwrite: boolean;
+  /** Also write `<wheel>.sha256` beside each local wheel. */
+  localSidecars: boolean;
+}
+
+/** Reads and validates every input; throws InputError on the first bad one. */
+export function getPostBuildInputs(get: InputGetter, cwd: string = process.cwd()): PostBuildInputs {
+  return {
+    ...getCommonInputs(get, 'wheelhouse', cwd),
+    ifNoFilesFound: getChoice(get, Inputs.IfNoFilesFound, NoFilesFound, NoFilesFound.Error),
+    overwrite: getBoolean(get, Inputs.Overwrite, false),
+    localSidecars: getBoolean(get, Inputs.LocalSidecars, false),
+  };
+}

@@ -1,0 +1,114 @@
+/** post-build: hash every wheel, upload wheel then sidecar, read back and check. */
+import { writeFile } from 'node:fs/promises';
+import type { Container } from '../containers/container.js';
+import { finishAction, actionReporter, actionInputs } from '../core/action.js';
+import { ConflictError, messageOf, NotFoundError } from '../core/errors.js';
+import { hashFile, type Digest } from '../core/hash.js';
+import { runPool } from '../core/pool.js';
+import { fileProblem, FileStatus, type FileResult, type Problem, type Reporter, type RunResult, verifiedFiles } from '../core/report.js';
+import { formatSidecar, sidecarName, writeSha256Sums } from '../core/sidecar.js';
+import { readSidecar, uploadPair, verifyRemote, type TransferRetry } from '../core/transfer.js';
+import { findDistributions, type LocalFile, parseDistributionName } from '../core/wheels.js';
+import { getPostBuildInputs, NoFilesFound, type PostBuildInputs } from './inputs.js';
+
+/** The digest the container's sidecar records, undefined if there is no sidecar. */
+async function remoteSidecar(container: Container, name: string): Promise<string | undefined> {
+  try {
+    return await readSidecar(container, name);
+  } catch (error: unknown) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Puts one wheel in the container unless the very same pair is already there.
+ * A wheel without a sidecar is an upload that never finished: replaced.
+ */
+async function uploadOne(inputs: PostBuildInputs, file: LocalFile, digest: Digest, retry: TransferRetry): Promise<FileResult> {
+  const { container } = inputs;
+  const recorded = await remoteSidecar(container, file.name);
+  if (recorded === digest.sha256) {
+    try {
+      await verifyRemote(container, file.name, digest);
+      return { name: file.name, ...digest, status: FileStatus.Unchanged, attempts: 1 };
+    } catch {
+      // The sidecar matches but the stored wheel does not: our bytes are the right ones.
+    }
+  } else if (recorded !== undefined) {
+    if (!inputs.overwrite) {
+      throw new ConflictError(
+        `${file.name}: ${container.url} already holds a different wheel of this name (sha256 ${recorded}, this one ${digest.sha256}); ` +
+          'a rebuilt wheel must get a new version (PyPI refuses to replace a file), or set overwrite: true',
+      );
+    }
+    // Withdraw the old commit marker first, so no reader pairs the new wheel with the old sidecar.
+    await container.remove(sidecarName(file.name));
+  }
+  await uploadPair(container, file.name, file.path, digest, retry);
+  return { name: file.name, ...digest, status: FileStatus.Uploaded, attempts: 1 };
+}
+
+/** Finds the wheels; reports an empty match as `if-no-files-found` says. */
+async function findWheels(inputs: PostBuildInputs, reporter: Reporter, problems: Problem[]): Promise<LocalFile[]> {
+  const files = await findDistributions(inputs.path, inputs.patterns);
+  const valid = files.filter((file) => {
+    if (parseDistributionName(file.name)) return true;
+    problems.push({
+      file: file.path,
+      message: `${file.name}: not a valid wheel or sdist file name (PEP 427: name-version(-build)?-python-abi-platform.whl); PyPI would refuse it`,
+    });
+    return false;
+  });
+  if (files.length === 0) {
+    const message = `no files matching ${inputs.patterns.join(', ')} in ${inputs.path}`;
+    if (inputs.ifNoFilesFound === NoFilesFound.Error) {
+      problems.push({ message: `${message}; check path and pattern, or set if-no-files-found: warn` });
+    } else if (inputs.ifNoFilesFound === NoFilesFound.Warn) {
+      reporter.warning(message);
+    } else {
+      reporter.info(message);
+    }
+  }
+  return valid;
+}
+
+/** Runs post-build with parsed inputs; never throws for a per-file problem. */
+export async function postBuild(inputs: PostBuildInputs, reporter: Reporter): Promise<RunResult> {
+  const problems: Problem[] = [];
+  const files = await findWheels(inputs, reporter, problems);
+  reporter.info(`post-build: ${files.length} file(s) from ${inputs.path} to ${inputs.container.url}`);
+  const results = await runPool(files, inputs.concurrency, async (file): Promise<FileResult> => {
+    let attempts = 1;
+    const retry: TransferRetry = {
+      retries: inputs.retries,
+      onRetry: (error, attempt) => {
+        attempts = Math.max(attempts, attempt);
+        reporter.warning(`${messageOf(error)}; retrying (attempt ${attempt} of ${inputs.retries + 1})`, file.path);
+      },
+    };
+    let result: FileResult;
+    try {
+      const digest = await hashFile(file.path);
+      result = { ...(await uploadOne(inputs, file, digest, retry)), attempts };
+      if (inputs.localSidecars) await writeFile(`${file.path}.sha256`, formatSidecar(digest.sha256, file.name));
+    } catch (error: unknown) {
+      problems.push(fileProblem(file.name, error, file.path));
+      result = { name: file.name, status: FileStatus.Failed, attempts };
+    }
+    reporter.fileDone(result);
+    return result;
+  });
+  const result: RunResult = { files: results, problems };
+  const done = verifiedFiles(result);
+  if (done.length > 0) result.sha256sums = await writeSha256Sums(inputs.sha256sums, done);
+  return result;
+}
+
+/** The action: inputs from the runner, results to outputs, summary and annotations. */
+export async function run(): Promise<void> {
+  await finishAction('wheel-guard post-build', async () => {
+    const inputs = getPostBuildInputs(actionInputs);
+    return postBuild(inputs, actionReporter());
+  });
+}

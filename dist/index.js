@@ -22986,7 +22986,7 @@ async function collectOne(container, name, size, inputs, reporter, problems) {
     retries: inputs.retries,
     onRetry: (error2, attempt) => {
       attempts = Math.max(attempts, attempt);
-      reporter.warning(`${messageOf(error2)}; attempt ${attempt} of ${inputs.retries + 1}`);
+      reporter.warning(`${messageOf(error2)}; retrying (attempt ${attempt} of ${inputs.retries + 1})`);
     }
   };
   const target = join5(inputs.path, name);
@@ -23132,7 +23132,7 @@ async function postBuild(inputs, reporter) {
       retries: inputs.retries,
       onRetry: (error2, attempt) => {
         attempts = Math.max(attempts, attempt);
-        reporter.warning(`${messageOf(error2)}; attempt ${attempt} of ${inputs.retries + 1}`, file.path);
+        reporter.warning(`${messageOf(error2)}; retrying (attempt ${attempt} of ${inputs.retries + 1})`, file.path);
       }
     };
     let result2;

@@ -22865,7 +22865,7 @@ async function collectOne(container, name, size, inputs, reporter, problems) {
     retries: inputs.retries,
     onRetry: (error2, attempt) => {
       attempts = Math.max(attempts, attempt);
-      reporter.warning(`${messageOf(error2)}; attempt ${attempt} of ${inputs.retries + 1}`);
+      reporter.warning(`${messageOf(error2)}; retrying (attempt ${attempt} of ${inputs.retries + 1})`);
     }
   };
   const target = join5(inputs.path, name);
@@ -23006,7 +23006,7 @@ async function postBuild(inputs, reporter) {
       retries: inputs.retries,
       onRetry: (error2, attempt) => {
         attempts = Math.max(attempts, attempt);
-        reporter.warning(`${messageOf(error2)}; attempt ${attempt} of ${inputs.retries + 1}`, file.path);
+        reporter.warning(`${messageOf(error2)}; retrying (attempt ${attempt} of ${inputs.retries + 1})`, file.path);
       }
     };
     let result2;

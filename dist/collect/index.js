@@ -22227,7 +22227,7 @@ async function collectOne(container, name, size, inputs, reporter, problems) {
     retries: inputs.retries,
     onRetry: (error2, attempt) => {
       attempts = Math.max(attempts, attempt);
-      reporter.warning(`${messageOf(error2)}; attempt ${attempt} of ${inputs.retries + 1}`);
+      reporter.warning(`${messageOf(error2)}; retrying (attempt ${attempt} of ${inputs.retries + 1})`);
     }
   };
   const target = join3(inputs.path, name);

@@ -22935,7 +22935,7 @@ async function postBuild(inputs, reporter) {
       retries: inputs.retries,
       onRetry: (error2, attempt) => {
         attempts = Math.max(attempts, attempt);
-        reporter.warning(`${messageOf(error2)}; attempt ${attempt} of ${inputs.retries + 1}`, file.path);
+        reporter.warning(`${messageOf(error2)}; retrying (attempt ${attempt} of ${inputs.retries + 1})`, file.path);
       }
     };
     let result2;

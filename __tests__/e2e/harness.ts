@@ -1,0 +1,112 @@
+/**
+ * Runs a committed bundle the way the Actions runner does: a fresh process of
+ * WG_NODE (this machine's Node or Node 24), inputs as INPUT_* variables,
+ * GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, exit code and ::error:: lines.
+ */
+import { spawn } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const SAMPLES = join(ROOT, 'samples');
+export const NODE = process.env.WG_NODE || process.execPath;
+
+/** The sample wheels shipped in samples/ (real distributions). */
+export const WHEELS = ['example-21.12-py3-none-any.whl', 'wheel-0.43.0-py3-none-any.whl', 'wheel_guard_sample-1.0.0-py3-none-any.whl'];
+export const SDIST = 'wheel-guard-sample-1.0.0.tar.gz';
+
+export interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  summary: string;
+  /** The messages of `::error` workflow commands. */
+  errors: string[];
+  warnings: string[];
+}
+
+/** Parses the GITHUB_OUTPUT file (name<<delimiter blocks). */
+export function parseOutputs(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const match = /^([^<]+)<<(.+)$/.exec(lines[i]!);
+    if (!match) continue;
+    const value: string[] = [];
+    for (i++; i < lines.length && lines[i] !== match[2]; i++) value.push(lines[i]!);
+    outputs[match[1]!] = value.join('\n');
+  }
+  return outputs;
+}
+
+function commands(stdout: string, command: string): string[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line.startsWith(`::${command}`))
+    .map((line) => line.slice(line.indexOf('::', 2) + 2).replace(/%0A/g, '\n').replace(/%25/g, '%'));
+}
+
+/** Spawns a process and collects its output. */
+export function spawnCollect(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+  });
+}
+
+/** An environment without the caller's INPUT_* and GITHUB_* variables. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('INPUT_') && !key.startsWith('GITHUB_') && key !== 'RUNNER_DEBUG'));
+}
+
+/** Runs `dist/<entry>/index.js` as a step with these inputs, in `cwd`. */
+export async function runAction(entry: 'post-build' | 'collect' | 'root', inputs: Record<string, string>, cwd: string): Promise<Run> {
+  const files = await mkdtemp(join(tmpdir(), 'wg-runner-'));
+  const outputFile = join(files, 'output');
+  const summaryFile = join(files, 'summary');
+  await writeFile(outputFile, '');
+  await writeFile(summaryFile, '');
+  const env: NodeJS.ProcessEnv = { ...cleanEnv(), GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, GITHUB_WORKSPACE: cwd };
+  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+  const script = join(ROOT, 'dist', entry === 'root' ? 'index.js' : `${entry}/index.js`);
+  const { code, stdout, stderr } = await spawnCollect(NODE, [script], { cwd, env });
+  return {
+    code,
+    stdout,
+    stderr,
+    outputs: parseOutputs(await readFile(outputFile, 'utf8')),
+    summary: await readFile(summaryFile, 'utf8'),
+    errors: commands(stdout, 'error'),
+    warnings: commands(stdout, 'warning'),
+  };
+}
+
+/** Runs the CLI bundle with arguments. */
+export async function runCli(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return spawnCollect(NODE, [join(ROOT, 'dist/cli/index.js'), ...args], { cwd, env: cleanEnv() });
+}
+
+/** A fresh workspace with `wheelhouse/` holding copies of the sample wheels (and the sdist if asked). */
+export async function workspace(options: { sdist?: boolean } = {}): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'wg-e2e-'));
+  await mkdir(join(dir, 'wheelhouse'));
+  for (const name of [...WHEELS, ...(options.sdist ? [SDIST] : [])]) await copyFile(join(SAMPLES, name), join(dir, 'wheelhouse', name));
+  return dir;
+}
+
+/** The names in a directory, sorted, hidden files included. */
+export async function names(dir: string): Promise<string[]> {
+  return (await readdir(dir)).sort();
+}
+
+/** The ::error:: lines about problems, without the closing "N problem(s)" line. */
+export function problems(run: Run): string[] {
+  return run.errors.filter((e) => !/^wheel-guard [a-z-]+: \d+ problem\(s\)/.test(e));
+}

@@ -19956,7 +19956,7 @@ import { createHash as createHash2 } from "node:crypto";
 import { createReadStream as createReadStream2 } from "node:fs";
 import { open as open3, rename as rename3, rm as rm3, stat as stat3 } from "node:fs/promises";
 import { join as join2 } from "node:path";
-import { Readable } from "node:stream";
+import { pipeline as pipelineCallback, Readable } from "node:stream";
 import { pipeline as pipeline2 } from "node:stream/promises";
 
 // src/containers/local.ts
@@ -20068,8 +20068,11 @@ async function verifyRemote(container, name, expected) {
   }
 }
 async function uploadPair(container, name, file, digest, options) {
+  const progress = options.onProgress;
   await retry(async () => {
-    await container.write(name, createReadStream2(file), digest);
+    const counted = new HashingStream(void 0, progress && ((size) => progress(size, digest.size)));
+    pipelineCallback(createReadStream2(file), counted, () => void 0);
+    await container.write(name, counted, digest);
     await verifyRemote(container, name, digest);
   }, options);
   const sidecar = Buffer.from(formatSidecar(digest.sha256, name));
@@ -23130,6 +23133,7 @@ async function postBuild(inputs, reporter) {
     let attempts = 1;
     const retry2 = {
       retries: inputs.retries,
+      onProgress: (bytes, total) => reporter.progress(file.name, bytes, total),
       onRetry: (error2, attempt) => {
         attempts = Math.max(attempts, attempt);
         reporter.warning(`${messageOf(error2)}; retrying (attempt ${attempt} of ${inputs.retries + 1})`, file.path);

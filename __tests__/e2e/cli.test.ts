@@ -67,3 +67,13 @@ describe('CLI bundle', () => {
     execFileSync('sha256sum', ['-c', '../SHA256SUMS'], { cwd: join(ws, '.wheel-guard-demo', 'dist') });
   });
 });
+
+describe('CLI on a terminal', () => {
+  it('draws a live progress line when stdout is a TTY (run under script(1) for a pseudo-terminal)', async () => {
+    const ws = await workspace();
+    const { spawnCollect, NODE } = await import('./harness.js');
+    const run = await spawnCollect('script', ['-qec', `${NODE} ${join(ROOT, 'dist/cli/index.js')} demo`, '/dev/null'], { cwd: ws, env: process.env });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/\r\x1b\[K\[\d+ done\] [^\r\n]*\.whl \d+%/);
+  });
+});

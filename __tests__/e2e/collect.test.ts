@@ -14,7 +14,7 @@ async function parked(): Promise<string> {
 
 async function flipByte(file: string, at: number): Promise<void> {
   const bytes = await readFile(file);
-  bytes[at] ^= 0x01;
+  bytes.writeUInt8(bytes.readUInt8(at) ^ 0x01, at);
   await writeFile(file, bytes);
 }
 

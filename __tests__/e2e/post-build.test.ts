@@ -47,7 +47,7 @@ describe('post-build bundle, local-directory container', () => {
     expect((await runAction('post-build', { container: 'parked' }, ws)).code).toBe(0);
     const wheel = join(ws, 'wheelhouse', WHEELS[1]!);
     const bytes = await readFile(wheel);
-    bytes[100] ^= 0xff;
+    bytes.writeUInt8(bytes.readUInt8(100) ^ 0xff, 100);
     await writeFile(wheel, bytes);
     const refused = await runAction('post-build', { container: 'parked' }, ws);
     expect(refused.code).toBe(1);

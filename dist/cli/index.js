@@ -19835,7 +19835,7 @@ import { createHash as createHash2 } from "node:crypto";
 import { createReadStream as createReadStream2 } from "node:fs";
 import { open as open3, rename as rename3, rm as rm3, stat as stat3 } from "node:fs/promises";
 import { join as join2 } from "node:path";
-import { Readable } from "node:stream";
+import { pipeline as pipelineCallback, Readable } from "node:stream";
 import { pipeline as pipeline2 } from "node:stream/promises";
 
 // src/containers/local.ts
@@ -19947,8 +19947,11 @@ async function verifyRemote(container, name, expected) {
   }
 }
 async function uploadPair(container, name, file, digest, options) {
+  const progress = options.onProgress;
   await retry(async () => {
-    await container.write(name, createReadStream2(file), digest);
+    const counted = new HashingStream(void 0, progress && ((size) => progress(size, digest.size)));
+    pipelineCallback(createReadStream2(file), counted, () => void 0);
+    await container.write(name, counted, digest);
     await verifyRemote(container, name, digest);
   }, options);
   const sidecar = Buffer.from(formatSidecar(digest.sha256, name));
@@ -23004,6 +23007,7 @@ async function postBuild(inputs, reporter) {
     let attempts = 1;
     const retry2 = {
       retries: inputs.retries,
+      onProgress: (bytes, total) => reporter.progress(file.name, bytes, total),
       onRetry: (error2, attempt) => {
         attempts = Math.max(attempts, attempt);
         reporter.warning(`${messageOf(error2)}; retrying (attempt ${attempt} of ${inputs.retries + 1})`, file.path);
@@ -23204,12 +23208,12 @@ async function demo(values, reporter, io2) {
 `);
   const uploaded = await postBuild(
     getPostBuildInputs(flagGetter({ container, path: SAMPLES_DIR, sha256sums: join7(root, "post-build.SHA256SUMS") })),
-    reporter
+    reporter()
   );
   if (report(io2, "post-build", uploaded) !== 0 /* Ok */) return 1 /* Failed */;
   const collected = await collect(
     getCollectInputs(flagGetter({ container, path: join7(root, "dist"), sha256sums: join7(root, "SHA256SUMS") })),
-    reporter
+    reporter()
   );
   const code = report(io2, "collect", collected);
   if (code === 0 /* Ok */) {
@@ -23272,7 +23276,7 @@ Run wheel-guard --help for usage.
         return report(io2, "verify", await verifyDirectory(options, reporter));
       }
       default:
-        return await demo(values, reporter, io2);
+        return await demo(values, () => terminalReporter(io2.stderr), io2);
     }
   } catch (error2) {
     io2.stderr.write(`wheel-guard: ${messageOf(error2)}

@@ -4076,7 +4076,7 @@ var require_webidl = __commonJS({
 var require_util2 = __commonJS({
   "node_modules/undici/lib/web/fetch/util.js"(exports, module) {
     "use strict";
-    var { Transform } = __require("node:stream");
+    var { Transform: Transform2 } = __require("node:stream");
     var zlib = __require("node:zlib");
     var { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = require_constants3();
     var { getGlobalOrigin } = require_global();
@@ -4764,7 +4764,7 @@ var require_util2 = __commonJS({
       contentRange += isomorphicEncode(`${fullLength}`);
       return contentRange;
     }
-    var InflateStream = class extends Transform {
+    var InflateStream = class extends Transform2 {
       #zlibOptions;
       /** @param {zlib.ZlibOptions} [zlibOptions] */
       constructor(zlibOptions) {
@@ -11250,13 +11250,13 @@ var require_pluralizer = __commonJS({
 var require_pending_interceptors_formatter = __commonJS({
   "node_modules/undici/lib/mock/pending-interceptors-formatter.js"(exports, module) {
     "use strict";
-    var { Transform } = __require("node:stream");
+    var { Transform: Transform2 } = __require("node:stream");
     var { Console } = __require("node:console");
     var PERSISTENT = process.versions.icu ? "\u2705" : "Y ";
     var NOT_PERSISTENT = process.versions.icu ? "\u274C" : "N ";
     module.exports = class PendingInterceptorsFormatter {
       constructor({ disableColors } = {}) {
-        this.transform = new Transform({
+        this.transform = new Transform2({
           transform(chunk, _enc, cb) {
             cb(null, chunk);
           }
@@ -18307,7 +18307,7 @@ var require_eventsource_stream = __commonJS({
   "node_modules/undici/lib/web/eventsource/eventsource-stream.js"(exports, module) {
     "use strict";
     var buffer = __require("node:buffer");
-    var { Transform } = __require("node:stream");
+    var { Transform: Transform2 } = __require("node:stream");
     var { isASCIINumber, isValidLastEventId } = require_util8();
     var BOM = [239, 187, 191];
     var LF = 10;
@@ -18357,7 +18357,7 @@ var require_eventsource_stream = __commonJS({
       error2.aborted = false;
       return error2;
     }
-    var EventSourceStream = class extends Transform {
+    var EventSourceStream = class extends Transform2 {
       /**
        * @type {eventSourceSettings}
        */
@@ -19815,6 +19815,32 @@ async function finishAction(title, work) {
 // src/core/hash.ts
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
+import { Transform } from "node:stream";
+var HashingStream = class extends Transform {
+  constructor(from, onBytes) {
+    super();
+    this.onBytes = onBytes;
+    this.hash = from ? from.hash.copy() : createHash("sha256");
+    this.size = from?.size ?? 0;
+  }
+  onBytes;
+  hash;
+  size;
+  _transform(chunk, _enc, done) {
+    this.hash.update(chunk);
+    this.size += chunk.length;
+    this.onBytes?.(this.size);
+    done(null, chunk);
+  }
+  /** A copy of the running state, to resume from after a broken transfer. */
+  snapshot() {
+    return { hash: this.hash.copy(), size: this.size };
+  }
+  /** The digest so far (the stream may still be used afterwards). */
+  digest() {
+    return { sha256: this.hash.copy().digest("hex"), size: this.size };
+  }
+};
 async function hashState(stream) {
   const hash = createHash("sha256");
   let size = 0;
@@ -19905,7 +19931,7 @@ async function writeSha256Sums(file, entries) {
 // src/core/transfer.ts
 import { createHash as createHash2 } from "node:crypto";
 import { createReadStream as createReadStream2 } from "node:fs";
-import { Readable } from "node:stream";
+import { pipeline as pipelineCallback, Readable } from "node:stream";
 
 // src/containers/local.ts
 import { randomBytes } from "node:crypto";
@@ -20038,8 +20064,11 @@ async function verifyRemote(container, name, expected) {
   }
 }
 async function uploadPair(container, name, file, digest, options) {
+  const progress = options.onProgress;
   await retry(async () => {
-    await container.write(name, createReadStream2(file), digest);
+    const counted = new HashingStream(void 0, progress && ((size) => progress(size, digest.size)));
+    pipelineCallback(createReadStream2(file), counted, () => void 0);
+    await container.write(name, counted, digest);
     await verifyRemote(container, name, digest);
   }, options);
   const sidecar = Buffer.from(formatSidecar(digest.sha256, name));
@@ -22933,6 +22962,7 @@ async function postBuild(inputs, reporter) {
     let attempts = 1;
     const retry2 = {
       retries: inputs.retries,
+      onProgress: (bytes, total) => reporter.progress(file.name, bytes, total),
       onRetry: (error2, attempt) => {
         attempts = Math.max(attempts, attempt);
         reporter.warning(`${messageOf(error2)}; retrying (attempt ${attempt} of ${inputs.retries + 1})`, file.path);

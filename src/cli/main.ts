@@ -111,19 +111,19 @@ function report(io: Io, title: string, result: RunResult): ExitCode {
 }
 
 /** post-build then collect of the shipped samples through a local container, tables printed. */
-async function demo(values: Values, reporter: Reporter, io: Io): Promise<ExitCode> {
+async function demo(values: Values, reporter: () => Reporter, io: Io): Promise<ExitCode> {
   const root = resolve(values.path ?? '.wheel-guard-demo');
   await rm(root, { recursive: true, force: true });
   const container = join(root, 'container');
   io.stdout.write(`demo: sample wheels ${SAMPLES_DIR} -> container ${container} -> ${join(root, 'dist')}\n`);
   const uploaded = await postBuild(
     getPostBuildInputs(flagGetter({ container, path: SAMPLES_DIR, sha256sums: join(root, 'post-build.SHA256SUMS') })),
-    reporter,
+    reporter(),
   );
   if (report(io, 'post-build', uploaded) !== ExitCode.Ok) return ExitCode.Failed;
   const collected = await collect(
     getCollectInputs(flagGetter({ container, path: join(root, 'dist'), sha256sums: join(root, 'SHA256SUMS') })),
-    reporter,
+    reporter(),
   );
   const code = report(io, 'collect', collected);
   if (code === ExitCode.Ok) {
@@ -182,7 +182,7 @@ export async function main(argv: string[], io: Io, version: string): Promise<Exi
         return report(io, 'verify', await verifyDirectory(options, reporter));
       }
       default:
-        return await demo(values, reporter, io);
+        return await demo(values, () => terminalReporter(io.stderr), io);
     }
   } catch (error: unknown) {
     io.stderr.write(`wheel-guard: ${messageOf(error)}\n`);

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { pipeline as pipelineCallback, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Container } from '../containers/container.js';
 import { sinkTo, temporaryName } from '../containers/local.js';
@@ -61,10 +61,14 @@ export async function uploadPair(
   name: string,
   file: string,
   digest: Digest,
-  options: TransferRetry,
+  options: TransferRetry & { onProgress?: ProgressCallback },
 ): Promise<void> {
+  const progress = options.onProgress;
   await retry(async () => {
-    await container.write(name, createReadStream(file), digest);
+    const counted = new HashingStream(undefined, progress && ((size) => progress(size, digest.size)));
+    // pipeline(…, callback) destroys `counted` with the read error, so the container sees it.
+    pipelineCallback(createReadStream(file), counted, () => undefined);
+    await container.write(name, counted, digest);
     await verifyRemote(container, name, digest);
   }, options);
   const sidecar = Buffer.from(formatSidecar(digest.sha256, name));

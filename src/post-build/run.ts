@@ -7,7 +7,7 @@ import { hashFile, type Digest } from '../core/hash.js';
 import { runPool } from '../core/pool.js';
 import { fileProblem, FileStatus, type FileResult, type Problem, type Reporter, type RunResult, verifiedFiles } from '../core/report.js';
 import { formatSidecar, sidecarName, writeSha256Sums } from '../core/sidecar.js';
-import { readSidecar, uploadPair, verifyRemote, type TransferRetry } from '../core/transfer.js';
+import { type ProgressCallback, readSidecar, uploadPair, verifyRemote, type TransferRetry } from '../core/transfer.js';
 import { findDistributions, type LocalFile, parseDistributionName } from '../core/wheels.js';
 import { getPostBuildInputs, NoFilesFound, type PostBuildInputs } from './inputs.js';
 
@@ -25,7 +25,12 @@ async function remoteSidecar(container: Container, name: string): Promise<string
  * Puts one wheel in the container unless the very same pair is already there.
  * A wheel without a sidecar is an upload that never finished: replaced.
  */
-async function uploadOne(inputs: PostBuildInputs, file: LocalFile, digest: Digest, retry: TransferRetry): Promise<FileResult> {
+async function uploadOne(
+  inputs: PostBuildInputs,
+  file: LocalFile,
+  digest: Digest,
+  retry: TransferRetry & { onProgress?: ProgressCallback },
+): Promise<FileResult> {
   const { container } = inputs;
   const recorded = await remoteSidecar(container, file.name);
   if (recorded === digest.sha256) {
@@ -80,9 +85,10 @@ export async function postBuild(inputs: PostBuildInputs, reporter: Reporter): Pr
   reporter.info(`post-build: ${files.length} file(s) from ${inputs.path} to ${inputs.container.url}`);
   const results = await runPool(files, inputs.concurrency, async (file): Promise<FileResult> => {
     let attempts = 1;
-    const retry: TransferRetry = {
+    const retry = {
       retries: inputs.retries,
-      onRetry: (error, attempt) => {
+      onProgress: (bytes: number, total: number | undefined) => reporter.progress(file.name, bytes, total),
+      onRetry: (error: unknown, attempt: number) => {
         attempts = Math.max(attempts, attempt);
         reporter.warning(`${messageOf(error)}; retrying (attempt ${attempt} of ${inputs.retries + 1})`, file.path);
       },

@@ -31,7 +31,7 @@ usage:
   wheel-guard verify     DIR [--sha256sums FILE] [--pattern GLOB]...
   wheel-guard demo       [--path DIR]   post-build then collect the shipped sample wheels
 
-containers: a directory path or file:///absolute/path
+containers: a directory path, file:///absolute/path, s3://bucket/prefix
 
 options (named like the action's inputs):
   --container URL             where wheel/sidecar pairs live
@@ -46,6 +46,9 @@ options (named like the action's inputs):
   --local-sidecars            post-build: also write <wheel>.sha256 beside each local wheel
   --expected GLOB             collect: must match at least one verified file, repeatable
   --wait SECONDS              collect: keep polling this long for pairs still arriving (default 0)
+  --endpoint URL              s3: an S3-compatible server (R2, MinIO, GCS interop, B2)
+  --region REGION             s3: the bucket's region (default: AWS_REGION, else the AWS config)
+  --path-style true|false     s3: path-style addressing (default: true when --endpoint is given)
   -h, --help                  this text
   -v, --version               the version
 
@@ -63,6 +66,9 @@ const OPTIONS = {
   'local-sidecars': { type: 'boolean' },
   expected: { type: 'string', multiple: true },
   wait: { type: 'string' },
+  endpoint: { type: 'string' },
+  region: { type: 'string' },
+  'path-style': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const satisfies ParseArgsConfig['options'];
@@ -88,6 +94,9 @@ const ONLY: Record<string, string[]> = {
   wait: ['collect'],
   container: ['post-build', 'collect'],
   retries: ['post-build', 'collect'],
+  endpoint: ['post-build', 'collect'],
+  region: ['post-build', 'collect'],
+  'path-style': ['post-build', 'collect'],
 };
 
 /** The shipped sample wheels (next to dist/ in the package). */

@@ -7,7 +7,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Container } from '../containers/container.js';
 import { actionInputs, actionReporter, finishAction } from '../core/action.js';
-import { messageOf } from '../core/errors.js';
+import { ContainerError, messageOf } from '../core/errors.js';
 import { hashFile } from '../core/hash.js';
 import { runPool } from '../core/pool.js';
 import { fileProblem, FileStatus, type FileResult, type Problem, type Reporter, type RunResult, verifiedFiles } from '../core/report.js';
@@ -94,6 +94,8 @@ async function collectOne(
     return { name, sha256: result.sha256, size: result.size, status: FileStatus.Verified, attempts: result.attempts };
   } catch (error: unknown) {
     await rm(target, { force: true });
+    // One error for the run, not one per file, when the container itself is unusable.
+    if (error instanceof ContainerError) throw error;
     problems.push(fileProblem(name, error));
     return { name, status: FileStatus.Failed, attempts };
   }

@@ -4,18 +4,24 @@ import { fileURLToPath } from 'node:url';
 import { InputError } from '../core/errors.js';
 import type { Container } from './container.js';
 import { LocalContainer } from './local.js';
+import { parseS3Url, S3Container, type S3Settings } from './s3.js';
 
 /** The schemes this build can open, for error messages and docs. */
-export const SUPPORTED_CONTAINERS = ['a local directory path', 'file:///absolute/path'] as const;
+export const SUPPORTED_CONTAINERS = ['a local directory path', 'file:///absolute/path', 's3://bucket/prefix'] as const;
 
 /** Schemes named in the design that later releases add. */
-const PLANNED = ['s3', 'azure', 'artifact', 'https', 'http'];
+const PLANNED = ['azure', 'artifact', 'https', 'http'];
+
+/** Settings some containers take from inputs. */
+export interface ContainerSettings {
+  s3?: S3Settings;
+}
 
 /**
  * Opens the container a URL names. Relative paths resolve against `cwd`.
  * Throws InputError for an empty value or a scheme this build does not support.
  */
-export function openContainer(url: string, cwd: string = process.cwd()): Container {
+export function openContainer(url: string, cwd: string = process.cwd(), settings: ContainerSettings = {}): Container {
   const value = url.trim();
   if (value === '') throw new InputError('container: empty; give a directory path or a file:// URL');
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(value)?.[1]?.toLowerCase();
@@ -28,6 +34,10 @@ export function openContainer(url: string, cwd: string = process.cwd()): Contain
       throw new InputError(`container: ${value} is not a valid file:// URL (${(error as Error).message}); use file:///absolute/path`);
     }
     return new LocalContainer(value, dir);
+  }
+  if (scheme === 's3') {
+    const { bucket, folder } = parseS3Url(value);
+    return new S3Container(`s3://${bucket}/${folder}`, bucket, folder, settings.s3 ?? {});
   }
   const supported = `supported: ${SUPPORTED_CONTAINERS.join(', ')}`;
   if (PLANNED.includes(scheme)) {

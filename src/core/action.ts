@@ -8,6 +8,17 @@ import { formatTable, writeJobSummary } from './summary.js';
 /** Inputs as the runner passes them (INPUT_* environment variables). */
 export const actionInputs = (name: string): string => core.getInput(name);
 
+/** Environment variables that hold credentials some container may read. */
+const SECRET_VARIABLES = ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AZURE_STORAGE_CONNECTION_STRING', 'AZURE_STORAGE_KEY', 'AZURE_STORAGE_SAS_TOKEN'];
+
+/** Masks every credential in the environment before anything can log it. */
+export function maskSecrets(): void {
+  for (const name of SECRET_VARIABLES) {
+    const value = process.env[name];
+    if (value) core.setSecret(value);
+  }
+}
+
 /** Files smaller than this get no progress lines, only their result. */
 const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
 
@@ -38,6 +49,7 @@ export function actionReporter(): Reporter {
  * summary; one `::error::` per problem; a failed step if there was any.
  */
 export async function finishAction(title: string, work: () => Promise<RunResult>): Promise<void> {
+  maskSecrets();
   try {
     const result = await work();
     const files = verifiedFiles(result);

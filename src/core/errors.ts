@@ -51,6 +51,18 @@ export class TransferError extends WheelGuardError {
   override readonly retryable = true;
 }
 
+/**
+ * The container itself is unusable (no such bucket, access denied, no
+ * credentials): every file would fail the same way, so the run stops with
+ * this one error instead of one per file.
+ */
+export class ContainerError extends WheelGuardError {}
+
+/** The container's endpoint does not answer: worth retrying, fatal for the run if it never does. */
+export class UnreachableError extends ContainerError {
+  override readonly retryable = true;
+}
+
 /** A file the container does not hold. */
 export class NotFoundError extends WheelGuardError {}
 

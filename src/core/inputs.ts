@@ -83,6 +83,9 @@ export const Inputs = {
   Expected: 'expected',
   Wait: 'wait',
   Mode: 'mode',
+  Endpoint: 'endpoint',
+  Region: 'region',
+  PathStyle: 'path-style',
 } as const;
 
 /** Default globs: wheels only; add `*.tar.gz` for sdists. */
@@ -107,12 +110,19 @@ export function getCommonInputs(get: InputGetter, defaultPath: string, cwd: stri
     throw new InputError(`${Inputs.Container}: required; give a directory, file:///path or another container URL`);
   }
   const path = getString(get, Inputs.Path, defaultPath);
+  const endpoint = get(Inputs.Endpoint).trim();
+  if (endpoint !== '' && !/^https?:\/\/[^/]+/i.test(endpoint)) {
+    throw new InputError(`${Inputs.Endpoint}: "${endpoint}" is not an http(s) URL; e.g. https://<account>.r2.cloudflarestorage.com or http://127.0.0.1:9000`);
+  }
+  const region = get(Inputs.Region).trim();
+  const pathStyle = get(Inputs.PathStyle).trim() === '' ? undefined : getBoolean(get, Inputs.PathStyle, false);
+  const s3 = { ...(endpoint ? { endpoint } : {}), ...(region ? { region } : {}), ...(pathStyle !== undefined ? { pathStyle } : {}) };
   return {
     path,
     patterns: getList(get, Inputs.Pattern, DEFAULT_PATTERNS),
     retries: getInteger(get, Inputs.Retries, 3, 0, 100),
     concurrency: getInteger(get, Inputs.Concurrency, 4, 1, 256),
     sha256sums: getSumsPath(get, Inputs.Sha256Sums, path, cwd),
-    container: openContainer(containerUrl, cwd),
+    container: openContainer(containerUrl, cwd, { s3 }),
   };
 }

@@ -2,7 +2,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Container } from '../containers/container.js';
 import { finishAction, actionReporter, actionInputs } from '../core/action.js';
-import { ConflictError, messageOf, NotFoundError } from '../core/errors.js';
+import { ConflictError, ContainerError, messageOf, NotFoundError } from '../core/errors.js';
 import { hashFile, type Digest } from '../core/hash.js';
 import { runPool } from '../core/pool.js';
 import { fileProblem, FileStatus, type FileResult, type Problem, type Reporter, type RunResult, verifiedFiles } from '../core/report.js';
@@ -99,6 +99,8 @@ export async function postBuild(inputs: PostBuildInputs, reporter: Reporter): Pr
       result = { ...(await uploadOne(inputs, file, digest, retry)), attempts };
       if (inputs.localSidecars) await writeFile(`${file.path}.sha256`, formatSidecar(digest.sha256, file.name));
     } catch (error: unknown) {
+      // One error for the run, not one per file, when the container itself is unusable.
+      if (error instanceof ContainerError) throw error;
       problems.push(fileProblem(file.name, error, file.path));
       result = { name: file.name, status: FileStatus.Failed, attempts };
     }

@@ -1,0 +1,200 @@
+/**
+ * `s3://bucket/prefix`: AWS S3 and anything that speaks its API (R2, MinIO,
+ * GCS interop, B2). Credentials come from the SDK's standard chain.
+ */
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import type { Readable } from 'node:stream';
+import { ContainerError, InputError, NotFoundError, TransferError, UnreachableError, WheelGuardError } from '../core/errors.js';
+import type { Container, Entry, WriteOptions } from './container.js';
+import { checkName } from './local.js';
+
+/** Settings from the `endpoint`, `region` and `path-style` inputs. */
+export interface S3Settings {
+  endpoint?: string;
+  region?: string;
+  /** Path-style addressing; default: on when an endpoint is given. */
+  pathStyle?: boolean;
+}
+
+/** Bodies up to this size go in one streamed PutObject, larger ones multipart. */
+export const MULTIPART_THRESHOLD = 64 * 1024 * 1024;
+/** Multipart part size; with QUEUE_SIZE parts in flight, the memory bound of an upload. */
+const PART_SIZE = 16 * 1024 * 1024;
+const QUEUE_SIZE = 4;
+
+/** Splits `s3://bucket/a/b` into the bucket and the folder `a/b/` (empty for the bucket root). */
+export function parseS3Url(url: string): { bucket: string; folder: string } {
+  const match = /^s3:\/\/([^/]+)(?:\/(.*))?$/i.exec(url.trim());
+  const bucket = match?.[1];
+  if (!bucket || !/^[a-z0-9][a-z0-9.\-_]{1,254}$/i.test(bucket)) {
+    throw new InputError(`container: ${url} does not name a bucket; use s3://bucket/prefix`);
+  }
+  const prefix = (match[2] ?? '').replace(/^\/+|\/+$/g, '');
+  return { bucket, folder: prefix === '' ? '' : `${prefix}/` };
+}
+
+const hexToBase64 = (hex: string): string => Buffer.from(hex, 'hex').toString('base64');
+
+/** A full-object SHA256 checksum as hex, or undefined for none or a composite (`…-N`) one. */
+function checksumHex(value: string | undefined): string | undefined {
+  if (!value || value.includes('-')) return undefined;
+  const bytes = Buffer.from(value, 'base64');
+  return bytes.length === 32 ? bytes.toString('hex') : undefined;
+}
+
+const NETWORK = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|socket hang up/;
+
+export class S3Container implements Container {
+  readonly resumable = true;
+  private readonly client: S3Client;
+
+  constructor(
+    readonly url: string,
+    private readonly bucket: string,
+    private readonly folder: string,
+    private readonly settings: S3Settings,
+  ) {
+    // The SDK warns on every run under Node 20; the action runs on node24 and the CLI supports 20.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+    const region = settings.region || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || (settings.endpoint ? 'us-east-1' : undefined);
+    this.client = new S3Client({
+      ...(region ? { region } : {}),
+      ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+      forcePathStyle: settings.pathStyle ?? Boolean(settings.endpoint),
+      followRegionRedirects: true,
+      // The default (WHEN_SUPPORTED) sends streamed bodies aws-chunked with a CRC32 trailer,
+      // which some S3-compatible servers store as data. We send our own sha256 instead.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      // Whole transfers are retried by core/retry; keep the SDK's own retries short.
+      maxAttempts: 2,
+    });
+  }
+
+  private key(name: string): string {
+    checkName(name);
+    return this.folder + name;
+  }
+
+  /** Turns an SDK failure into one line a person can act on. */
+  private explain(error: unknown, action: string, name?: string): Error {
+    const where = `s3://${this.bucket}/${this.folder}${name ?? ''}`;
+    const endpoint = this.settings.endpoint ?? 'AWS S3';
+    const code = error instanceof S3ServiceException ? error.name : (error as { name?: string })?.name;
+    const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
+    const message = (error as Error)?.message ?? String(error);
+    if (error instanceof WheelGuardError) return error;
+    if (code === 'NoSuchBucket') {
+      return new ContainerError(`bucket "${this.bucket}" not found at ${endpoint}: check the container URL, the region and the endpoint input`);
+    }
+    if (code === 'NoSuchKey' || code === 'NotFound' || status === 404) return new NotFoundError(`${where} not found`);
+    if (code === 'AccessDenied' || code === 'InvalidAccessKeyId' || code === 'SignatureDoesNotMatch' || status === 403) {
+      return new ContainerError(
+        `access denied to ${where} (${action}, ${code ?? status}): check the credentials and that their policy allows ${action} on bucket ${this.bucket}`,
+      );
+    }
+    if (code === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
+      return new ContainerError(
+        'no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, use aws-actions/configure-aws-credentials, or set AWS_PROFILE',
+      );
+    }
+    if (/Region is missing/i.test(message)) {
+      return new ContainerError('no AWS region: set the region input or AWS_REGION');
+    }
+    if (NETWORK.test(`${(error as { code?: string })?.code ?? ''} ${message}`)) {
+      return new UnreachableError(`cannot reach ${endpoint} for ${where} (${message}): check the endpoint input and the network`, { cause: error });
+    }
+    if (status !== undefined && (status >= 500 || status === 429)) {
+      return new TransferError(`${where}: ${action} answered ${status} ${code ?? ''}: ${message}`, { cause: error });
+    }
+    return new ContainerError(`${where}: ${action} failed: ${code ? `${code}: ` : ''}${message}`, { cause: error });
+  }
+
+  async list(prefix = ''): Promise<Entry[]> {
+    const entries: Entry[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.client
+        .send(
+          new ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: this.folder + prefix,
+            // Only the folder's own files: s3://b/wheels/1.2 must not reach into wheels/1.2/sub/ or wheels/1.20/.
+            Delimiter: '/',
+            ContinuationToken: token,
+          }),
+        )
+        .catch((error: unknown) => {
+          throw this.explain(error, 's3:ListBucket');
+        });
+      for (const object of page.Contents ?? []) {
+        const name = object.Key!.slice(this.folder.length);
+        if (name !== '' && !name.startsWith('.')) entries.push({ name, size: object.Size ?? 0 });
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  async read(name: string, offset = 0): Promise<Readable> {
+    const response = await this.client
+      .send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(name), ...(offset > 0 ? { Range: `bytes=${offset}-` } : {}) }))
+      .catch((error: unknown) => {
+        throw this.explain(error, 's3:GetObject', name);
+      });
+    if (offset > 0 && response.ContentRange && !response.ContentRange.startsWith(`bytes ${offset}-`)) {
+      throw new TransferError(`s3://${this.bucket}/${this.key(name)}: asked for bytes from ${offset}, got ${response.ContentRange}`);
+    }
+    return response.Body as Readable;
+  }
+
+  async write(name: string, body: Readable, options: WriteOptions): Promise<void> {
+    const params = {
+      Bucket: this.bucket,
+      Key: this.key(name),
+      ContentType: 'application/octet-stream',
+      Metadata: { sha256: options.sha256 },
+    };
+    try {
+      if (options.size <= MULTIPART_THRESHOLD) {
+        // One streamed PUT carrying our sha256: real S3 rejects a body that does not match it.
+        await this.client.send(
+          new PutObjectCommand({ ...params, Body: body, ContentLength: options.size, ChecksumSHA256: hexToBase64(options.sha256) }),
+        );
+      } else {
+        const upload = new Upload({ client: this.client, params: { ...params, Body: body }, partSize: PART_SIZE, queueSize: QUEUE_SIZE, leavePartsOnError: false });
+        await upload.done();
+      }
+    } catch (error: unknown) {
+      body.destroy();
+      throw this.explain(error, 's3:PutObject', name);
+    }
+  }
+
+  async stat(name: string): Promise<Entry | undefined> {
+    try {
+      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(name), ChecksumMode: 'ENABLED' }));
+      const sha256 = checksumHex(head.ChecksumSHA256);
+      return { name, size: head.ContentLength ?? 0, ...(sha256 ? { sha256 } : {}) };
+    } catch (error: unknown) {
+      const explained = this.explain(error, 's3:GetObject', name);
+      if (explained instanceof NotFoundError) return undefined;
+      throw explained;
+    }
+  }
+
+  async remove(name: string): Promise<void> {
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(name) })).catch((error: unknown) => {
+      throw this.explain(error, 's3:DeleteObject', name);
+    });
+  }
+}

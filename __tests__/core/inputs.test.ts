@@ -192,10 +192,13 @@ describe.each([
     expect(SUPPORTED_CONTAINERS).toContain('file:///absolute/path');
   });
 
-  it('refuses "s3://b/p" with an InputError about the container', () => {
+  it('refuses an s3:// URL without a valid bucket name, with an InputError about the container', () => {
     const error = inputError(() => read(getter({ container: 's3://b/p' }), CWD));
-    expect(error.message).toMatch(/^container: /);
-    expect(error.message).toContain('s3://');
+    expect(error.message).toMatch(/^container: s3:\/\/b\/p does not name a bucket/);
+  });
+
+  it('opens s3://bucket/prefix as a folder', () => {
+    expect(read(getter({ container: 's3://my-bucket/wheels/1.2/' }), CWD).container.url).toBe('s3://my-bucket/wheels/1.2/');
   });
 
   it.each(['azure://acct/c', 'artifact://name', 'https://example.com/x'])('refuses the planned but unavailable %s', (container) => {

@@ -163,6 +163,11 @@ describe('parseSha256Sums', () => {
     expect(parseSha256Sums('', 'SHA256SUMS').size).toBe(0);
   });
 
+  it('rejects a file listed twice, naming it and the sums file', () => {
+    const text = `${'a'.repeat(64)}  x/a.whl\n${'b'.repeat(64)}  y/a.whl\n`;
+    expect(() => parseSha256Sums(text, 'SHA256SUMS')).toThrow(/SHA256SUMS: lists a\.whl twice/);
+  });
+
   it('rejects a line that names no file, naming the sums file', () => {
     expectSidecarError(() => parseSha256Sums(`${A}  a.whl\n${B}\n`, 'out/SHA256SUMS'), 'out/SHA256SUMS', /names no file/);
   });

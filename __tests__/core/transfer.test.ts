@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { Container, Entry, WriteOptions } from '../../src/containers/container.js';
 import { LocalContainer } from '../../src/containers/local.js';
-import { IntegrityError, SidecarFormatError, TransferError } from '../../src/core/errors.js';
+import { IntegrityError, NotFoundError, SidecarFormatError, TransferError } from '../../src/core/errors.js';
 import { hashFile } from '../../src/core/hash.js';
 import { formatSidecar } from '../../src/core/sidecar.js';
 import { downloadVerified, readSidecar, uploadPair, verifyRemote } from '../../src/core/transfer.js';
@@ -503,5 +503,22 @@ describe('downloadVerified', () => {
     });
     await mkdir(missing);
     expect(await readdir(missing)).toEqual([]);
+  });
+});
+
+describe('downloadVerified keeps a refused read as it is', () => {
+  it('a wheel the container does not hold fails at once with NotFoundError, not a retried TransferError', async () => {
+    const { box } = await localContainer();
+    const out = await tempDir('wg-out');
+    let sleeps = 0;
+    const error = await downloadVerified(box, 'absent-1.0-py3-none-any.whl', 'a'.repeat(64), 10, out, {
+      retries: 3,
+      sleep: async () => {
+        sleeps++;
+      },
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(NotFoundError);
+    expect(sleeps).toBe(0);
+    expect(await readdir(out)).toEqual([]);
   });
 });

@@ -231,3 +231,20 @@ describe('findDistributions', () => {
     expect(found.map((f) => f.name)).toEqual(['real-1.0-py3-none-any.whl']);
   });
 });
+
+describe('patterns with ! exclusions and directories with glob characters', () => {
+  it('matchesAny: a ! pattern excludes, as @actions/glob reads it', () => {
+    expect(matchesAny('numpy-2.1.0-cp312-cp312-win_amd64.whl', ['*.whl', '!*win*.whl'])).toBe(false);
+    expect(matchesAny('numpy-2.1.0-cp312-cp312-manylinux_2_17_x86_64.whl', ['*.whl', '!*win*.whl'])).toBe(true);
+    expect(matchesAny('notes.txt', ['*.whl', '!*win*.whl'])).toBe(false);
+  });
+
+  it('findDistributions finds wheels in a directory whose path holds glob characters, and honours ! patterns', async () => {
+    const dir = join(await tempDir('wg-glob'), 'proj[1]', 'wheel*house');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'a-1.0-py3-none-any.whl'), 'a');
+    await writeFile(join(dir, 'b-1.0-cp312-cp312-win_amd64.whl'), 'b');
+    expect((await findDistributions(dir, ['*.whl'])).map((f) => f.name)).toEqual(['a-1.0-py3-none-any.whl', 'b-1.0-cp312-cp312-win_amd64.whl']);
+    expect((await findDistributions(dir, ['*.whl', '!*win*.whl'])).map((f) => f.name)).toEqual(['a-1.0-py3-none-any.whl']);
+  });
+});

@@ -63,17 +63,22 @@ export function spawnCollect(command: string, args: string[], options: { cwd: st
 
 /** An environment without the caller's INPUT_* and GITHUB_* variables. */
 function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('INPUT_') && !key.startsWith('GITHUB_') && key !== 'RUNNER_DEBUG'));
+  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(INPUT_|GITHUB_|AWS_|AZURE_)/.test(key) && key !== 'RUNNER_DEBUG'));
 }
 
 /** Runs `dist/<entry>/index.js` as a step with these inputs, in `cwd`. */
-export async function runAction(entry: 'post-build' | 'collect' | 'root', inputs: Record<string, string>, cwd: string): Promise<Run> {
+export async function runAction(
+  entry: 'post-build' | 'collect' | 'root',
+  inputs: Record<string, string>,
+  cwd: string,
+  extraEnv: Record<string, string> = {},
+): Promise<Run> {
   const files = await mkdtemp(join(tmpdir(), 'wg-runner-'));
   const outputFile = join(files, 'output');
   const summaryFile = join(files, 'summary');
   await writeFile(outputFile, '');
   await writeFile(summaryFile, '');
-  const env: NodeJS.ProcessEnv = { ...cleanEnv(), GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, GITHUB_WORKSPACE: cwd };
+  const env: NodeJS.ProcessEnv = { ...cleanEnv(), ...extraEnv, GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, GITHUB_WORKSPACE: cwd };
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
   const script = join(ROOT, 'dist', entry === 'root' ? 'index.js' : `${entry}/index.js`);
   const { code, stdout, stderr } = await spawnCollect(NODE, [script], { cwd, env });
@@ -89,8 +94,8 @@ export async function runAction(entry: 'post-build' | 'collect' | 'root', inputs
 }
 
 /** Runs the CLI bundle with arguments. */
-export async function runCli(args: string[], cwd: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return spawnCollect(NODE, [join(ROOT, 'dist/cli/index.js'), ...args], { cwd, env: cleanEnv() });
+export async function runCli(args: string[], cwd: string, extraEnv: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return spawnCollect(NODE, [join(ROOT, 'dist/cli/index.js'), ...args], { cwd, env: { ...cleanEnv(), ...extraEnv } });
 }
 
 /** A fresh workspace with `wheelhouse/` holding copies of the sample wheels (and the sdist if asked). */

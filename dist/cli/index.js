@@ -59542,6 +59542,7 @@ function parseSha256Sums(text, file) {
   for (const line of contentLines(text)) {
     const entry = parseLine(line, file, "<file name>");
     if (entry.name === void 0) throw new SidecarFormatError(file, `"${line.trim()}" names no file`);
+    if (sums.has(entry.name)) throw new SidecarFormatError(file, `lists ${entry.name} twice; each file may appear once`);
     sums.set(entry.name, entry.sha256);
   }
   return sums;
@@ -59603,7 +59604,7 @@ var LocalContainer = class {
       const entry = await this.stat(dirent.name);
       if (entry) entries.push(entry);
     }
-    return entries.sort((a5, b5) => a5.name.localeCompare(b5.name));
+    return entries.sort((a5, b5) => a5.name < b5.name ? -1 : a5.name > b5.name ? 1 : 0);
   }
   async read(name, offset = 0) {
     checkName(name);
@@ -59615,10 +59616,11 @@ var LocalContainer = class {
     return handle.createReadStream({ start: offset });
   }
   async write(name, body, _options) {
-    checkName(name);
-    await mkdir3(this.dir, { recursive: true });
-    const temp = join(this.dir, temporaryName(name));
+    let temp;
     try {
+      checkName(name);
+      await mkdir3(this.dir, { recursive: true });
+      temp = join(this.dir, temporaryName(name));
       const handle = await open2(temp, "wx");
       try {
         await pipeline(body, sinkTo(handle));
@@ -59628,7 +59630,8 @@ var LocalContainer = class {
       }
       await rename2(temp, join(this.dir, name));
     } catch (error3) {
-      await rm2(temp, { force: true });
+      body.destroy();
+      if (temp) await rm2(temp, { force: true });
       throw error3;
     }
   }
@@ -59695,9 +59698,12 @@ async function downloadVerified(container, name, expectedSha256, expectedSize, d
       const from = container.resumable ? state2 : void 0;
       const progress = options.onProgress;
       const hasher = new HashingStream(from, progress && ((size) => progress(size, expectedSize)));
-      const handle = await open3(temp, from ? "a" : "w");
+      const source = await container.read(name, from?.size ?? 0);
+      const handle = await open3(temp, from ? "a" : "w").catch((error3) => {
+        source.destroy();
+        throw error3;
+      });
       try {
-        const source = await container.read(name, from?.size ?? 0);
         await pipeline2(source, hasher, sinkTo(handle));
       } catch (error3) {
         await handle.close().catch(() => void 0);
@@ -62410,11 +62416,17 @@ function parseDistributionName(fileName) {
   return void 0;
 }
 function matchesAny(fileName, patterns) {
-  return patterns.some((pattern) => minimatch(fileName, pattern, { dot: false, nocomment: true }));
+  const match3 = (pattern) => minimatch(fileName, pattern, { dot: false, nocomment: true, nonegate: true });
+  const excluded = patterns.filter((p3) => p3.startsWith("!")).some((p3) => match3(p3.slice(1)));
+  return !excluded && patterns.some((p3) => !p3.startsWith("!") && match3(p3));
+}
+function escapeGlob(path6) {
+  return path6.replace(/[*?[]/g, "[$&]");
 }
 async function findDistributions(dir, patterns) {
   const root5 = resolve(dir);
-  const globber = await create(patterns.map((p3) => join4(root5, p3)).join("\n"), {
+  const rooted = patterns.map((p3) => p3.startsWith("!") ? `!${join4(escapeGlob(root5), p3.slice(1))}` : join4(escapeGlob(root5), p3));
+  const globber = await create(rooted.join("\n"), {
     matchDirectories: false,
     implicitDescendants: false,
     followSymbolicLinks: true
@@ -62491,8 +62503,9 @@ var S3Container = class {
       followRegionRedirects: true,
       // The default (WHEN_SUPPORTED) sends streamed bodies aws-chunked with a CRC32 trailer,
       // which some S3-compatible servers store as data. We send our own sha256 instead.
-      requestChecksumCalculation: "WHEN_REQUIRED",
-      responseChecksumValidation: "WHEN_REQUIRED",
+      // (A user who sets AWS_REQUEST_CHECKSUM_CALCULATION gets the SDK's own reading of it.)
+      ...process.env.AWS_REQUEST_CHECKSUM_CALCULATION ? {} : { requestChecksumCalculation: "WHEN_REQUIRED" },
+      ...process.env.AWS_RESPONSE_CHECKSUM_VALIDATION ? {} : { responseChecksumValidation: "WHEN_REQUIRED" },
       // Whole transfers are retried by core/retry; keep the SDK's own retries short.
       maxAttempts: 2
     });

@@ -59731,7 +59731,7 @@ var LocalContainer = class {
       const entry = await this.stat(dirent.name);
       if (entry) entries.push(entry);
     }
-    return entries.sort((a5, b5) => a5.name.localeCompare(b5.name));
+    return entries.sort((a5, b5) => a5.name < b5.name ? -1 : a5.name > b5.name ? 1 : 0);
   }
   async read(name, offset = 0) {
     checkName(name);
@@ -59743,10 +59743,11 @@ var LocalContainer = class {
     return handle.createReadStream({ start: offset });
   }
   async write(name, body, _options) {
-    checkName(name);
-    await mkdir3(this.dir, { recursive: true });
-    const temp = join(this.dir, temporaryName(name));
+    let temp;
     try {
+      checkName(name);
+      await mkdir3(this.dir, { recursive: true });
+      temp = join(this.dir, temporaryName(name));
       const handle = await open2(temp, "wx");
       try {
         await pipeline(body, sinkTo(handle));
@@ -59756,7 +59757,8 @@ var LocalContainer = class {
       }
       await rename2(temp, join(this.dir, name));
     } catch (error3) {
-      await rm2(temp, { force: true });
+      body.destroy();
+      if (temp) await rm2(temp, { force: true });
       throw error3;
     }
   }
@@ -59794,9 +59796,12 @@ async function downloadVerified(container, name, expectedSha256, expectedSize, d
       const from = container.resumable ? state2 : void 0;
       const progress = options.onProgress;
       const hasher = new HashingStream(from, progress && ((size) => progress(size, expectedSize)));
-      const handle = await open3(temp, from ? "a" : "w");
+      const source = await container.read(name, from?.size ?? 0);
+      const handle = await open3(temp, from ? "a" : "w").catch((error3) => {
+        source.destroy();
+        throw error3;
+      });
       try {
-        const source = await container.read(name, from?.size ?? 0);
         await pipeline2(source, hasher, sinkTo(handle));
       } catch (error3) {
         await handle.close().catch(() => void 0);
@@ -61813,7 +61818,9 @@ var IS_WINDOWS7 = process.platform === "win32";
 
 // src/core/wheels.ts
 function matchesAny(fileName, patterns) {
-  return patterns.some((pattern) => minimatch(fileName, pattern, { dot: false, nocomment: true }));
+  const match3 = (pattern) => minimatch(fileName, pattern, { dot: false, nocomment: true, nonegate: true });
+  const excluded = patterns.filter((p3) => p3.startsWith("!")).some((p3) => match3(p3.slice(1)));
+  return !excluded && patterns.some((p3) => !p3.startsWith("!") && match3(p3));
 }
 function pairListing(names, patterns) {
   const all = new Set(names);
@@ -61875,8 +61882,9 @@ var S3Container = class {
       followRegionRedirects: true,
       // The default (WHEN_SUPPORTED) sends streamed bodies aws-chunked with a CRC32 trailer,
       // which some S3-compatible servers store as data. We send our own sha256 instead.
-      requestChecksumCalculation: "WHEN_REQUIRED",
-      responseChecksumValidation: "WHEN_REQUIRED",
+      // (A user who sets AWS_REQUEST_CHECKSUM_CALCULATION gets the SDK's own reading of it.)
+      ...process.env.AWS_REQUEST_CHECKSUM_CALCULATION ? {} : { requestChecksumCalculation: "WHEN_REQUIRED" },
+      ...process.env.AWS_RESPONSE_CHECKSUM_VALIDATION ? {} : { responseChecksumValidation: "WHEN_REQUIRED" },
       // Whole transfers are retried by core/retry; keep the SDK's own retries short.
       maxAttempts: 2
     });

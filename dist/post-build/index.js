@@ -59709,7 +59709,7 @@ var LocalContainer = class {
       const entry = await this.stat(dirent.name);
       if (entry) entries.push(entry);
     }
-    return entries.sort((a5, b5) => a5.name.localeCompare(b5.name));
+    return entries.sort((a5, b5) => a5.name < b5.name ? -1 : a5.name > b5.name ? 1 : 0);
   }
   async read(name, offset = 0) {
     checkName(name);
@@ -59721,10 +59721,11 @@ var LocalContainer = class {
     return handle.createReadStream({ start: offset });
   }
   async write(name, body, _options) {
-    checkName(name);
-    await mkdir3(this.dir, { recursive: true });
-    const temp = join(this.dir, temporaryName(name));
+    let temp;
     try {
+      checkName(name);
+      await mkdir3(this.dir, { recursive: true });
+      temp = join(this.dir, temporaryName(name));
       const handle = await open2(temp, "wx");
       try {
         await pipeline(body, sinkTo(handle));
@@ -59734,7 +59735,8 @@ var LocalContainer = class {
       }
       await rename2(temp, join(this.dir, name));
     } catch (error3) {
-      await rm2(temp, { force: true });
+      body.destroy();
+      if (temp) await rm2(temp, { force: true });
       throw error3;
     }
   }
@@ -62501,9 +62503,13 @@ function parseDistributionName(fileName) {
   }
   return void 0;
 }
+function escapeGlob(path6) {
+  return path6.replace(/[*?[]/g, "[$&]");
+}
 async function findDistributions(dir, patterns) {
   const root5 = resolve(dir);
-  const globber = await create(patterns.map((p3) => join3(root5, p3)).join("\n"), {
+  const rooted = patterns.map((p3) => p3.startsWith("!") ? `!${join3(escapeGlob(root5), p3.slice(1))}` : join3(escapeGlob(root5), p3));
+  const globber = await create(rooted.join("\n"), {
     matchDirectories: false,
     implicitDescendants: false,
     followSymbolicLinks: true
@@ -62565,8 +62571,9 @@ var S3Container = class {
       followRegionRedirects: true,
       // The default (WHEN_SUPPORTED) sends streamed bodies aws-chunked with a CRC32 trailer,
       // which some S3-compatible servers store as data. We send our own sha256 instead.
-      requestChecksumCalculation: "WHEN_REQUIRED",
-      responseChecksumValidation: "WHEN_REQUIRED",
+      // (A user who sets AWS_REQUEST_CHECKSUM_CALCULATION gets the SDK's own reading of it.)
+      ...process.env.AWS_REQUEST_CHECKSUM_CALCULATION ? {} : { requestChecksumCalculation: "WHEN_REQUIRED" },
+      ...process.env.AWS_RESPONSE_CHECKSUM_VALIDATION ? {} : { responseChecksumValidation: "WHEN_REQUIRED" },
       // Whole transfers are retried by core/retry; keep the SDK's own retries short.
       maxAttempts: 2
     });

@@ -54,7 +54,7 @@ export class LocalContainer implements Container {
       const entry = await this.stat(dirent.name);
       if (entry) entries.push(entry);
     }
-    return entries.sort((a, b) => a.name.localeCompare(b.name));
+    return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   async read(name: string, offset = 0): Promise<Readable> {
@@ -68,10 +68,11 @@ export class LocalContainer implements Container {
   }
 
   async write(name: string, body: Readable, _options: WriteOptions): Promise<void> {
-    checkName(name);
-    await mkdir(this.dir, { recursive: true });
-    const temp = join(this.dir, temporaryName(name));
+    let temp: string | undefined;
     try {
+      checkName(name);
+      await mkdir(this.dir, { recursive: true });
+      temp = join(this.dir, temporaryName(name));
       const handle = await open(temp, 'wx');
       try {
         await pipeline(body, sinkTo(handle));
@@ -81,7 +82,8 @@ export class LocalContainer implements Container {
       }
       await rename(temp, join(this.dir, name));
     } catch (error: unknown) {
-      await rm(temp, { force: true });
+      body.destroy();
+      if (temp) await rm(temp, { force: true });
       throw error;
     }
   }

@@ -73,8 +73,9 @@ export class S3Container implements Container {
       followRegionRedirects: true,
       // The default (WHEN_SUPPORTED) sends streamed bodies aws-chunked with a CRC32 trailer,
       // which some S3-compatible servers store as data. We send our own sha256 instead.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
+      // (A user who sets AWS_REQUEST_CHECKSUM_CALCULATION gets the SDK's own reading of it.)
+      ...(process.env.AWS_REQUEST_CHECKSUM_CALCULATION ? {} : { requestChecksumCalculation: 'WHEN_REQUIRED' as const }),
+      ...(process.env.AWS_RESPONSE_CHECKSUM_VALIDATION ? {} : { responseChecksumValidation: 'WHEN_REQUIRED' as const }),
       // Whole transfers are retried by core/retry; keep the SDK's own retries short.
       maxAttempts: 2,
     });

@@ -73,6 +73,7 @@ export function parseSha256Sums(text: string, file: string): Map<string, string>
   for (const line of contentLines(text)) {
     const entry = parseLine(line, file, '<file name>');
     if (entry.name === undefined) throw new SidecarFormatError(file, `"${line.trim()}" names no file`);
+    if (sums.has(entry.name)) throw new SidecarFormatError(file, `lists ${entry.name} twice; each file may appear once`);
     sums.set(entry.name, entry.sha256);
   }
   return sums;

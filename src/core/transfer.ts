@@ -110,9 +110,13 @@ export async function downloadVerified(
       const from = container.resumable ? state : undefined;
       const progress = options.onProgress;
       const hasher = new HashingStream(from, progress && ((size) => progress(size, expectedSize)));
-      const handle = await open(temp, from ? 'a' : 'w');
+      // A refused read (not found, access denied) keeps its own error and its own retry answer.
+      const source = await container.read(name, from?.size ?? 0);
+      const handle = await open(temp, from ? 'a' : 'w').catch((error: unknown) => {
+        source.destroy();
+        throw error;
+      });
       try {
-        const source = await container.read(name, from?.size ?? 0);
         await pipeline(source, hasher, sinkTo(handle));
       } catch (error: unknown) {
         await handle.close().catch(() => undefined);

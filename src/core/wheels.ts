@@ -52,9 +52,19 @@ export function parseDistributionName(fileName: string): WheelName | SdistName |
   return undefined;
 }
 
-/** True when a file name matches one of the patterns (globs over file names). */
+/**
+ * True when a file name matches the patterns as @actions/glob reads them: at
+ * least one pattern, and no `!` exclusion pattern, matches it.
+ */
 export function matchesAny(fileName: string, patterns: readonly string[]): boolean {
-  return patterns.some((pattern) => minimatch(fileName, pattern, { dot: false, nocomment: true }));
+  const match = (pattern: string): boolean => minimatch(fileName, pattern, { dot: false, nocomment: true, nonegate: true });
+  const excluded = patterns.filter((p) => p.startsWith('!')).some((p) => match(p.slice(1)));
+  return !excluded && patterns.some((p) => !p.startsWith('!') && match(p));
+}
+
+/** Escapes glob characters in a literal path (@actions/glob: wrap them in brackets). */
+function escapeGlob(path: string): string {
+  return path.replace(/[*?[]/g, '[$&]');
 }
 
 /** A distribution found on disk. */
@@ -73,7 +83,8 @@ export interface LocalFile {
  */
 export async function findDistributions(dir: string, patterns: readonly string[]): Promise<LocalFile[]> {
   const root = resolve(dir);
-  const globber = await glob.create(patterns.map((p) => join(root, p)).join('\n'), {
+  const rooted = patterns.map((p) => (p.startsWith('!') ? `!${join(escapeGlob(root), p.slice(1))}` : join(escapeGlob(root), p)));
+  const globber = await glob.create(rooted.join('\n'), {
     matchDirectories: false,
     implicitDescendants: false,
     followSymbolicLinks: true,

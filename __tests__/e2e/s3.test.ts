@@ -1,0 +1,183 @@
+/**
+ * S3-specific behaviour, against s3rver on 127.0.0.1 (and the AWS CLI as a
+ * foreign client): a store that saves something else than it was sent,
+ * paging, folder semantics, ranged resume, errors a person can act on,
+ * masking, interop both ways.
+ */
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startProxy } from '../helpers/proxy.js';
+import { type S3Server, startS3rver } from '../helpers/s3rver.js';
+import { testS3Client } from './fixtures.js';
+import { names, problems, runAction, SAMPLES, spawnCollect, WHEELS, workspace } from './harness.js';
+
+const BIG = WHEELS[1]!; // wheel-0.43.0, 65 775 bytes
+const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+
+let server: S3Server;
+let s3: S3Client;
+
+beforeAll(async () => {
+  server = await startS3rver(['wheels', 'other']);
+  s3 = testS3Client(server);
+});
+afterAll(async () => {
+  s3.destroy();
+  await server.stop();
+});
+
+const inputs = (prefix: string, endpoint = server.endpoint) => ({ container: `s3://wheels/${prefix}`, endpoint });
+
+describe('a store that saves something other than it was sent', () => {
+  it("the SDK's default aws-chunked upload is silently corrupted by s3rver (the pitfall)", async () => {
+    const bytes = await readFile(join(SAMPLES, BIG));
+    const naive = new S3Client({
+      endpoint: server.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
+    const { Readable } = await import('node:stream');
+    const answer = await naive.send(
+      new PutObjectCommand({ Bucket: 'wheels', Key: 'naive/x.whl', Body: Readable.from([bytes]), ContentLength: bytes.length }),
+    );
+    naive.destroy();
+    expect(answer.$metadata.httpStatusCode).toBe(200);
+    const { GetObjectCommand } = await import('@aws-sdk/client-s3');
+    const stored = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: 'wheels', Key: 'naive/x.whl' }))).Body!.transformToByteArray());
+    expect(stored.length).not.toBe(bytes.length);
+    expect(sha256(stored)).not.toBe(sha256(bytes));
+  });
+
+  it('post-build reads back, catches the damaged object, never writes its sidecar, fails naming the wheel', async () => {
+    const ws = await workspace();
+    // Every PUT of the big wheel reaches the server with one byte changed, and the server answers 200.
+    const proxy = await startProxy(server.endpoint, (req) =>
+      req.method === 'PUT' && req.url?.split('?')[0]!.endsWith(BIG) ? { flipRequestByte: 5000 } : undefined,
+    );
+    try {
+      const run = await runAction('post-build', { ...inputs('damaged', proxy.endpoint), retries: '1' }, ws, server.env);
+      expect(run.code).toBe(1);
+      expect(problems(run)).toEqual([expect.stringMatching(new RegExp(`^${BIG.replace(/\./g, '\\.')}: sha256 mismatch \\(read back from the container\\)`))]);
+      expect(proxy.log.filter((line) => line.startsWith('PUT') && line.includes(BIG))).toHaveLength(2);
+      const collect = await runAction('collect', { ...inputs('damaged'), retries: '0' }, ws, server.env);
+      expect(collect.errors.some((e) => e.includes(BIG) && e.includes('no sidecar'))).toBe(true);
+      expect(await names(join(ws, 'dist'))).toEqual(WHEELS.filter((w) => w !== BIG));
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
+
+describe('listing', () => {
+  it('pages through more than 1,000 keys and treats the prefix as a folder', async () => {
+    const ws = await workspace();
+    const sidecar = Buffer.from(`${'0'.repeat(64)}  x\n`);
+    // 1,500 stray sidecars under the prefix (each names a wheel that is absent), and a sibling folder 1.20.
+    for (let start = 0; start < 1500; start += 50) {
+      await Promise.all(
+        Array.from({ length: 50 }, (_, i) =>
+          s3.send(new PutObjectCommand({ Bucket: 'wheels', Key: `many/1.2/pkg${String(start + i).padStart(4, '0')}-1.0-py3-none-any.whl.sha256`, Body: sidecar })),
+        ),
+      );
+    }
+    await runAction('post-build', inputs('many/1.20'), ws, server.env);
+    const run = await runAction('collect', { ...inputs('many/1.2'), sha256sums: 'sums' }, ws, server.env);
+    expect(run.code).toBe(1);
+    const orphans = problems(run).filter((e) => e.includes('the wheel itself is not'));
+    expect(orphans).toHaveLength(1500);
+    expect(orphans.some((e) => e.startsWith('pkg1499-1.0'))).toBe(true);
+    // Nothing from the sibling folder 1.20 was taken for 1.2.
+    expect(problems(run).some((e) => WHEELS.some((w) => e.includes(w)))).toBe(false);
+    expect(await names(join(ws, 'dist'))).toEqual([]);
+  });
+});
+
+describe('resume', () => {
+  it('a download cut after 20,000 bytes resumes with a ranged GET, the hash carried on', async () => {
+    const ws = await workspace();
+    expect((await runAction('post-build', inputs('resume'), ws, server.env)).code).toBe(0);
+    const proxy = await startProxy(server.endpoint, (req, seen) =>
+      req.method === 'GET' && req.url?.split('?')[0]!.endsWith(BIG) && seen === 0 ? { resetResponseAfter: 20_000 } : undefined,
+    );
+    try {
+      const run = await runAction('collect', inputs('resume', proxy.endpoint), ws, server.env);
+      expect(run.errors).toEqual([]);
+      expect(run.code).toBe(0);
+      const gets = proxy.log.filter((line) => line.startsWith('GET') && line.includes(BIG) && !line.includes('.sha256'));
+      expect(gets).toEqual([expect.stringMatching(/GET .*wheel-0\.43\.0-py3-none-any\.whl$/), expect.stringMatching(/bytes=20000-$/)]);
+      expect(await readFile(join(ws, 'dist', BIG))).toEqual(await readFile(join(SAMPLES, BIG)));
+      expect(run.warnings.some((w) => w.includes(BIG) && w.includes('broke off after 20000 bytes'))).toBe(true);
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
+
+describe('errors a person can act on: one line, no stack trace', () => {
+  const cases: [string, () => Record<string, string>, () => Record<string, string>, RegExp][] = [
+    ['bucket not found', () => ({ container: 's3://no-such-bucket/x', endpoint: server.endpoint }), () => server.env, /bucket "no-such-bucket" not found at http:\/\/127\.0\.0\.1:\d+: check the container URL/],
+    ['access denied (unknown key)', () => inputs('x'), () => ({ ...server.env, AWS_ACCESS_KEY_ID: 'NOT-S3RVER' }), /access denied to s3:\/\/wheels\/x\/.* \(s3:\w+, InvalidAccessKeyId\): check the credentials/],
+    ['bad endpoint', () => inputs('x', 'http://127.0.0.1:9'), () => server.env, /cannot reach http:\/\/127\.0\.0\.1:9 .*check the endpoint input/],
+    [
+      'no credentials',
+      () => inputs('x'),
+      () => ({ AWS_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' }),
+      /no AWS credentials found: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY/,
+    ],
+  ];
+  it.each(cases)('%s', async (_what, input, env, message) => {
+    const ws = await workspace();
+    for (const entry of ['collect', 'post-build'] as const) {
+      const run = await runAction(entry, { ...input(), retries: '0' }, ws, env());
+      expect(run.code).toBe(1);
+      expect(run.errors).toHaveLength(1);
+      expect(run.errors[0]).toMatch(message);
+      expect(run.stdout + run.stderr).not.toMatch(/\n\s+at /);
+    }
+  });
+
+  it('the secret key is masked and never printed', async () => {
+    const ws = await workspace();
+    const run = await runAction('post-build', inputs('x'), ws, { ...server.env, AWS_SECRET_ACCESS_KEY: 'wrong-secret-value' });
+    expect(run.stdout).toContain('::add-mask::wrong-secret-value');
+    expect((run.stdout + run.stderr).split('wrong-secret-value')).toHaveLength(2);
+  });
+});
+
+describe('interop with the AWS CLI', () => {
+  // Asynchronous: s3rver runs in this process and must keep answering.
+  const aws = async (args: string[], cwd: string): Promise<void> => {
+    const run = await spawnCollect('/usr/bin/aws', ['--endpoint-url', server.endpoint, ...args], {
+      cwd,
+      env: { ...process.env, ...server.env, AWS_CA_BUNDLE: '' },
+    });
+    expect(run.stderr).toBe('');
+    expect(run.code).toBe(0);
+  };
+
+  it('pairs that post-build uploaded download with `aws s3 cp --recursive` and pass `sha256sum -c`', async () => {
+    const ws = await workspace();
+    expect((await runAction('post-build', inputs('to-cli'), ws, server.env)).code).toBe(0);
+    await aws(['s3', 'cp', '--recursive', '--only-show-errors', 's3://wheels/to-cli/', 'got/'], ws);
+    const check = execFileSync('sh', ['-c', 'for s in *.sha256; do sha256sum -c "$s"; done'], { cwd: join(ws, 'got'), encoding: 'utf8' });
+    expect(check.match(/: OK$/gm)).toHaveLength(3);
+  });
+
+  it('pairs uploaded with `aws s3 cp` (sidecars made by sha256sum) are collected and verified', async () => {
+    const ws = await workspace();
+    await mkdir(join(ws, 'by-hand'));
+    for (const wheel of WHEELS) {
+      await copyFile(join(SAMPLES, wheel), join(ws, 'by-hand', wheel));
+      execFileSync('sh', ['-c', `sha256sum "${wheel}" > "${wheel}.sha256"`], { cwd: join(ws, 'by-hand') });
+    }
+    await aws(['s3', 'cp', '--recursive', '--only-show-errors', 'by-hand/', 's3://wheels/from-cli/'], ws);
+    const run = await runAction('collect', inputs('from-cli'), ws, server.env);
+    expect(run.errors).toEqual([]);
+    expect(await names(join(ws, 'dist'))).toEqual(WHEELS);
+  });
+});

@@ -4,16 +4,16 @@
  * paging, folder semantics, ranged resume, errors a person can act on,
  * masking, interop both ways.
  */
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProxy } from '../helpers/proxy.js';
 import { type S3Server, startS3rver } from '../helpers/s3rver.js';
 import { testS3Client } from './fixtures.js';
-import { names, problems, runAction, SAMPLES, spawnCollect, WHEELS, workspace } from './harness.js';
+import { names, problems, ROOT, runAction, SAMPLES, spawnCollect, WHEELS, workspace } from './harness.js';
 
 const BIG = WHEELS[1]!; // wheel-0.43.0, 65 775 bytes
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
@@ -67,6 +67,46 @@ describe('a store that saves something other than it was sent', () => {
       const collect = await runAction('collect', { ...inputs('damaged'), retries: '0' }, ws, server.env);
       expect(collect.errors.some((e) => e.includes(BIG) && e.includes('no sidecar'))).toBe(true);
       expect(await names(join(ws, 'dist'))).toEqual(WHEELS.filter((w) => w !== BIG));
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
+
+describe('uploads', () => {
+  it('a wheel up to 64 MiB goes in one PUT carrying its sha256 as x-amz-checksum-sha256 and x-amz-meta-sha256', async () => {
+    const ws = await workspace();
+    const proxy = await startProxy(server.endpoint, () => undefined);
+    try {
+      expect((await runAction('post-build', inputs('one-put', proxy.endpoint), ws, server.env)).code).toBe(0);
+      const put = proxy.requests.find((r) => r.method === 'PUT' && r.path.endsWith(BIG))!;
+      const digest = sha256(await readFile(join(SAMPLES, BIG)));
+      expect(put.headers['x-amz-checksum-sha256']).toBe(Buffer.from(digest, 'hex').toString('base64'));
+      expect(put.headers['x-amz-meta-sha256']).toBe(digest);
+      expect(put.headers['content-length']).toBe('65775');
+      expect(put.headers['content-encoding'] ?? '').not.toContain('aws-chunked');
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('a 70 MB wheel goes multipart, streamed, and collects whole', async () => {
+    const ws = await workspace();
+    await rm(join(ws, 'wheelhouse'), { recursive: true });
+    await mkdir(join(ws, 'wheelhouse'));
+    execFileSync('python3', [join(ROOT, '__tests__/helpers/make-wheel.py'), join(ws, 'wheelhouse'), 'big-pkg', '1.0.0', String(70 * 1024 * 1024)]);
+    const wheel = 'big_pkg-1.0.0-py3-none-any.whl';
+    const proxy = await startProxy(server.endpoint, () => undefined);
+    try {
+      const up = await runAction('post-build', inputs('multipart', proxy.endpoint), ws, server.env);
+      expect(up.errors).toEqual([]);
+      expect(proxy.requests.filter((r) => r.method === 'PUT' && r.path.endsWith(wheel))).toHaveLength(5); // 70 MiB in 16 MiB parts
+      const head = await s3.send(new HeadObjectCommand({ Bucket: 'wheels', Key: `multipart/${wheel}` }));
+      const digest = sha256(await readFile(join(ws, 'wheelhouse', wheel)));
+      expect(head.Metadata?.sha256).toBe(digest);
+      const down = await runAction('collect', inputs('multipart'), ws, server.env);
+      expect(down.errors).toEqual([]);
+      expect(sha256(await readFile(join(ws, 'dist', wheel)))).toBe(digest);
     } finally {
       await proxy.stop();
     }

@@ -23,6 +23,8 @@ export interface Proxy {
   endpoint: string;
   /** Every request as "METHOD path range", in order. */
   log: string[];
+  /** Every request's method, path and headers, in order. */
+  requests: { method: string; path: string; url: string; headers: IncomingMessage['headers'] }[];
   stop(): Promise<void>;
 }
 
@@ -46,11 +48,13 @@ export async function startProxy(target: string, rule: FaultRule): Promise<Proxy
   const upstream = new URL(target);
   const counts = new Map<string, number>();
   const log: string[] = [];
+  const requests: Proxy['requests'] = [];
   const server: Server = createServer((req, res) => {
     const key = `${req.method} ${req.url?.split('?')[0]}`;
     const seen = counts.get(key) ?? 0;
     counts.set(key, seen + 1);
     log.push(`${key} ${req.headers.range ?? ''}`.trim());
+    requests.push({ method: req.method ?? '', path: req.url?.split('?')[0] ?? '', url: req.url ?? '', headers: req.headers });
     const fault = rule(req, seen) ?? {};
     const forward = request(
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
@@ -87,6 +91,7 @@ export async function startProxy(target: string, rule: FaultRule): Promise<Proxy
   return {
     endpoint: `http://127.0.0.1:${port}`,
     log,
+    requests,
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

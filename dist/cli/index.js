@@ -59415,24 +59415,25 @@ var HashingStream = class extends Transform {
     super();
     this.onBytes = onBytes;
     this.hash = from ? from.hash.copy() : createHash("sha256");
-    this.size = from?.size ?? 0;
+    this.bytes = from?.size ?? 0;
   }
   onBytes;
   hash;
-  size;
+  /** Bytes hashed so far. (Not `size`: @aws-sdk/lib-storage reads a body's `size` as its length.) */
+  bytes;
   _transform(chunk, _enc, done) {
     this.hash.update(chunk);
-    this.size += chunk.length;
-    this.onBytes?.(this.size);
+    this.bytes += chunk.length;
+    this.onBytes?.(this.bytes);
     done(null, chunk);
   }
   /** A copy of the running state, to resume from after a broken transfer. */
   snapshot() {
-    return { hash: this.hash.copy(), size: this.size };
+    return { hash: this.hash.copy(), size: this.bytes };
   }
   /** The digest so far (the stream may still be used afterwards). */
   digest() {
-    return { sha256: this.hash.copy().digest("hex"), size: this.size };
+    return { sha256: this.hash.copy().digest("hex"), size: this.bytes };
   }
 };
 async function hashState(stream) {
@@ -59708,7 +59709,7 @@ async function downloadVerified(container, name, expectedSha256, expectedSize, d
       } catch (error3) {
         await handle.close().catch(() => void 0);
         const onDisk = (await stat3(temp)).size;
-        state2 = onDisk === hasher.size ? hasher.snapshot() : await hashState(createReadStream2(temp));
+        state2 = onDisk === hasher.bytes ? hasher.snapshot() : await hashState(createReadStream2(temp));
         throw new TransferError(`${name}: transfer broke off after ${onDisk} bytes: ${messageOf(error3)}`, { cause: error3 });
       }
       await handle.close();
@@ -62598,7 +62599,7 @@ var S3Container = class {
           new import_client_s3.PutObjectCommand({ ...params, Body: body, ContentLength: options.size, ChecksumSHA256: hexToBase64(options.sha256) })
         );
       } else {
-        const upload = new import_lib_storage.Upload({ client: this.client, params: { ...params, Body: body }, partSize: PART_SIZE, queueSize: QUEUE_SIZE, leavePartsOnError: false });
+        const upload = new import_lib_storage.Upload({ client: this.client, params: { ...params, Body: body, ContentLength: options.size }, partSize: PART_SIZE, queueSize: QUEUE_SIZE, leavePartsOnError: false });
         await upload.done();
       }
     } catch (error3) {

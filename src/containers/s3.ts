@@ -172,7 +172,7 @@ export class S3Container implements Container {
           new PutObjectCommand({ ...params, Body: body, ContentLength: options.size, ChecksumSHA256: hexToBase64(options.sha256) }),
         );
       } else {
-        const upload = new Upload({ client: this.client, params: { ...params, Body: body }, partSize: PART_SIZE, queueSize: QUEUE_SIZE, leavePartsOnError: false });
+        const upload = new Upload({ client: this.client, params: { ...params, Body: body, ContentLength: options.size }, partSize: PART_SIZE, queueSize: QUEUE_SIZE, leavePartsOnError: false });
         await upload.done();
       }
     } catch (error: unknown) {

@@ -22,7 +22,8 @@ export interface HashState {
  */
 export class HashingStream extends Transform {
   private readonly hash: Hash;
-  size: number;
+  /** Bytes hashed so far. (Not `size`: @aws-sdk/lib-storage reads a body's `size` as its length.) */
+  bytes: number;
 
   constructor(
     from?: HashState,
@@ -30,24 +31,24 @@ export class HashingStream extends Transform {
   ) {
     super();
     this.hash = from ? from.hash.copy() : createHash('sha256');
-    this.size = from?.size ?? 0;
+    this.bytes = from?.size ?? 0;
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
     this.hash.update(chunk);
-    this.size += chunk.length;
-    this.onBytes?.(this.size);
+    this.bytes += chunk.length;
+    this.onBytes?.(this.bytes);
     done(null, chunk);
   }
 
   /** A copy of the running state, to resume from after a broken transfer. */
   snapshot(): HashState {
-    return { hash: this.hash.copy(), size: this.size };
+    return { hash: this.hash.copy(), size: this.bytes };
   }
 
   /** The digest so far (the stream may still be used afterwards). */
   digest(): Digest {
-    return { sha256: this.hash.copy().digest('hex'), size: this.size };
+    return { sha256: this.hash.copy().digest('hex'), size: this.bytes };
   }
 }
 

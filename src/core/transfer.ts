@@ -121,7 +121,7 @@ export async function downloadVerified(
       } catch (error: unknown) {
         await handle.close().catch(() => undefined);
         const onDisk = (await stat(temp)).size;
-        state = onDisk === hasher.size ? hasher.snapshot() : await hashState(createReadStream(temp));
+        state = onDisk === hasher.bytes ? hasher.snapshot() : await hashState(createReadStream(temp));
         throw new TransferError(`${name}: transfer broke off after ${onDisk} bytes: ${messageOf(error)}`, { cause: error });
       }
       await handle.close();

@@ -20,7 +20,8 @@ suite() { # name node-for-subprocess config
 }
 
 status=0
-"$system_node" node_modules/typescript/bin/tsc --noEmit || status=1
+export TSC_FAILED=0
+"$system_node" node_modules/typescript/bin/tsc --noEmit || { status=1; TSC_FAILED=1; }
 suite unit "$system_node" vitest.config.ts || status=1
 suite "e2e-node$("$system_node" -p 'process.versions.node.split(".")[0]')" "$system_node" vitest.e2e.config.ts || status=1
 suite e2e-node24 "$node24" vitest.e2e.config.ts || status=1
@@ -30,10 +31,16 @@ suite e2e-node24 "$node24" vitest.e2e.config.ts || status=1
   let passed = 0, failed = 0;
   for (const f of fs.readdirSync(process.argv[1])) {
     const r = JSON.parse(fs.readFileSync(process.argv[1] + "/" + f, "utf8"));
-    passed += r.numPassedTests; failed += r.numFailedTests + (r.success ? 0 : r.numFailedTestSuites);
+    passed += r.numPassedTests;
+    failed += r.numFailedTests;
+    // A file that failed to load or whose hooks failed has no failed test of its own: count it once.
+    for (const file of r.testResults) {
+      if (file.status === "failed" && !file.assertionResults.some((t) => t.status === "failed")) failed += 1;
+    }
   }
-  const expected = 3;
-  if (fs.readdirSync(process.argv[1]).length < expected) failed += 1;
+  // A suite that never wrote its report (it crashed) is a failure too.
+  failed += Math.max(0, 3 - fs.readdirSync(process.argv[1]).length);
+  if (process.env.TSC_FAILED === "1") failed += 1;
   console.log(`${passed} passed, ${failed} failed`);
 ' "$results"
 exit $status

@@ -63,6 +63,21 @@ export class UnreachableError extends ContainerError {
   override readonly retryable = true;
 }
 
+/**
+ * A distribution broken inside: its archive, its RECORD, or names and tags
+ * that disagree. Hashing it again gives the same bytes, so it is not retryable.
+ */
+export class ContentError extends WheelGuardError {
+  constructor(
+    readonly file: string,
+    /** The first broken member (a path inside the archive), if the fault is in one. */
+    readonly member: string | undefined,
+    readonly detail: string,
+  ) {
+    super(`${file}: content check failed${member !== undefined ? ` at ${member}` : ''}: ${detail}`);
+  }
+}
+
 /** A file the container does not hold. */
 export class NotFoundError extends WheelGuardError {}
 

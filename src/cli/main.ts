@@ -31,7 +31,7 @@ usage:
   wheel-guard verify     DIR [--sha256sums FILE] [--pattern GLOB]...
   wheel-guard demo       [--path DIR]   post-build then collect the shipped sample wheels
 
-containers: a directory path, file:///absolute/path, s3://bucket/prefix
+containers: a directory path, file:///absolute/path, s3://bucket/prefix, artifact://NAME (collect: artifact://PATTERN)
 
 options (named like the action's inputs):
   --container URL             where wheel/sidecar pairs live
@@ -49,6 +49,9 @@ options (named like the action's inputs):
   --endpoint URL              s3: an S3-compatible server (R2, MinIO, GCS interop, B2)
   --region REGION             s3: the bucket's region (default: AWS_REGION, else the AWS config)
   --path-style true|false     s3: path-style addressing (default: true when --endpoint is given)
+  --run-id ID                 artifact, collect: read the artifacts of this workflow run
+  --repository OWNER/NAME     artifact, collect: that run's repository (default: GITHUB_REPOSITORY)
+  --github-token TOKEN        artifact, collect: a token with actions:read there (or set GITHUB_TOKEN)
   -h, --help                  this text
   -v, --version               the version
 
@@ -69,6 +72,9 @@ const OPTIONS = {
   endpoint: { type: 'string' },
   region: { type: 'string' },
   'path-style': { type: 'string' },
+  'run-id': { type: 'string' },
+  repository: { type: 'string' },
+  'github-token': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const satisfies ParseArgsConfig['options'];
@@ -78,6 +84,8 @@ type Values = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositi
 /** Flags as an input getter, so the CLI shares the action's validation. */
 function flagGetter(values: Values): InputGetter {
   return (name) => {
+    // A token on the command line ends up in shell history: GITHUB_TOKEN is the usual way.
+    if (name === 'github-token' && values['github-token'] === undefined) return process.env.GITHUB_TOKEN ?? '';
     const value = (values as Record<string, string | string[] | boolean | undefined>)[name];
     if (Array.isArray(value)) return value.join('\n');
     if (typeof value === 'boolean') return value ? 'true' : 'false';
@@ -97,6 +105,9 @@ const ONLY: Record<string, string[]> = {
   endpoint: ['post-build', 'collect'],
   region: ['post-build', 'collect'],
   'path-style': ['post-build', 'collect'],
+  'run-id': ['collect'],
+  repository: ['collect'],
+  'github-token': ['collect'],
 };
 
 /** The shipped sample wheels (next to dist/ in the package). */

@@ -103,6 +103,14 @@ async function collectOne(
 
 /** Runs collect with parsed inputs; never throws for a per-file problem. */
 export async function collect(inputs: CollectInputs, reporter: Reporter): Promise<RunResult> {
+  try {
+    return await collectPairs(inputs, reporter);
+  } finally {
+    await inputs.container.finish?.();
+  }
+}
+
+async function collectPairs(inputs: CollectInputs, reporter: Reporter): Promise<RunResult> {
   const { container } = inputs;
   await mkdir(inputs.path, { recursive: true });
   await removeLeftovers(inputs.path);

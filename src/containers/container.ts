@@ -37,4 +37,10 @@ export interface Container {
   stat(name: string): Promise<Entry | undefined>;
   /** Deletes the file; no error if it is already gone. */
   remove(name: string): Promise<void>;
+  /**
+   * Called once when a run is done with the container. A container that
+   * batches writes (artifacts) uploads them here and checks what landed;
+   * any container removes its temporary files.
+   */
+  finish?(): Promise<void>;
 }

@@ -3,18 +3,20 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../core/errors.js';
 import type { Container } from './container.js';
+import { type ArtifactSettings, openArtifactContainer } from './artifact.js';
 import { LocalContainer } from './local.js';
 import { parseS3Url, S3Container, type S3Settings } from './s3.js';
 
 /** The schemes this build can open, for error messages and docs. */
-export const SUPPORTED_CONTAINERS = ['a local directory path', 'file:///absolute/path', 's3://bucket/prefix'] as const;
+export const SUPPORTED_CONTAINERS = ['a local directory path', 'file:///absolute/path', 's3://bucket/prefix', 'artifact://NAME'] as const;
 
 /** Schemes named in the design that later releases add. */
-const PLANNED = ['azure', 'artifact', 'https', 'http'];
+const PLANNED = ['azure', 'https', 'http'];
 
 /** Settings some containers take from inputs. */
 export interface ContainerSettings {
   s3?: S3Settings;
+  artifact?: ArtifactSettings;
 }
 
 /**
@@ -35,6 +37,7 @@ export function openContainer(url: string, cwd: string = process.cwd(), settings
     }
     return new LocalContainer(value, dir);
   }
+  if (scheme === 'artifact') return openArtifactContainer(value, settings.artifact ?? {});
   if (scheme === 's3') {
     const { bucket, folder } = parseS3Url(value);
     return new S3Container(`s3://${bucket}/${folder}`, bucket, folder, settings.s3 ?? {});

@@ -8,13 +8,12 @@ import { formatTable, writeJobSummary } from './summary.js';
 /** Inputs as the runner passes them (INPUT_* environment variables). */
 export const actionInputs = (name: string): string => core.getInput(name);
 
-/** Environment variables that hold credentials some container may read. */
+/** Environment variables that hold credentials some container may read (and the github-token input). */
 const SECRET_VARIABLES = ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AZURE_STORAGE_CONNECTION_STRING', 'AZURE_STORAGE_KEY', 'AZURE_STORAGE_SAS_TOKEN'];
 
 /** Masks every credential in the environment before anything can log it. */
 export function maskSecrets(): void {
-  for (const name of SECRET_VARIABLES) {
-    const value = process.env[name];
+  for (const value of [...SECRET_VARIABLES.map((name) => process.env[name]), core.getInput('github-token')]) {
     if (value) core.setSecret(value);
   }
 }

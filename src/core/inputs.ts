@@ -4,6 +4,7 @@
  * clear error either way, before any work starts.
  */
 import { isAbsolute, relative, resolve, sep } from 'node:path';
+import type { ArtifactSettings } from '../containers/artifact.js';
 import type { Container } from '../containers/container.js';
 import { openContainer } from '../containers/index.js';
 import { InputError } from './errors.js';
@@ -86,6 +87,9 @@ export const Inputs = {
   Endpoint: 'endpoint',
   Region: 'region',
   PathStyle: 'path-style',
+  RunId: 'run-id',
+  Repository: 'repository',
+  GithubToken: 'github-token',
 } as const;
 
 /** Default globs: wheels only; add `*.tar.gz` for sdists. */
@@ -116,6 +120,7 @@ export function getCommonInputs(get: InputGetter, defaultPath: string, cwd: stri
   }
   const region = get(Inputs.Region).trim();
   const pathStyle = get(Inputs.PathStyle).trim() === '' ? undefined : getBoolean(get, Inputs.PathStyle, false);
+  const artifact = getArtifactSettings(get);
   const s3 = { ...(endpoint ? { endpoint } : {}), ...(region ? { region } : {}), ...(pathStyle !== undefined ? { pathStyle } : {}) };
   return {
     path,
@@ -123,6 +128,18 @@ export function getCommonInputs(get: InputGetter, defaultPath: string, cwd: stri
     retries: getInteger(get, Inputs.Retries, 3, 0, 100),
     concurrency: getInteger(get, Inputs.Concurrency, 4, 1, 256),
     sha256sums: getSumsPath(get, Inputs.Sha256Sums, path, cwd),
-    container: openContainer(containerUrl, cwd, { s3 }),
+    container: openContainer(containerUrl, cwd, { s3, artifact: { ...artifact, retries: getInteger(get, Inputs.Retries, 3, 0, 100) } }),
+  };
+}
+
+/** `run-id`, `repository`, `github-token`: another run's artifacts (collect). */
+function getArtifactSettings(get: InputGetter): ArtifactSettings {
+  const runId = get(Inputs.RunId).trim() === '' ? undefined : getInteger(get, Inputs.RunId, 0, 1);
+  const repository = getString(get, Inputs.Repository, process.env.GITHUB_REPOSITORY ?? '');
+  const githubToken = get(Inputs.GithubToken).trim();
+  return {
+    ...(runId !== undefined ? { runId } : {}),
+    ...(repository ? { repository } : {}),
+    ...(githubToken ? { githubToken } : {}),
   };
 }

@@ -78,6 +78,19 @@ async function findWheels(inputs: PostBuildInputs, reporter: Reporter, problems:
   return valid;
 }
 
+/**
+ * Lets a container that batches writes (artifacts) upload them and check
+ * what landed. If that fails, nothing of this run landed: every file fails.
+ */
+async function commit(inputs: PostBuildInputs, results: FileResult[], problems: Problem[]): Promise<void> {
+  try {
+    await inputs.container.finish?.();
+  } catch (error: unknown) {
+    problems.push({ message: messageOf(error) });
+    for (const result of results) result.status = FileStatus.Failed;
+  }
+}
+
 /** Runs post-build with parsed inputs; never throws for a per-file problem. */
 export async function postBuild(inputs: PostBuildInputs, reporter: Reporter): Promise<RunResult> {
   const problems: Problem[] = [];
@@ -107,6 +120,7 @@ export async function postBuild(inputs: PostBuildInputs, reporter: Reporter): Pr
     reporter.fileDone(result);
     return result;
   });
+  await commit(inputs, results, problems);
   const result: RunResult = { files: results, problems };
   const done = verifiedFiles(result);
   if (done.length > 0) result.sha256sums = await writeSha256Sums(inputs.sha256sums, done);

@@ -20,7 +20,8 @@ await build({
   target: 'node20',
   format: 'esm',
   // @actions/* pull in CommonJS code that calls require('net') and friends.
-  banner: { js: "import {createRequire} from 'node:module'; const require = createRequire(import.meta.url);" },
+  // (aliased: some bundled ESM dependencies import createRequire themselves)
+  banner: { js: "import {createRequire as __wgCreateRequire} from 'node:module'; const require = __wgCreateRequire(import.meta.url);" },
   legalComments: 'none',
   define: { 'process.env.WHEEL_GUARD_VERSION': JSON.stringify(pkg.version) },
   logLevel: 'warning',

@@ -16,7 +16,8 @@
 import { DefaultArtifactClient, type Artifact, type FindOptions } from '@actions/artifact';
 import { minimatch } from 'minimatch';
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import unzip, { type Entry as ZipEntry } from 'unzip-stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -109,17 +110,30 @@ export class ArtifactContainer implements Container {
     return artifacts.filter((artifact) => minimatch(artifact.name, this.pattern, { dot: true }));
   }
 
-  /** Downloads one artifact into a fresh folder, retried while the service's digest does not match. */
+  /**
+   * Downloads one artifact's zip as it is (no extraction by the library),
+   * downloaded again while it does not match the digest the service
+   * recorded, then unpacks it member by member into a fresh folder. A zip
+   * that never matches still yields the names it holds (as far as its local
+   * headers can be read), so collect can name the wheels it cannot trust.
+   */
   private async download(artifact: Artifact): Promise<Fetched> {
     const root = await this.stage();
-    let dir = '';
+    const dir = await mkdtemp(join(root, `${artifact.id}-`));
+    const raw = join(dir, '.raw');
+    let failure: string | undefined;
     try {
       await retry(
         async () => {
-          if (dir) await rm(dir, { recursive: true, force: true });
-          dir = await mkdtemp(join(root, `${artifact.id}-`));
+          await rm(raw, { recursive: true, force: true });
+          await mkdir(raw);
           const result = await this.client
-            .downloadArtifact(artifact.id, { path: dir, ...(artifact.digest ? { expectedHash: artifact.digest } : {}), ...this.findBy() })
+            .downloadArtifact(artifact.id, {
+              path: raw,
+              skipDecompress: true,
+              ...(artifact.digest ? { expectedHash: artifact.digest } : {}),
+              ...this.findBy(),
+            })
             .catch((error: unknown) => {
               throw this.explain(error, `downloading artifact ${artifact.name}`);
             });
@@ -130,11 +144,19 @@ export class ArtifactContainer implements Container {
         },
         { retries: this.settings.retries ?? 3 },
       );
-      return { artifact, dir };
     } catch (error: unknown) {
       if (!(error instanceof IntegrityError)) throw error;
-      return { artifact, dir, failure: `artifact ${artifact.name} did not match the digest the artifact service recorded (${artifact.digest})` };
+      failure = `artifact ${artifact.name} did not match the digest the artifact service recorded (${artifact.digest}) after ${(this.settings.retries ?? 3) + 1} downloads`;
     }
+    const [zip] = await readdir(raw);
+    if (zip) {
+      await unpack(join(raw, zip), dir, failure === undefined).catch((error: unknown) => {
+        // A damaged zip yields the names read before the damage; a zip that matched its digest must read whole.
+        failure ??= `artifact ${artifact.name} is not a readable zip: ${messageOf(error)}`;
+      });
+    }
+    await rm(raw, { recursive: true, force: true });
+    return { artifact, dir, ...(failure ? { failure } : {}) };
   }
 
   /** Indexes a fetched artifact's files; a name in two artifacts is refused. */
@@ -287,6 +309,43 @@ export class ArtifactContainer implements Container {
       }
     }
   }
+}
+
+/**
+ * Unpacks a zip's files (flat: an artifact of wheels has no folders) into
+ * `dir`. With `write` false only the names are taken, as empty files, for a
+ * zip that is known to be damaged.
+ */
+async function unpack(zip: string, dir: string, write: boolean): Promise<void> {
+  const names = new Set<string>();
+  const writes: Promise<void>[] = [];
+  // unzip-stream's parser emits 'close' by hand, before 'end': pipeline() would call that premature.
+  const parsed = new Promise<void>((resolve, reject) => {
+    const parser = unzip.Parse();
+    parser.on('entry', (entry: ZipEntry) => {
+      const name = entry.path.split('/').pop() ?? '';
+      if (entry.type !== 'File' || name === '' || name.startsWith('.') || names.has(name)) {
+        entry.autodrain();
+        return;
+      }
+      names.add(name);
+      if (write) {
+        writes.push(pipeline(entry, createWriteStream(join(dir, name))));
+      } else {
+        entry.autodrain();
+        writes.push(writeFile(join(dir, name), ''));
+      }
+    });
+    parser.on('close', resolve);
+    parser.on('error', reject);
+    createReadStream(zip).on('error', reject).pipe(parser);
+  });
+  try {
+    await parsed;
+  } finally {
+    await Promise.allSettled(writes);
+  }
+  await Promise.all(writes);
 }
 
 /** Checks an artifact URL's name or pattern and the cross-run settings. */

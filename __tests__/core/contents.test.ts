@@ -247,19 +247,27 @@ describe('checkDistribution: sdists', () => {
 });
 
 describe('hashAndCheck', () => {
-  it('a large wheel: the same digest as hashFile (hashed in a worker beside the check)', async () => {
+  it('a large wheel: the digest hashFile gives (hashed in a worker beside the check), and the check\'s finding', async () => {
     const dir = await tempDir('wg-contents');
     const wheel = execFileSync('python3', [join(HELPERS, 'make-wheel.py'), dir, 'big', '1.0', String(9 * 1024 * 1024)], { encoding: 'utf8' }).trim();
-    expect(await hashAndCheck(wheel, 'big-1.0-py3-none-any.whl', true)).toEqual(await hashFile(wheel));
+    const digest = await hashFile(wheel);
+    expect(await hashAndCheck(wheel, 'big-1.0-py3-none-any.whl', true)).toEqual(digest);
     const moved = join(dir, 'bigger-1.0-py3-none-any.whl');
     await copyFile(wheel, moved);
-    await expect(hashAndCheck(moved, 'bigger-1.0-py3-none-any.whl', true)).rejects.toThrow(ContentError);
-    expect(await hashAndCheck(moved, 'bigger-1.0-py3-none-any.whl', false)).toEqual(await hashFile(wheel));
+    const found = await hashAndCheck(moved, 'bigger-1.0-py3-none-any.whl', true);
+    expect(found).toMatchObject(digest);
+    expect(found.contentError).toBeInstanceOf(ContentError);
+    expect(found.contentError!.member).toBe('big-1.0.dist-info/');
+    expect(await hashAndCheck(moved, 'bigger-1.0-py3-none-any.whl', false)).toEqual(digest);
   });
 
-  it('a small wheel, and a missing file', async () => {
+  it('a small wheel; a missing file is an I/O error, not a content finding', async () => {
     expect(await hashAndCheck(SAMPLE_WHEEL, WHEEL, true)).toEqual(await hashFile(SAMPLE_WHEEL));
+    const broken = await rewrite({ set: { 'wheel/util.py': '' } });
+    expect((await hashAndCheck(broken, WHEEL, true)).contentError?.member).toBe('wheel/util.py');
     await expect(hashAndCheck(join(SAMPLES, 'absent-1.0-py3-none-any.whl'), 'absent-1.0-py3-none-any.whl', true)).rejects.toThrow(/ENOENT/);
+    await expect(checkDistribution(join(SAMPLES, 'absent-1.0-py3-none-any.whl'))).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(checkDistribution(join(SAMPLES, 'absent-1.0.tar.gz'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 });
 

@@ -178,6 +178,12 @@ describe.each([
     expect(inputs.container.url).toBe('file:///srv/parked');
   });
 
+  it('check-contents: true by default, false turns it off, anything else refused', () => {
+    expect(read(getter({ container: 'parked' }), CWD).checkContents).toBe(true);
+    expect(read(getter({ container: 'parked', 'check-contents': 'False' }), CWD).checkContents).toBe(false);
+    expect(inputError(() => read(getter({ container: 'parked', 'check-contents': 'no' }), CWD)).message).toBe('check-contents: "no" is not a boolean; use true or false');
+  });
+
   it.each(['', '   '])('refuses an empty container (%j)', (container) => {
     const error = inputError(() => read(getter({ container }), CWD));
     expect(error.message).toMatch(/^container: required/);

@@ -53,8 +53,11 @@ describe.each(FIXTURES)('post-build bundle, $kind container', (fx) => {
   it('refuses to replace a remote wheel of the same name with a different hash unless overwrite is true', async () => {
     expect((await postBuild()).code).toBe(0);
     const wheel = join(ws, 'wheelhouse', WHEELS[1]!);
-    const bytes = await readFile(wheel);
-    bytes.writeUInt8(bytes.readUInt8(100) ^ 0xff, 100);
+    // A rebuilt wheel: different bytes, still whole inside (a zip comment added after the end record).
+    const original = await readFile(wheel);
+    const comment = Buffer.from('rebuilt');
+    const bytes = Buffer.concat([original, comment]);
+    bytes.writeUInt16LE(comment.length, original.length - 2);
     await writeFile(wheel, bytes);
     const refused = await postBuild();
     expect(refused.code).toBe(1);

@@ -6,7 +6,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { collect } from '../collect/run.js';
 import { getCollectInputs } from '../collect/inputs.js';
 import { InputError, messageOf, WheelGuardError } from '../core/errors.js';
-import { DEFAULT_PATTERNS, getInteger, getList, type InputGetter, Inputs } from '../core/inputs.js';
+import { DEFAULT_PATTERNS, getBoolean, getInteger, getList, type InputGetter, Inputs } from '../core/inputs.js';
 import type { Reporter, RunResult } from '../core/report.js';
 import { formatTable } from '../core/summary.js';
 import { getPostBuildInputs } from '../post-build/inputs.js';
@@ -28,7 +28,7 @@ export const USAGE = `wheel-guard: guard Python wheels on every hop between buil
 usage:
   wheel-guard post-build --container URL [--path wheelhouse] [options]
   wheel-guard collect    --container URL [--path dist] [--expected GLOB]... [options]
-  wheel-guard verify     DIR [--sha256sums FILE] [--pattern GLOB]...
+  wheel-guard verify     DIR [--sha256sums FILE] [--pattern GLOB]... [--check-contents false]
   wheel-guard demo       [--path DIR]   post-build then collect the shipped sample wheels
 
 containers: a directory path, file:///absolute/path, s3://bucket/prefix, artifact://NAME (collect: artifact://PATTERN)
@@ -49,6 +49,7 @@ options (named like the action's inputs):
   --endpoint URL              s3: an S3-compatible server (R2, MinIO, GCS interop, B2)
   --region REGION             s3: the bucket's region (default: AWS_REGION, else the AWS config)
   --path-style true|false     s3: path-style addressing (default: true when --endpoint is given)
+  --check-contents true|false look inside each wheel (RECORD hashes, names, tags) and sdist (default true)
   --run-id ID                 artifact, collect: read the artifacts of this workflow run
   --repository OWNER/NAME     artifact, collect: that run's repository (default: GITHUB_REPOSITORY)
   --github-token TOKEN        artifact, collect: a token with actions:read there (or set GITHUB_TOKEN)
@@ -72,6 +73,7 @@ const OPTIONS = {
   endpoint: { type: 'string' },
   region: { type: 'string' },
   'path-style': { type: 'string' },
+  'check-contents': { type: 'string' },
   'run-id': { type: 'string' },
   repository: { type: 'string' },
   'github-token': { type: 'string' },
@@ -105,6 +107,7 @@ const ONLY: Record<string, string[]> = {
   endpoint: ['post-build', 'collect'],
   region: ['post-build', 'collect'],
   'path-style': ['post-build', 'collect'],
+  'check-contents': ['post-build', 'collect', 'verify'],
   'run-id': ['collect'],
   repository: ['collect'],
   'github-token': ['collect'],
@@ -197,6 +200,7 @@ export async function main(argv: string[], io: Io, version: string): Promise<Exi
           dir,
           patterns: getList(get, Inputs.Pattern, DEFAULT_PATTERNS),
           concurrency: getInteger(get, Inputs.Concurrency, 4, 1, 256),
+          checkContents: getBoolean(get, Inputs.CheckContents, true),
           ...(values.sha256sums ? { sha256sums: values.sha256sums } : {}),
         };
         return report(io, 'verify', await verifyDirectory(options, reporter));

@@ -2,13 +2,15 @@
  * `wheel-guard verify DIR`: checks the distributions in a local directory in
  * place, the last check before `twine upload`. Each file is checked against
  * the sidecar beside it, or, given a SHA256SUMS file (what collect writes
- * outside `dist/`), against that list. Nothing is moved or written.
+ * outside `dist/`), against that list, then looked inside (RECORD, names and
+ * tags; an sdist's streams) unless --check-contents false. Nothing is moved
+ * or written.
  */
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { LocalContainer } from '../containers/local.js';
 import { IntegrityError } from '../core/errors.js';
-import { hashFile } from '../core/hash.js';
+import { hashAndCheck } from '../core/contents.js';
 import { runPool } from '../core/pool.js';
 import { fileProblem, FileStatus, type FileResult, type Problem, type Reporter, type RunResult } from '../core/report.js';
 import { parseSha256Sums, sidecarName } from '../core/sidecar.js';
@@ -21,6 +23,8 @@ export interface VerifyOptions {
   concurrency: number;
   /** A SHA256SUMS file to check against instead of sidecars. */
   sha256sums?: string;
+  /** Also look inside each distribution (default true). */
+  checkContents?: boolean;
 }
 
 /** What to check: each distribution's expected digest, and the problems found on the way. */
@@ -52,8 +56,9 @@ export async function verifyDirectory(options: VerifyOptions, reporter: Reporter
     let result: FileResult;
     try {
       const sha256 = await expected(name);
-      const digest = await hashFile(join(options.dir, name));
+      const { contentError, ...digest } = await hashAndCheck(join(options.dir, name), name, options.checkContents ?? true);
       if (digest.sha256 !== sha256) throw new IntegrityError(name, sha256, digest.sha256, digest.size);
+      if (contentError) throw contentError;
       result = { name, ...digest, status: FileStatus.Verified, attempts: 1 };
     } catch (error: unknown) {
       problems.push(fileProblem(name, error, join(options.dir, name)));

@@ -7,7 +7,8 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Container } from '../containers/container.js';
 import { actionInputs, actionReporter, finishAction } from '../core/action.js';
-import { ContainerError, messageOf } from '../core/errors.js';
+import { checkDistribution } from '../core/contents.js';
+import { ContainerError, ContentError, messageOf } from '../core/errors.js';
 import { hashFile } from '../core/hash.js';
 import { runPool } from '../core/pool.js';
 import { fileProblem, FileStatus, type FileResult, type Problem, type Reporter, type RunResult, verifiedFiles } from '../core/report.js';
@@ -81,15 +82,25 @@ async function collectOne(
     },
   };
   const target = join(inputs.path, name);
+  // After the sidecar matched: a wheel broken inside was broken when post-build hashed it.
+  const checkContents = async (file: string): Promise<void> => {
+    if (!inputs.checkContents) return;
+    await checkDistribution(file, name).catch((error: unknown) => {
+      if (!(error instanceof ContentError)) throw error;
+      throw new ContentError(error.file, error.member, `${error.detail}; its sidecar matches, so it was broken before upload: rebuild it`);
+    });
+  };
   try {
     const expected = await retry(() => readSidecar(container, name), retryOptions);
     const present = await hashFile(target).catch(() => undefined);
     if (present?.sha256 === expected) {
+      await checkContents(target);
       return { name, ...present, status: FileStatus.Present, attempts: 0 };
     }
     const result = await downloadVerified(container, name, expected, size, inputs.path, {
       ...retryOptions,
       onProgress: (bytes, total) => reporter.progress(name, bytes, total),
+      verify: checkContents,
     });
     return { name, sha256: result.sha256, size: result.size, status: FileStatus.Verified, attempts: result.attempts };
   } catch (error: unknown) {

@@ -228,8 +228,13 @@ class FileReader extends yauzl.RandomAccessReader {
   }
 }
 
-/** Opens a zip file through FileReader: the central directory is read and checked here. */
-async function openZip(path: string): Promise<yauzl.ZipFile> {
+/** An error of the file system (it names a syscall), not of the bytes: not a content problem. */
+function systemError(error: unknown): boolean {
+  return typeof (error as { syscall?: unknown } | null)?.syscall === 'string';
+}
+
+/** Opens a zip file through FileReader: the central directory is read and checked by yauzl. */
+async function openZip(path: string, fail: (detail: string) => never): Promise<yauzl.ZipFile> {
   const fd = await promisify(open)(path, 'r');
   try {
     const { size } = await promisify(fstat)(fd);
@@ -242,7 +247,8 @@ async function openZip(path: string): Promise<yauzl.ZipFile> {
     });
   } catch (error: unknown) {
     close(fd, () => undefined);
-    throw error;
+    if (systemError(error)) throw error;
+    return fail(`not a readable zip archive: ${messageOf(error)} (the central directory at its end is missing or damaged: cut short?)`);
   }
 }
 
@@ -300,17 +306,13 @@ async function checkWheel(path: string, fileName: string, name: WheelName): Prom
   }
   if (!WHEEL_NAME.test(name.distribution)) fail(undefined, `the file name's distribution "${name.distribution}" is not a valid escaped name (PEP 427)`);
 
-  let zip: yauzl.ZipFile;
-  try {
-    zip = await openZip(path);
-  } catch (error: unknown) {
-    return fail(undefined, `not a readable zip archive: ${messageOf(error)} (the central directory at its end is missing or damaged: cut short?)`);
-  }
+  const zip = await openZip(path, (detail) => fail(undefined, detail));
   try {
     let entries: yauzl.Entry[];
     try {
       entries = await readEntries(zip);
     } catch (error: unknown) {
+      if (systemError(error)) throw error;
       return fail(undefined, `the zip central directory is damaged: ${messageOf(error)}`);
     }
     const members = new Map<string, yauzl.Entry>();
@@ -344,11 +346,13 @@ async function checkWheel(path: string, fileName: string, name: WheelName): Prom
     try {
       record = parseRecord(await readSmall(zip, members.get(recordPath)!));
     } catch (error: unknown) {
+      if (systemError(error)) throw error;
       return fail(recordPath, messageOf(error));
     }
     try {
       wheelText = await readSmall(zip, members.get(`${infoDir}/WHEEL`)!);
     } catch (error: unknown) {
+      if (systemError(error)) throw error;
       return fail(`${infoDir}/WHEEL`, messageOf(error));
     }
 
@@ -385,6 +389,7 @@ async function checkWheel(path: string, fileName: string, name: WheelName): Prom
       try {
         size = await streamMember(zip, entry, hash ? (chunk) => hash.update(chunk) : (chunk) => crc!.update(chunk));
       } catch (error: unknown) {
+        if (systemError(error)) throw error;
         return fail(entry.fileName, `cannot be read: ${messageOf(error)}`);
       }
       if (listed?.size !== undefined && listed.size !== size) fail(entry.fileName, `is ${size} bytes, RECORD says ${listed.size}`);
@@ -424,6 +429,7 @@ async function checkSdist(path: string, fileName: string, name: SdistName): Prom
   try {
     await Promise.all([pipeline(createReadStream(path), createGunzip(), tar), walk]);
   } catch (error: unknown) {
+    if (systemError(error)) throw error;
     const where = current === undefined ? 'before its first member' : 'in this member or right after it';
     throw new ContentError(fileName, current, `the gzip or tar stream breaks ${where}: ${messageOf(error)} (cut short?)`);
   }
@@ -482,23 +488,35 @@ function hashFileInWorker(path: string, signal: AbortSignal): Promise<Digest> {
   });
 }
 
+/** A file's digest, and what its content check found (nothing when it passed or was off). */
+export interface CheckedDigest extends Digest {
+  contentError?: ContentError;
+}
+
 /**
- * The file's sha256 and, when `check` is on, its content check: for a large
- * file both at once, the hash in a worker thread, so the check adds little
- * time to hashing alone. Throws the check's ContentError or the hash's error.
+ * The file's sha256 and, when `check` is on, its content check, both run to
+ * their end: the caller decides which finding comes first. For a large file
+ * the hash runs in a worker thread beside the check, so the check adds
+ * little time to hashing alone. Errors other than a ContentError (the file
+ * cannot be read) are thrown.
  */
-export async function hashAndCheck(path: string, fileName: string, check: boolean): Promise<Digest> {
+export async function hashAndCheck(path: string, fileName: string, check: boolean): Promise<CheckedDigest> {
   if (!check) return hashFile(path);
+  const checked = (): Promise<ContentError | undefined> =>
+    checkDistribution(path, fileName).then(
+      () => undefined,
+      (error: unknown) => {
+        if (error instanceof ContentError) return error;
+        throw error;
+      },
+    );
+  const withFinding = (digest: Digest, contentError: ContentError | undefined): CheckedDigest => (contentError ? { ...digest, contentError } : digest);
   const { size } = await stat(path);
-  if (size < PARALLEL_FROM) {
-    const digest = await hashFile(path);
-    await checkDistribution(path, fileName);
-    return digest;
-  }
+  if (size < PARALLEL_FROM) return withFinding(await hashFile(path), await checked());
   const abort = new AbortController();
   try {
-    const [digest] = await Promise.all([hashFileInWorker(path, abort.signal), checkDistribution(path, fileName)]);
-    return digest;
+    const [digest, contentError] = await Promise.all([hashFileInWorker(path, abort.signal), checked()]);
+    return withFinding(digest, contentError);
   } finally {
     abort.abort();
   }

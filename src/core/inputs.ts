@@ -87,6 +87,7 @@ export const Inputs = {
   Endpoint: 'endpoint',
   Region: 'region',
   PathStyle: 'path-style',
+  CheckContents: 'check-contents',
   RunId: 'run-id',
   Repository: 'repository',
   GithubToken: 'github-token',
@@ -105,6 +106,8 @@ export interface CommonInputs {
   concurrency: number;
   /** Absolute path of the SHA256SUMS file to write. */
   sha256sums: string;
+  /** Look inside each distribution (RECORD, archive, names and tags; sdist streams) before it moves on. */
+  checkContents: boolean;
 }
 
 /** Reads the shared inputs; `defaultPath` differs per entry (wheelhouse, dist). */
@@ -128,6 +131,7 @@ export function getCommonInputs(get: InputGetter, defaultPath: string, cwd: stri
     retries: getInteger(get, Inputs.Retries, 3, 0, 100),
     concurrency: getInteger(get, Inputs.Concurrency, 4, 1, 256),
     sha256sums: getSumsPath(get, Inputs.Sha256Sums, path, cwd),
+    checkContents: getBoolean(get, Inputs.CheckContents, true),
     container: openContainer(containerUrl, cwd, { s3, artifact: { ...artifact, retries: getInteger(get, Inputs.Retries, 3, 0, 100) } }),
   };
 }

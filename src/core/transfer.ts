@@ -93,7 +93,9 @@ export interface DownloadResult extends Digest {
  * being hashed; a broken transfer resumes from the bytes already on disk
  * (if the container allows ranged reads), carrying the hash on; a mismatch
  * starts over. Nothing but a verified file ever appears under `name`, and
- * the temporary file is gone when this returns or throws.
+ * the temporary file is gone when this returns or throws. `verify`, if
+ * given, runs on the temporary file once it hashes right, before the rename:
+ * what it throws is thrown, and the file is not moved into place.
  */
 export async function downloadVerified(
   container: Container,
@@ -101,7 +103,7 @@ export async function downloadVerified(
   expectedSha256: string,
   expectedSize: number | undefined,
   dir: string,
-  options: TransferRetry & { onProgress?: ProgressCallback },
+  options: TransferRetry & { onProgress?: ProgressCallback; verify?: (temp: string) => Promise<void> },
 ): Promise<DownloadResult> {
   const temp = join(dir, temporaryName(name));
   let state: HashState | undefined;
@@ -136,6 +138,7 @@ export async function downloadVerified(
       }
       return { ...digest, attempts: attempt };
     }, options);
+    await options.verify?.(temp);
     await rename(temp, join(dir, name));
     return result;
   } finally {

@@ -2,8 +2,9 @@
 import { writeFile } from 'node:fs/promises';
 import type { Container } from '../containers/container.js';
 import { finishAction, actionReporter, actionInputs } from '../core/action.js';
-import { ConflictError, ContainerError, messageOf, NotFoundError } from '../core/errors.js';
-import { hashFile, type Digest } from '../core/hash.js';
+import { ConflictError, ContainerError, ContentError, messageOf, NotFoundError } from '../core/errors.js';
+import { hashAndCheck } from '../core/contents.js';
+import type { Digest } from '../core/hash.js';
 import { runPool } from '../core/pool.js';
 import { fileProblem, FileStatus, type FileResult, type Problem, type Reporter, type RunResult, verifiedFiles } from '../core/report.js';
 import { formatSidecar, sidecarName, writeSha256Sums } from '../core/sidecar.js';
@@ -108,7 +109,9 @@ export async function postBuild(inputs: PostBuildInputs, reporter: Reporter): Pr
     };
     let result: FileResult;
     try {
-      const digest = await hashFile(file.path);
+      const { contentError, ...digest } = await hashAndCheck(file.path, file.name, inputs.checkContents);
+      // Broken before it was hashed: refused here, before anything reaches the container.
+      if (contentError) throw new ContentError(contentError.file, contentError.member, `${contentError.detail}; not uploaded: rebuild it`);
       result = { ...(await uploadOne(inputs, file, digest, retry)), attempts };
       if (inputs.localSidecars) await writeFile(`${file.path}.sha256`, formatSidecar(digest.sha256, file.name));
     } catch (error: unknown) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InputError, IntegrityError, NotFoundError, TransferError } from '../../src/core/errors.js';
-import { backoffDelay, retry } from '../../src/core/retry.js';
+import { backoffDelay, retry, retryAfterMs } from '../../src/core/retry.js';
 
 /** A sleep that records the delays asked for and never waits. */
 function recordingSleep(): { sleep: (ms: number) => Promise<void>; delays: number[] } {
@@ -252,5 +252,30 @@ describe('backoffDelay', () => {
     let calls = 0;
     backoffDelay(2, 100, 1000, () => (calls++, 0.3));
     expect(calls).toBe(1);
+  });
+});
+
+describe('Retry-After', () => {
+  it('reads delta-seconds and HTTP dates, and nothing else', () => {
+    expect(retryAfterMs('3')).toBe(3000);
+    expect(retryAfterMs(' 0 ')).toBe(0);
+    expect(retryAfterMs('Wed, 21 Oct 2015 07:28:05 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT'))).toBe(5000);
+    expect(retryAfterMs(undefined)).toBeUndefined();
+    expect(retryAfterMs('soon')).toBeUndefined();
+  });
+
+  it('waits at least as long as the server asked, at most 60 s, never less than the backoff', async () => {
+    const { sleep, delays } = recordingSleep();
+    const slowDown = (ms: number): Error => Object.assign(new TransferError('503 SlowDown'), { retryAfterMs: ms });
+    const errors = [slowDown(7000), slowDown(600_000), slowDown(0)];
+    await retry(
+      async () => {
+        const next = errors.shift();
+        if (next) throw next;
+        return 'done';
+      },
+      { retries: 3, sleep, random: () => 0.5, baseDelayMs: 1000 },
+    );
+    expect(delays).toEqual([7000, 60_000, 2000]);
   });
 });

@@ -39,6 +39,7 @@ options (named like the action's inputs):
   --pattern GLOB              files to handle, repeatable (default *.whl; add *.tar.gz for sdists)
   --retries N                 further attempts for a failed transfer (default 3)
   --concurrency N             files moved at once (default 4)
+  --timeout SECONDS           a silent connection is cut and retried after this long (default 30)
   --sha256sums FILE           where to write SHA256SUMS (default ./SHA256SUMS; never inside --path);
                               verify: check against this file instead of sidecars
   --if-no-files-found MODE    post-build: error (default), warn or ignore
@@ -63,6 +64,7 @@ const OPTIONS = {
   path: { type: 'string' },
   pattern: { type: 'string', multiple: true },
   retries: { type: 'string' },
+  timeout: { type: 'string' },
   concurrency: { type: 'string' },
   sha256sums: { type: 'string' },
   'if-no-files-found': { type: 'string' },
@@ -104,6 +106,7 @@ const ONLY: Record<string, string[]> = {
   wait: ['collect'],
   container: ['post-build', 'collect'],
   retries: ['post-build', 'collect'],
+  timeout: ['post-build', 'collect'],
   endpoint: ['post-build', 'collect'],
   region: ['post-build', 'collect'],
   'path-style': ['post-build', 'collect'],

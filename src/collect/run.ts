@@ -101,6 +101,7 @@ async function collectOne(
       ...retryOptions,
       onProgress: (bytes, total) => reporter.progress(name, bytes, total),
       verify: checkContents,
+      idleTimeoutMs: inputs.timeout * 1000,
     });
     return { name, sha256: result.sha256, size: result.size, status: FileStatus.Verified, attempts: result.attempts };
   } catch (error: unknown) {

@@ -14,6 +14,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Readable } from 'node:stream';
 import { ContainerError, InputError, NotFoundError, TransferError, UnreachableError, WheelGuardError } from '../core/errors.js';
+import { retryAfterMs } from '../core/retry.js';
 import type { Container, Entry, WriteOptions } from './container.js';
 import { checkName } from './local.js';
 
@@ -23,6 +24,8 @@ export interface S3Settings {
   region?: string;
   /** Path-style addressing; default: on when an endpoint is given. */
   pathStyle?: boolean;
+  /** Milliseconds a connection may take to open, or stay silent, before it is given up (the `timeout` input). */
+  idleTimeoutMs?: number;
 }
 
 /** Bodies up to this size go in one streamed PutObject, larger ones multipart. */
@@ -78,6 +81,8 @@ export class S3Container implements Container {
       ...(process.env.AWS_RESPONSE_CHECKSUM_VALIDATION ? {} : { responseChecksumValidation: 'WHEN_REQUIRED' as const }),
       // Whole transfers are retried by core/retry; keep the SDK's own retries short.
       maxAttempts: 2,
+      // A server that accepts a connection and then says nothing must not hold a run for minutes.
+      requestHandler: { connectionTimeout: settings.idleTimeoutMs ?? 30_000, socketTimeout: settings.idleTimeoutMs ?? 30_000 },
     });
   }
 
@@ -111,11 +116,16 @@ export class S3Container implements Container {
     if (/Region is missing/i.test(message)) {
       return new ContainerError('no AWS region: set the region input or AWS_REGION');
     }
+    if (code === 'TimeoutError' || /timed out|ETIMEDOUT/i.test(message)) {
+      const seconds = (this.settings.idleTimeoutMs ?? 30_000) / 1000;
+      return new UnreachableError(`${endpoint} did not answer within ${seconds} s for ${where}: check the endpoint input and the network (timeout input: ${seconds})`, { cause: error });
+    }
     if (NETWORK.test(`${(error as { code?: string })?.code ?? ''} ${message}`)) {
       return new UnreachableError(`cannot reach ${endpoint} for ${where} (${message}): check the endpoint input and the network`, { cause: error });
     }
     if (status !== undefined && (status >= 500 || status === 429)) {
-      return new TransferError(`${where}: ${action} answered ${status} ${code ?? ''}: ${message}`, { cause: error });
+      const retryAfter = retryAfterMs((error as { $response?: { headers?: Record<string, string> } }).$response?.headers?.['retry-after']);
+      return Object.assign(new TransferError(`${where}: ${action} answered ${status} ${code ?? ''}: ${message}`, { cause: error }), retryAfter ? { retryAfterMs: retryAfter } : {});
     }
     return new ContainerError(`${where}: ${action} failed: ${code ? `${code}: ` : ''}${message}`, { cause: error });
   }

@@ -88,6 +88,7 @@ export const Inputs = {
   Region: 'region',
   PathStyle: 'path-style',
   CheckContents: 'check-contents',
+  Timeout: 'timeout',
   RunId: 'run-id',
   Repository: 'repository',
   GithubToken: 'github-token',
@@ -108,6 +109,8 @@ export interface CommonInputs {
   sha256sums: string;
   /** Look inside each distribution (RECORD, archive, names and tags; sdist streams) before it moves on. */
   checkContents: boolean;
+  /** Seconds a connection may stay silent (or take to open) before the transfer is cut and retried. */
+  timeout: number;
 }
 
 /** Reads the shared inputs; `defaultPath` differs per entry (wheelhouse, dist). */
@@ -124,7 +127,8 @@ export function getCommonInputs(get: InputGetter, defaultPath: string, cwd: stri
   const region = get(Inputs.Region).trim();
   const pathStyle = get(Inputs.PathStyle).trim() === '' ? undefined : getBoolean(get, Inputs.PathStyle, false);
   const artifact = getArtifactSettings(get);
-  const s3 = { ...(endpoint ? { endpoint } : {}), ...(region ? { region } : {}), ...(pathStyle !== undefined ? { pathStyle } : {}) };
+  const timeout = getInteger(get, Inputs.Timeout, 30, 1, 3600);
+  const s3 = { ...(endpoint ? { endpoint } : {}), ...(region ? { region } : {}), ...(pathStyle !== undefined ? { pathStyle } : {}), idleTimeoutMs: timeout * 1000 };
   return {
     path,
     patterns: getList(get, Inputs.Pattern, DEFAULT_PATTERNS),
@@ -132,6 +136,7 @@ export function getCommonInputs(get: InputGetter, defaultPath: string, cwd: stri
     concurrency: getInteger(get, Inputs.Concurrency, 4, 1, 256),
     sha256sums: getSumsPath(get, Inputs.Sha256Sums, path, cwd),
     checkContents: getBoolean(get, Inputs.CheckContents, true),
+    timeout,
     container: openContainer(containerUrl, cwd, { s3, artifact: { ...artifact, retries: getInteger(get, Inputs.Retries, 3, 0, 100) } }),
   };
 }

@@ -25,6 +25,21 @@ export function backoffDelay(attempt: number, base: number, max: number, random:
   return Math.round(random() * ceiling);
 }
 
+/**
+ * A Retry-After header's wait in ms: delta-seconds or an HTTP date; undefined
+ * when absent or unreadable. (RFC 9110 §10.2.3)
+ */
+export function retryAfterMs(header: string | undefined, now: number = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const value = header.trim();
+  if (/^\d+$/.test(value)) return Number(value) * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** The longest Retry-After honoured: a server asking for more is not waited for that long. */
+const MAX_RETRY_AFTER_MS = 60_000;
+
 const realSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -41,7 +56,10 @@ export async function retry<T>(fn: (attempt: number) => Promise<T>, options: Ret
       return await fn(attempt);
     } catch (error: unknown) {
       if (attempt > options.retries || !isRetryable(error)) throw error;
-      const delay = backoffDelay(attempt, options.baseDelayMs ?? 500, options.maxDelayMs ?? 10_000, random);
+      // A server that said when to come back (Retry-After) is not asked sooner.
+      const asked = (error as { retryAfterMs?: unknown } | null)?.retryAfterMs;
+      const backoff = backoffDelay(attempt, options.baseDelayMs ?? 500, options.maxDelayMs ?? 10_000, random);
+      const delay = typeof asked === 'number' ? Math.max(backoff, Math.min(asked, MAX_RETRY_AFTER_MS)) : backoff;
       options.onRetry?.(error, attempt + 1, delay);
       await sleep(delay);
     }

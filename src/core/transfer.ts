@@ -103,7 +103,7 @@ export async function downloadVerified(
   expectedSha256: string,
   expectedSize: number | undefined,
   dir: string,
-  options: TransferRetry & { onProgress?: ProgressCallback; verify?: (temp: string) => Promise<void> },
+  options: TransferRetry & { onProgress?: ProgressCallback; verify?: (temp: string) => Promise<void>; idleTimeoutMs?: number },
 ): Promise<DownloadResult> {
   const temp = join(dir, temporaryName(name));
   let state: HashState | undefined;
@@ -111,21 +111,30 @@ export async function downloadVerified(
     const result = await retry(async (attempt) => {
       const from = container.resumable ? state : undefined;
       const progress = options.onProgress;
-      const hasher = new HashingStream(from, progress && ((size) => progress(size, expectedSize)));
       // A refused read (not found, access denied) keeps its own error and its own retry answer.
       const source = await container.read(name, from?.size ?? 0);
+      // A stalled connection (nothing for idleTimeoutMs) is cut here and retried, resuming.
+      const idle = options.idleTimeoutMs ?? 30_000;
+      const watchdog = setTimeout(() => source.destroy(new TransferError(`no data for ${idle / 1000} s`)), idle);
+      const hasher = new HashingStream(from, (size) => {
+        watchdog.refresh();
+        progress?.(size, expectedSize);
+      });
       const handle = await open(temp, from ? 'a' : 'w').catch((error: unknown) => {
+        clearTimeout(watchdog);
         source.destroy();
         throw error;
       });
       try {
         await pipeline(source, hasher, sinkTo(handle));
       } catch (error: unknown) {
+        clearTimeout(watchdog);
         await handle.close().catch(() => undefined);
         const onDisk = (await stat(temp)).size;
         state = onDisk === hasher.bytes ? hasher.snapshot() : await hashState(createReadStream(temp));
         throw new TransferError(`${name}: transfer broke off after ${onDisk} bytes: ${messageOf(error)}`, { cause: error });
       }
+      clearTimeout(watchdog);
       await handle.close();
       const digest = hasher.digest();
       state = hasher.snapshot();

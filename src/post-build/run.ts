@@ -2,7 +2,8 @@
 import { writeFile } from 'node:fs/promises';
 import type { Container } from '../containers/container.js';
 import { finishAction, actionReporter, actionInputs } from '../core/action.js';
-import { ConflictError, ContainerError, ContentError, messageOf, NotFoundError } from '../core/errors.js';
+import { ConflictError, ContainerError, ContentError, isRetryable, messageOf, NotFoundError, SidecarFormatError } from '../core/errors.js';
+import { retry } from '../core/retry.js';
 import { hashAndCheck } from '../core/contents.js';
 import type { Digest } from '../core/hash.js';
 import { runPool } from '../core/pool.js';
@@ -13,9 +14,14 @@ import { findDistributions, type LocalFile, parseDistributionName } from '../cor
 import { getPostBuildInputs, NoFilesFound, type PostBuildInputs } from './inputs.js';
 
 /** The digest the container's sidecar records, undefined if there is no sidecar. */
-async function remoteSidecar(container: Container, name: string): Promise<string | undefined> {
+async function remoteSidecar(container: Container, name: string, retries: number): Promise<string | undefined> {
   try {
-    return await readSidecar(container, name);
+    // A sidecar that reads malformed may be one another job is writing this instant (a store
+    // without atomic writes): read it again before calling it a conflict.
+    return await retry(() => readSidecar(container, name), {
+      retries,
+      isRetryable: (error) => error instanceof SidecarFormatError || isRetryable(error),
+    });
   } catch (error: unknown) {
     if (error instanceof NotFoundError) return undefined;
     throw error;
@@ -33,7 +39,7 @@ async function uploadOne(
   retry: TransferRetry & { onProgress?: ProgressCallback },
 ): Promise<FileResult> {
   const { container } = inputs;
-  const recorded = await remoteSidecar(container, file.name);
+  const recorded = await remoteSidecar(container, file.name, inputs.retries);
   if (recorded === digest.sha256) {
     try {
       await verifyRemote(container, file.name, digest);

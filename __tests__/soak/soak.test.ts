@@ -1,0 +1,122 @@
+/**
+ * The reliability soak (`npm run soak`): the fault scenarios many times over,
+ * each run with its own seed, against s3rver through the fault proxy. Writes
+ * .soak/results.json; scripts/soak-report.mjs turns it into docs/reliability.md.
+ * WG_SOAK_RUNS sets the runs per scenario (default 20).
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type FaultPlan, startFaultProxy } from '../helpers/fault-proxy.js';
+import { type S3Server, startS3rver } from '../helpers/s3rver.js';
+import { ROOT, runAction, workspace } from '../e2e/harness.js';
+
+const RUNS = Number(process.env.WG_SOAK_RUNS ?? 20);
+const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+
+interface RunRecord {
+  scenario: string;
+  seed: number;
+  faults: number;
+  connections: number;
+  exit: number | null;
+  ok: boolean;
+  seconds: number;
+  payloadBytes: number;
+  bytesToClient: number;
+  lost: number;
+  broken: number;
+}
+
+const records: RunRecord[] = [];
+let server: S3Server;
+let ws: string;
+let payload = 0;
+let wheels: string[] = [];
+
+beforeAll(async () => {
+  server = await startS3rver(['wheels']);
+  ws = await workspace();
+  // Four real sample wheels plus four generated wheels of 1–4 MB: about 10 MB of payload.
+  for (let i = 1; i <= 4; i++) {
+    execFileSync('python3', [join(ROOT, '__tests__/helpers/make-wheel.py'), join(ws, 'wheelhouse'), `soak-pkg${i}`, '1.0.0', String(i * 1_000_000), String(i)]);
+  }
+  const up = await runAction('post-build', { container: 's3://wheels/soak', endpoint: server.endpoint }, ws, server.env);
+  expect(up.errors).toEqual([]);
+  wheels = (await readdir(join(ws, 'wheelhouse'))).filter((n) => n.endsWith('.whl')).sort();
+  for (const wheel of wheels) payload += (await readFile(join(ws, 'wheelhouse', wheel))).length;
+}, 120_000);
+
+afterAll(async () => {
+  await mkdir(join(ROOT, '.soak'), { recursive: true });
+  await writeFile(join(ROOT, '.soak/results.json'), JSON.stringify({ node: process.version, runs: RUNS, payload, wheels: wheels.length, records }, null, 2));
+  await server.stop();
+});
+
+/** What a run left in its dist: wheels missing, and files there that are not exactly the wheel. */
+async function audit(dist: string): Promise<{ lost: number; broken: number }> {
+  const present = await readdir(dist).catch(() => [] as string[]);
+  let broken = 0;
+  for (const name of present) {
+    const original = await readFile(join(ws, 'wheelhouse', name)).catch(() => undefined);
+    if (!original || sha256(await readFile(join(dist, name))) !== sha256(original)) broken++;
+  }
+  return { lost: wheels.filter((w) => !present.includes(w)).length, broken };
+}
+
+async function scenario(name: string, plan: FaultPlan, seed: number, inputs: Record<string, string>, expectOk: boolean): Promise<void> {
+  const proxy = await startFaultProxy(server.endpoint, plan, seed);
+  const dist = `dist-${name}-${seed}`;
+  const started = Date.now();
+  try {
+    const run = await runAction('collect', { container: 's3://wheels/soak', endpoint: proxy.endpoint, path: dist, sha256sums: `${dist}.sums`, ...inputs }, ws, server.env);
+    const { lost, broken } = await audit(join(ws, dist));
+    records.push({
+      scenario: name,
+      seed,
+      faults: proxy.faultsInjected(),
+      connections: proxy.connections.length,
+      exit: run.code,
+      ok: expectOk ? run.code === 0 && lost === 0 : run.code === 1,
+      seconds: (Date.now() - started) / 1000,
+      payloadBytes: payload,
+      bytesToClient: proxy.bytesToClient,
+      lost: expectOk ? lost : 0,
+      broken,
+    });
+  } finally {
+    await proxy.stop();
+  }
+}
+
+it(`30% of connections faulted: ${RUNS} runs`, async () => {
+  for (let i = 0; i < RUNS; i++) await scenario('random-30%', { rate: 0.3, stallMs: 30_000 }, 1000 + i, { retries: '10', timeout: '2' }, true);
+}, 3_600_000);
+
+it(`a wheel corrupted in transit every time: ${RUNS} runs`, async () => {
+  for (let i = 0; i < RUNS; i++) {
+    await scenario('persistent-corruption', { rate: 1, kinds: ['flip'], only: /^GET \S*soak_pkg2\S*\.whl[ ?]/ }, 2000 + i, { retries: '2', timeout: '2' }, false);
+  }
+}, 3_600_000);
+
+it(`an endpoint that never answers: ${Math.min(RUNS, 5)} runs`, async () => {
+  const sockets: Socket[] = [];
+  const silent = createServer((socket) => sockets.push(socket));
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const port = (silent.address() as { port: number }).port;
+  try {
+    for (let i = 0; i < Math.min(RUNS, 5); i++) {
+      const dist = `dist-silent-${i}`;
+      const started = Date.now();
+      const run = await runAction('collect', { container: 's3://wheels/soak', endpoint: `http://127.0.0.1:${port}`, path: dist, retries: '1', timeout: '2' }, ws, server.env);
+      const { broken } = await audit(join(ws, dist));
+      records.push({ scenario: 'silent-endpoint', seed: 0, faults: 1, connections: sockets.length, exit: run.code, ok: run.code === 1, seconds: (Date.now() - started) / 1000, payloadBytes: payload, bytesToClient: 0, lost: 0, broken });
+    }
+  } finally {
+    for (const socket of sockets) socket.destroy();
+    silent.close();
+  }
+}, 3_600_000);

@@ -8,13 +8,13 @@ import { join } from 'node:path';
 import type { Container } from '../containers/container.js';
 import { actionInputs, actionReporter, finishAction } from '../core/action.js';
 import { checkDistribution } from '../core/contents.js';
-import { ContainerError, ContentError, messageOf } from '../core/errors.js';
+import { ContainerError, ContentError, IntegrityError, messageOf } from '../core/errors.js';
 import { hashFile } from '../core/hash.js';
 import { runPool } from '../core/pool.js';
 import { fileProblem, FileStatus, type FileResult, type Problem, type Reporter, type RunResult, verifiedFiles } from '../core/report.js';
 import { retry } from '../core/retry.js';
 import { sidecarName, writeSha256Sums } from '../core/sidecar.js';
-import { downloadVerified, readSidecar, type TransferRetry } from '../core/transfer.js';
+import { downloadVerified, readSidecarRetrying, type TransferRetry } from '../core/transfer.js';
 import { matchesAny, type Pairing, pairListing } from '../core/wheels.js';
 import { type CollectInputs, getCollectInputs } from './inputs.js';
 
@@ -91,18 +91,31 @@ async function collectOne(
     });
   };
   try {
-    const expected = await retry(() => readSidecar(container, name), retryOptions);
+    let expected = await readSidecarRetrying(container, name, retryOptions);
     const present = await hashFile(target).catch(() => undefined);
     if (present?.sha256 === expected) {
       await checkContents(target);
       return { name, ...present, status: FileStatus.Present, attempts: 0 };
     }
-    const result = await downloadVerified(container, name, expected, size, inputs.path, {
-      ...retryOptions,
-      onProgress: (bytes, total) => reporter.progress(name, bytes, total),
-      verify: checkContents,
-      idleTimeoutMs: inputs.timeout * 1000,
-    });
+    const download = (sha256: string) =>
+      downloadVerified(container, name, sha256, size, inputs.path, {
+        ...retryOptions,
+        onProgress: (bytes, total) => reporter.progress(name, bytes, total),
+        verify: checkContents,
+        idleTimeoutMs: inputs.timeout * 1000,
+      });
+    let result;
+    try {
+      result = await download(expected);
+    } catch (error: unknown) {
+      // A sidecar damaged in transit can still read as a well-formed digest, just not this
+      // wheel's: read it once more before blaming the wheel.
+      if (!(error instanceof IntegrityError)) throw error;
+      const again = await readSidecarRetrying(container, name, retryOptions);
+      if (again === expected) throw error;
+      expected = again;
+      result = await download(expected);
+    }
     return { name, sha256: result.sha256, size: result.size, status: FileStatus.Verified, attempts: result.attempts };
   } catch (error: unknown) {
     await rm(target, { force: true });

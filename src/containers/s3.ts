@@ -116,6 +116,10 @@ export class S3Container implements Container {
     if (/Region is missing/i.test(message)) {
       return new ContainerError('no AWS region: set the region input or AWS_REGION');
     }
+    if (/Deserialization error|XML parse error|Unexpected end of/i.test(message)) {
+      // An answer damaged on the way (HTTP bodies carry no checksum): ask again.
+      return new TransferError(`${where}: ${action}: the answer arrived damaged (${message.split('\n')[0]})`, { cause: error });
+    }
     if (code === 'TimeoutError' || /timed out|ETIMEDOUT/i.test(message)) {
       const seconds = (this.settings.idleTimeoutMs ?? 30_000) / 1000;
       return new UnreachableError(`${endpoint} did not answer within ${seconds} s for ${where}: check the endpoint input and the network (timeout input: ${seconds})`, { cause: error });

@@ -11,7 +11,7 @@ import { pipeline as pipelineCallback, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Container } from '../containers/container.js';
 import { sinkTo, temporaryName } from '../containers/local.js';
-import { IntegrityError, TransferError, messageOf } from './errors.js';
+import { IntegrityError, isRetryable, messageOf, SidecarFormatError, TransferError } from './errors.js';
 import { type Digest, type HashState, HashingStream, hashState, hashStream } from './hash.js';
 import { retry, type RetryOptions } from './retry.js';
 import { formatSidecar, parseSidecar, sidecarName } from './sidecar.js';
@@ -33,6 +33,18 @@ async function readText(stream: Readable): Promise<string> {
 export async function readSidecar(container: Container, name: string): Promise<string> {
   const text = await readText(await container.read(sidecarName(name)));
   return parseSidecar(text, name, sidecarName(name));
+}
+
+/**
+ * Reads a sidecar, reading it again when it comes out malformed: a byte
+ * flipped in transit, or a store without atomic writes caught mid-write,
+ * look just like that. Only a sidecar malformed every time is reported so.
+ */
+export function readSidecarRetrying(container: Container, name: string, options: TransferRetry): Promise<string> {
+  return retry(() => readSidecar(container, name), {
+    ...options,
+    isRetryable: (error) => error instanceof SidecarFormatError || isRetryable(error),
+  });
 }
 
 /**

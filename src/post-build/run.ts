@@ -2,26 +2,20 @@
 import { writeFile } from 'node:fs/promises';
 import type { Container } from '../containers/container.js';
 import { finishAction, actionReporter, actionInputs } from '../core/action.js';
-import { ConflictError, ContainerError, ContentError, isRetryable, messageOf, NotFoundError, SidecarFormatError } from '../core/errors.js';
-import { retry } from '../core/retry.js';
+import { ConflictError, ContainerError, ContentError, messageOf, NotFoundError } from '../core/errors.js';
 import { hashAndCheck } from '../core/contents.js';
 import type { Digest } from '../core/hash.js';
 import { runPool } from '../core/pool.js';
 import { fileProblem, FileStatus, type FileResult, type Problem, type Reporter, type RunResult, verifiedFiles } from '../core/report.js';
 import { formatSidecar, sidecarName, writeSha256Sums } from '../core/sidecar.js';
-import { type ProgressCallback, readSidecar, uploadPair, verifyRemote, type TransferRetry } from '../core/transfer.js';
+import { type ProgressCallback, readSidecarRetrying, uploadPair, verifyRemote, type TransferRetry } from '../core/transfer.js';
 import { findDistributions, type LocalFile, parseDistributionName } from '../core/wheels.js';
 import { getPostBuildInputs, NoFilesFound, type PostBuildInputs } from './inputs.js';
 
 /** The digest the container's sidecar records, undefined if there is no sidecar. */
 async function remoteSidecar(container: Container, name: string, retries: number): Promise<string | undefined> {
   try {
-    // A sidecar that reads malformed may be one another job is writing this instant (a store
-    // without atomic writes): read it again before calling it a conflict.
-    return await retry(() => readSidecar(container, name), {
-      retries,
-      isRetryable: (error) => error instanceof SidecarFormatError || isRetryable(error),
-    });
+    return await readSidecarRetrying(container, name, { retries });
   } catch (error: unknown) {
     if (error instanceof NotFoundError) return undefined;
     throw error;

@@ -40,6 +40,13 @@ ${rows.join('\n')}
 the wheels' own bytes; with ranged resume the target is under 1.3× at 30% faults. "Wheels lost" counts wheels missing from
 \`path\` after a run that should have collected them all; "files left broken" counts files in \`path\` that are not
 byte-identical to the wheel of that name. Both must be 0.
+
+Where the ratio goes past 1.3: a broken-off or stalled transfer resumes from the bytes already on disk and costs almost
+nothing, but a flipped byte is only found when the whole wheel has been hashed, and the only remedy is to fetch that wheel
+again from the start (the sidecar holds one digest for the whole file, so there is nothing finer to resume against). A run
+in which a flip hits the largest wheel (4 MB of ${fmt(payload / 1e6, 1)} MB) moves about 1.4× the payload; the persistent-
+corruption scenario, which flips every download of one 2 MB wheel three times, is at that figure by construction.
+Request order varies with concurrency, so a seed fixes the sequence of fates, not which request meets which fate.
 `;
 writeFileSync('docs/reliability.md', text);
 console.log(text);

@@ -207,7 +207,13 @@ describe.each([
     expect(read(getter({ container: 's3://my-bucket/wheels/1.2/' }), CWD).container.url).toBe('s3://my-bucket/wheels/1.2/');
   });
 
-  it.each(['azure://acct/c', 'artifact://name', 'https://example.com/x'])('refuses the planned but unavailable %s', (container) => {
+  it('opens artifact://NAME, and refuses run-id without a token', () => {
+    expect(read(getter({ container: 'artifact://wheels-linux' }), CWD).container.url).toBe('artifact://wheels-linux');
+    const error = inputError(() => read(getter({ container: 'artifact://wheels-*', 'run-id': '12', repository: 'o/r' }), CWD));
+    expect(error.message).toMatch(/^github-token: required with run-id/);
+  });
+
+  it.each(['azure://acct/c', 'https://example.com/x'])('refuses the planned but unavailable %s', (container) => {
     const error = inputError(() => read(getter({ container }), CWD));
     const scheme = container.split(':')[0]!;
     expect(error.message).toContain(`${scheme}://`);

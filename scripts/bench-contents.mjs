@@ -45,9 +45,14 @@ try {
   });
   const lib = await import(join(dir, 'lib.mjs'));
   const name = basename(wheel);
-  const clock = async (fn) => {
+  // Wall time, and CPU time of every thread of this process (the worker's included).
+  const cpu = new Map();
+  const clock = async (label, fn) => {
     const start = process.hrtime.bigint();
+    const used = process.cpuUsage();
     await fn();
+    const { user, system } = process.cpuUsage(used);
+    (cpu.get(label) ?? cpu.set(label, []).get(label)).push((user + system) / 1000);
     return Number(process.hrtime.bigint() - start) / 1e6;
   };
   const inProcess = [
@@ -79,7 +84,7 @@ try {
   const samples = new Map([...inProcess, ...cases].map(([label]) => [label, []]));
   // Interleaved, so a burst of load elsewhere hits every case alike.
   for (let i = 0; i < runs; i++) {
-    for (const [label, fn] of inProcess) samples.get(label).push(await clock(fn));
+    for (const [label, fn] of inProcess) samples.get(label).push(await clock(label, fn));
     for (const [label, command, args] of cases) samples.get(label).push(time(command, args));
   }
   load.push(loadavg()[0]);
@@ -93,10 +98,12 @@ try {
   const alone = m['hashFile (sha256 alone)'];
   console.log(`wheel: ${name}, ${(size / 1e6).toFixed(0)} MB payload stored; ${cpus().length} CPU(s), node ${process.version}; median of ${runs}; load average ${load.map((l) => l.toFixed(2)).join(' -> ')}`);
   console.log('');
-  console.log('| case | median ms | vs hashing alone |');
-  console.log('|---|---:|---:|');
-  for (const [label] of inProcess) console.log(`| in-process: ${label} | ${m[label].toFixed(0)} | ${label === 'hashFile (sha256 alone)' ? '' : `+${pct(m[label], alone)}`} |`);
-  for (const [label] of cases) console.log(`| CLI: ${label} | ${m[label].toFixed(0)} | |`);
+  console.log('| case | median wall ms | vs hashing alone | median CPU ms |');
+  console.log('|---|---:|---:|---:|');
+  for (const [label] of inProcess) {
+    console.log(`| in-process: ${label} | ${m[label].toFixed(0)} | ${label === 'hashFile (sha256 alone)' ? '' : `+${pct(m[label], alone)}`} | ${median(cpu.get(label)).toFixed(0)} |`);
+  }
+  for (const [label] of cases) console.log(`| CLI: ${label} | ${m[label].toFixed(0)} | | |`);
   console.log('');
   console.log(`in-process: the content check adds ${pct(m['hashAndCheck (hash in a worker beside the check)'], alone)} to hashing alone (target: under 30%)`);
   console.log(`CLI verify: the content check adds ${pct(on, off)} to the wall time, start-up included; ${pct(on - startup, off - startup)} without start-up`);

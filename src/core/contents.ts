@@ -10,9 +10,9 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { close, createReadStream, fstat, open, read } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Readable } from 'node:stream';
-import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';

@@ -126,10 +126,12 @@ describe.each(FIXTURES)('collect bundle, $kind container', (fx) => {
   it('waits for pairs still arriving when wait is set', async () => {
     const sidecar = await fx.get(ws, `${WHEELS[0]}.sha256`);
     await fx.remove(ws, `${WHEELS[0]}.sha256`);
-    const pending = collect({ wait: '20' });
-    await new Promise((r) => setTimeout(r, 1500));
-    await fx.put(ws, `${WHEELS[0]}.sha256`, sidecar);
-    const run = await pending;
+    // Put the sidecar back only once collect has seen the set incomplete and says it waits.
+    let restored: Promise<void> | undefined;
+    const run = await runAction('collect', { ...fx.inputs(ws), wait: '60' }, ws, fx.env(), (stdout) => {
+      if (!restored && stdout.includes('waiting for')) restored = fx.put(ws, `${WHEELS[0]}.sha256`, sidecar);
+    });
+    await restored;
     expect(run.code).toBe(0);
     expect(run.stdout).toContain('waiting for 1 unpaired file');
     expect(await names(join(ws, 'dist'))).toEqual(WHEELS);

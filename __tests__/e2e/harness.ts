@@ -49,12 +49,19 @@ function commands(stdout: string, command: string): string[] {
 }
 
 /** Spawns a process and collects its output. */
-export function spawnCollect(command: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export function spawnCollect(
+  command: string,
+  args: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; onStdout?: (all: string) => void },
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolvePromise, reject) => {
-    const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      options.onStdout?.(stdout);
+    });
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
@@ -72,6 +79,7 @@ export async function runAction(
   inputs: Record<string, string>,
   cwd: string,
   extraEnv: Record<string, string> = {},
+  onStdout?: (all: string) => void,
 ): Promise<Run> {
   const files = await mkdtemp(join(tmpdir(), 'wg-runner-'));
   const outputFile = join(files, 'output');
@@ -81,7 +89,7 @@ export async function runAction(
   const env: NodeJS.ProcessEnv = { ...cleanEnv(), ...extraEnv, GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, GITHUB_WORKSPACE: cwd };
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
   const script = join(ROOT, 'dist', entry === 'root' ? 'index.js' : `${entry}/index.js`);
-  const { code, stdout, stderr } = await spawnCollect(NODE, [script], { cwd, env });
+  const { code, stdout, stderr } = await spawnCollect(NODE, [script], { cwd, env, ...(onStdout ? { onStdout } : {}) });
   return {
     code,
     stdout,

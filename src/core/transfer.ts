@@ -91,7 +91,9 @@ export async function uploadPair(
     if (stored !== digest.sha256) {
       throw new IntegrityError(sidecarName(name), digest.sha256, stored, sidecar.length, 'sidecar read back');
     }
-  }, options);
+    // Malformed on read-back: another job writing the same pair this instant, on a store without
+    // atomic writes, or damage in transit. Write and read it again.
+  }, { ...options, isRetryable: (error) => error instanceof SidecarFormatError || isRetryable(error) });
 }
 
 /** What a verified download produced. */

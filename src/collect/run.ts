@@ -8,13 +8,13 @@ import { join } from 'node:path';
 import type { Container } from '../containers/container.js';
 import { actionInputs, actionReporter, finishAction } from '../core/action.js';
 import { checkDistribution } from '../core/contents.js';
-import { ContainerError, ContentError, IntegrityError, messageOf } from '../core/errors.js';
+import { ContainerError, ContentError, IntegrityError } from '../core/errors.js';
 import { hashFile } from '../core/hash.js';
 import { runPool } from '../core/pool.js';
 import { fileProblem, FileStatus, type FileResult, type Problem, type Reporter, type RunResult, verifiedFiles } from '../core/report.js';
 import { retry } from '../core/retry.js';
 import { sidecarName, writeSha256Sums } from '../core/sidecar.js';
-import { downloadVerified, readSidecarRetrying, type TransferRetry } from '../core/transfer.js';
+import { countedRetry, downloadVerified, readSidecarRetrying } from '../core/transfer.js';
 import { matchesAny, type Pairing, pairListing } from '../core/wheels.js';
 import { type CollectInputs, getCollectInputs } from './inputs.js';
 
@@ -73,14 +73,7 @@ async function collectOne(
   reporter: Reporter,
   problems: Problem[],
 ): Promise<FileResult> {
-  let attempts = 1;
-  const retryOptions: TransferRetry = {
-    retries: inputs.retries,
-    onRetry: (error, attempt) => {
-      attempts = Math.max(attempts, attempt);
-      reporter.warning(`${messageOf(error)}; retrying (attempt ${attempt} of ${inputs.retries + 1})`);
-    },
-  };
+  const { options: retryOptions, attempts } = countedRetry(inputs.retries, reporter);
   const target = join(inputs.path, name);
   // After the sidecar matched: a wheel broken inside was broken when post-build hashed it.
   const checkContents = async (file: string): Promise<void> => {
@@ -122,7 +115,7 @@ async function collectOne(
     // One error for the run, not one per file, when the container itself is unusable.
     if (error instanceof ContainerError) throw error;
     problems.push(fileProblem(name, error));
-    return { name, status: FileStatus.Failed, attempts };
+    return { name, status: FileStatus.Failed, attempts: attempts() };
   }
 }
 

@@ -13,6 +13,7 @@ import type { Container } from '../containers/container.js';
 import { sinkTo, temporaryName } from '../containers/local.js';
 import { IntegrityError, isRetryable, messageOf, SidecarFormatError, TransferError } from './errors.js';
 import { type Digest, type HashState, HashingStream, hashState, hashStream } from './hash.js';
+import type { Reporter } from './report.js';
 import { retry, type RetryOptions } from './retry.js';
 import { formatSidecar, parseSidecar, sidecarName } from './sidecar.js';
 
@@ -21,6 +22,22 @@ export type ProgressCallback = (bytes: number, total: number | undefined) => voi
 
 /** Retry settings for one file's transfer. */
 export type TransferRetry = Pick<RetryOptions, 'retries' | 'sleep' | 'baseDelayMs' | 'maxDelayMs' | 'onRetry'>;
+
+/**
+ * Retry settings for one file's transfers: they count its attempts (for the
+ * table) and warn before each new one.
+ */
+export function countedRetry(retries: number, reporter: Reporter, file?: string): { options: TransferRetry; attempts: () => number } {
+  let attempts = 1;
+  const options: TransferRetry = {
+    retries,
+    onRetry: (error, attempt) => {
+      attempts = Math.max(attempts, attempt);
+      reporter.warning(`${messageOf(error)}; retrying (attempt ${attempt} of ${retries + 1})`, file);
+    },
+  };
+  return { options, attempts: () => attempts };
+}
 
 /** Reads a stream to its end as text (sidecars are tiny). */
 async function readText(stream: Readable): Promise<string> {

@@ -8,7 +8,7 @@ import type { Digest } from '../core/hash.js';
 import { runPool } from '../core/pool.js';
 import { fileProblem, FileStatus, type FileResult, type Problem, type Reporter, type RunResult, verifiedFiles } from '../core/report.js';
 import { formatSidecar, sidecarName, writeSha256Sums } from '../core/sidecar.js';
-import { type ProgressCallback, readSidecarRetrying, uploadPair, verifyRemote, type TransferRetry } from '../core/transfer.js';
+import { countedRetry, type ProgressCallback, readSidecarRetrying, uploadPair, verifyRemote, type TransferRetry } from '../core/transfer.js';
 import { findDistributions, type LocalFile, parseDistributionName } from '../core/wheels.js';
 import { getPostBuildInputs, NoFilesFound, type PostBuildInputs } from './inputs.js';
 
@@ -98,27 +98,20 @@ export async function postBuild(inputs: PostBuildInputs, reporter: Reporter): Pr
   const files = await findWheels(inputs, reporter, problems);
   reporter.info(`post-build: ${files.length} file(s) from ${inputs.path} to ${inputs.container.url}`);
   const results = await runPool(files, inputs.concurrency, async (file): Promise<FileResult> => {
-    let attempts = 1;
-    const retry = {
-      retries: inputs.retries,
-      onProgress: (bytes: number, total: number | undefined) => reporter.progress(file.name, bytes, total),
-      onRetry: (error: unknown, attempt: number) => {
-        attempts = Math.max(attempts, attempt);
-        reporter.warning(`${messageOf(error)}; retrying (attempt ${attempt} of ${inputs.retries + 1})`, file.path);
-      },
-    };
+    const { options, attempts } = countedRetry(inputs.retries, reporter, file.path);
+    const retry = { ...options, onProgress: (bytes: number, total: number | undefined) => reporter.progress(file.name, bytes, total) };
     let result: FileResult;
     try {
       const { contentError, ...digest } = await hashAndCheck(file.path, file.name, inputs.checkContents);
       // Broken before it was hashed: refused here, before anything reaches the container.
       if (contentError) throw new ContentError(contentError.file, contentError.member, `${contentError.detail}; not uploaded: rebuild it`);
-      result = { ...(await uploadOne(inputs, file, digest, retry)), attempts };
+      result = { ...(await uploadOne(inputs, file, digest, retry)), attempts: attempts() };
       if (inputs.localSidecars) await writeFile(`${file.path}.sha256`, formatSidecar(digest.sha256, file.name));
     } catch (error: unknown) {
       // One error for the run, not one per file, when the container itself is unusable.
       if (error instanceof ContainerError) throw error;
       problems.push(fileProblem(file.name, error, file.path));
-      result = { name: file.name, status: FileStatus.Failed, attempts };
+      result = { name: file.name, status: FileStatus.Failed, attempts: attempts() };
     }
     reporter.fileDone(result);
     return result;

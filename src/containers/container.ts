@@ -13,6 +13,13 @@ export interface Entry {
   size: number;
   /** The sha256 the store itself recorded (checksum or metadata), when it has one. */
   sha256?: string;
+  /**
+   * Why this entry cannot be used, when the container already knows (not a
+   * regular file, larger than a cap). The run reports it as a problem naming
+   * the entry; it is never read. `name` is still raw: it goes through
+   * core/untrusted's door like every other listed name.
+   */
+  refused?: string;
 }
 
 /** What the caller already knows about a body it writes. */
@@ -27,7 +34,11 @@ export interface Container {
   readonly url: string;
   /** Whether `read(name, offset)` with offset > 0 returns the bytes from offset on. */
   readonly resumable: boolean;
-  /** The files whose names start with `prefix` (default: all). */
+  /**
+   * The files whose names start with `prefix` (default: all). Names are as
+   * the store holds them, unchecked: the caller passes them through the door
+   * (core/untrusted) before using or printing any.
+   */
   list(prefix?: string): Promise<Entry[]>;
   /** The file's bytes from `offset` (default 0) on. Throws NotFoundError if absent. */
   read(name: string, offset?: number): Promise<Readable>;

@@ -2,6 +2,7 @@
  * Named errors. Every error the tool raises on purpose is a WheelGuardError:
  * it carries an exit code for the CLI and says whether trying again can help.
  */
+import { quote } from './untrusted.js';
 
 /** Base class: a message meant for a person, an exit code, a retry answer. */
 export class WheelGuardError extends Error {
@@ -74,7 +75,8 @@ export class ContentError extends WheelGuardError {
     readonly member: string | undefined,
     readonly detail: string,
   ) {
-    super(`${file}: content check failed${member !== undefined ? ` at ${member}` : ''}: ${detail}`);
+    // A member's name is the archive's, chosen by whoever made it: quoted through the one door.
+    super(`${file}: content check failed${member !== undefined ? ` at ${quote(member)}` : ''}: ${detail}`);
   }
 }
 

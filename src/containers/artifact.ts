@@ -39,6 +39,8 @@ export interface ArtifactSettings {
   githubToken?: string;
   /** Downloads of one artifact after a digest mismatch. */
   retries?: number;
+  /** The run's `pattern` globs: collect unpacks only the distributions (and their sidecars) they match. */
+  patterns?: readonly string[];
 }
 
 /** Glob characters: a pattern for collect, not a name post-build can upload under. */

@@ -129,16 +129,17 @@ export function getCommonInputs(get: InputGetter, defaultPath: string, cwd: stri
   const artifact = getArtifactSettings(get);
   const timeout = getInteger(get, Inputs.Timeout, 30, 1, 3600);
   const retries = getInteger(get, Inputs.Retries, 3, 0, 100);
+  const patterns = getList(get, Inputs.Pattern, DEFAULT_PATTERNS);
   const s3 = { ...(endpoint ? { endpoint } : {}), ...(region ? { region } : {}), ...(pathStyle !== undefined ? { pathStyle } : {}), idleTimeoutMs: timeout * 1000 };
   return {
     path,
-    patterns: getList(get, Inputs.Pattern, DEFAULT_PATTERNS),
+    patterns,
     retries,
     concurrency: getInteger(get, Inputs.Concurrency, 4, 1, 256),
     sha256sums: getSumsPath(get, Inputs.Sha256Sums, path, cwd),
     checkContents: getBoolean(get, Inputs.CheckContents, true),
     timeout,
-    container: openContainer(containerUrl, cwd, { s3, artifact: { ...artifact, retries } }),
+    container: openContainer(containerUrl, cwd, { s3, artifact: { ...artifact, retries, patterns } }),
   };
 }
 

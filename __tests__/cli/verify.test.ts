@@ -195,7 +195,7 @@ describe('verifyDirectory with a SHA256SUMS file', () => {
     const { dir, sums } = await distWithSums();
     await writeFile(sums, `${'a'.repeat(64)}\n`);
     await expect(verifyDirectory({ dir, patterns: ['*.whl'], concurrency: 1, sha256sums: sums }, recorder())).rejects.toThrow(
-      `${sums}: "${'a'.repeat(64)}" names no file`,
+      `${sums}: entry 1 names no file`,
     );
   });
 });

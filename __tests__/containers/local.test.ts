@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { openContainer } from '../../src/containers/index.js';
-import { checkName, LocalContainer, temporaryName } from '../../src/containers/local.js';
+import { checkName, LocalContainer } from '../../src/containers/local.js';
+import { temporaryName } from '../../src/core/files.js';
 import { NotFoundError, WheelGuardError } from '../../src/core/errors.js';
 import { SAMPLE_SMALL_WHEEL, SAMPLE_WHEEL, useTempDirs } from '../helpers/tmp.js';
 
@@ -118,7 +119,7 @@ describe('LocalContainer', () => {
     }
     const during = await readdir(dir);
     expect(during).toHaveLength(1);
-    expect(during[0]).toMatch(/^\.wheel-0\.43\.0-py3-none-any\.whl\.wg-[0-9a-f]{12}\.tmp$/);
+    expect(during[0]).toMatch(/^\.wheel-0\.43\.0-py3-none-any\.whl\.wg-[0-9a-f]{12}-[0-9a-f]{8}\.tmp$/);
     expect(await box.list()).toEqual([]);
     expect(await box.stat(NAME)).toBeUndefined();
     release();

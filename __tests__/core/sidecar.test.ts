@@ -59,6 +59,14 @@ describe('formatSidecar', () => {
     expect(() => formatSidecar(digest, NAME)).toThrow(/not a lowercase sha256/);
   });
 
+  it.each([
+    ['a line break (would forge a second line)', `x\n${DIGEST}  evil-1.0-py3-none-any.whl`],
+    ['a path separator', 'dir/a-1.0-py3-none-any.whl'],
+    ['a carriage return', 'a-1.0-py3-none-any.whl\r'],
+  ])('refuses a file name with %s', (_label, name) => {
+    expect(() => formatSidecar(DIGEST, name)).toThrow(/not written to a checksum file/);
+  });
+
   it('round-trips through parseSidecar', () => {
     expect(parseSidecar(formatSidecar(DIGEST, NAME), NAME, SIDECAR)).toBe(DIGEST);
   });
@@ -107,7 +115,9 @@ describe('parseSidecar rejects, naming the sidecar file', () => {
 
   it('a non-hex digit', () => {
     const bad = `${DIGEST.slice(0, 10)}z${DIGEST.slice(11)}`;
-    expectSidecarError(() => parseSidecar(`${bad}  ${NAME}\n`, NAME, SIDECAR), SIDECAR, /not a hex sha256 digest/);
+    const error = expectSidecarError(() => parseSidecar(`${bad}  ${NAME}\n`, NAME, SIDECAR), SIDECAR, /does not start with a hex sha256 digest \(\d+ characters\)/);
+    // A malformed line is described by its shape, never quoted.
+    expect(error.message).not.toContain(bad.slice(0, 10));
   });
 
   it("another file's name", () => {
@@ -133,11 +143,28 @@ describe('parseSidecar rejects, naming the sidecar file', () => {
   });
 
   it('a single-space separator', () => {
-    expectSidecarError(() => parseSidecar(`${DIGEST} ${NAME}\n`, NAME, SIDECAR), SIDECAR, /not in sha256sum format/);
+    const error = expectSidecarError(() => parseSidecar(`${DIGEST} ${NAME}\n`, NAME, SIDECAR), SIDECAR, /its line is not a sha256 line \(\d+ characters\)/);
+    expect(error.message).not.toContain(DIGEST);
   });
 
   it('BSD-style tagged output', () => {
-    expectSidecarError(() => parseSidecar(`SHA256 (${NAME}) = ${DIGEST}\n`, NAME, SIDECAR), SIDECAR, /not in sha256sum format/);
+    expectSidecarError(() => parseSidecar(`SHA256 (${NAME}) = ${DIGEST}\n`, NAME, SIDECAR), SIDECAR, /not a sha256 line/);
+  });
+
+  it('a secret in a sidecar (a symlink to a credentials file, read by another tool) is never quoted', () => {
+    const secret = 'https://user:ghp_S3cr3tT0k3nValue@github.com';
+    const error = expectSidecarError(() => parseSidecar(`${secret}\n`, NAME, SIDECAR), SIDECAR, /not a sha256 line|hex sha256 digest/);
+    expect(error.message).not.toMatch(/ghp_|S3cr3t|github\.com|user/);
+  });
+
+  it("a well-formed line naming a file no distribution can have: described, not quoted", () => {
+    const error = expectSidecarError(
+      () => parseSidecar(`${DIGEST}  x\u001b]0;pwned\u0007-1.0-py3-none-any.whl\n`, NAME, SIDECAR),
+      SIDECAR,
+      /names a file no distribution can be named \(\d+ characters\)/,
+    );
+    expect(error.message).not.toContain('pwned');
+    expect(error.message).not.toContain('\u001b');
   });
 
   it('the path given for the sidecar, whatever it is', () => {
@@ -170,6 +197,15 @@ describe('parseSha256Sums', () => {
 
   it('rejects a line that names no file, naming the sums file', () => {
     expectSidecarError(() => parseSha256Sums(`${A}  a.whl\n${B}\n`, 'out/SHA256SUMS'), 'out/SHA256SUMS', /names no file/);
+  });
+
+  it.each([
+    ['a control character', 'a\u001b[2J-1.0-py3-none-any.whl'],
+    ['a leading dot', '.hidden-1.0-py3-none-any.whl'],
+    ['a space', 'a b-1.0-py3-none-any.whl'],
+  ])('rejects a name with %s, through the same door as listings, escaped', (_label, name) => {
+    const error = expectSidecarError(() => parseSha256Sums(`${A}  a-1.0-py3-none-any.whl\n${B}  ${name}\n`, 'SUMS'), 'SUMS', /entry 2 names .+, which/);
+    expect(error.message).not.toContain('\u001b');
   });
 
   it('rejects a bad digest, naming the sums file', () => {

@@ -11,6 +11,7 @@ import type { Reporter, RunResult } from '../core/report.js';
 import { formatTable } from '../core/summary.js';
 import { getPostBuildInputs } from '../post-build/inputs.js';
 import { postBuild } from '../post-build/run.js';
+import { plain } from '../core/untrusted.js';
 import { terminalReporter, type Terminal } from './reporter.js';
 import { verifyDirectory } from './verify.js';
 
@@ -42,7 +43,8 @@ options (named like the action's inputs):
   --timeout SECONDS           a silent connection is cut and retried after this long (default 30)
   --sha256sums FILE           where to write SHA256SUMS (default ./SHA256SUMS; never inside --path);
                               verify: check against this file instead of sidecars
-  --if-no-files-found MODE    post-build: error (default), warn or ignore
+  --if-no-files-found MODE    nothing to handle (post-build: no match in --path; collect: no pair in the
+                              container): error (default), warn or ignore
   --overwrite                 post-build: replace a remote wheel that differs
   --local-sidecars            post-build: also write <wheel>.sha256 beside each local wheel
   --expected GLOB             collect: must match at least one verified file, repeatable
@@ -99,7 +101,7 @@ function flagGetter(values: Values): InputGetter {
 
 /** Flags that only some commands take. */
 const ONLY: Record<string, string[]> = {
-  'if-no-files-found': ['post-build'],
+  'if-no-files-found': ['post-build', 'collect'],
   overwrite: ['post-build'],
   'local-sidecars': ['post-build'],
   expected: ['collect'],
@@ -127,8 +129,8 @@ export interface Io {
 
 function report(io: Io, title: string, result: RunResult): ExitCode {
   if (result.files.length > 0) io.stdout.write(`\n${title}\n${formatTable(result.files)}\n`);
-  if (result.sha256sums) io.stdout.write(`SHA256SUMS written to ${result.sha256sums}\n`);
-  for (const problem of result.problems) io.stderr.write(`error: ${problem.message}\n`);
+  if (result.sha256sums) io.stdout.write(`SHA256SUMS written to ${plain(result.sha256sums)}\n`);
+  for (const problem of result.problems) io.stderr.write(`error: ${plain(problem.message)}\n`);
   if (result.problems.length > 0) {
     io.stderr.write(`${title}: ${result.problems.length} problem(s)\n`);
     return ExitCode.Failed;
@@ -167,7 +169,7 @@ export async function main(argv: string[], io: Io, version: string): Promise<Exi
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (error: unknown) {
-    io.stderr.write(`wheel-guard: ${messageOf(error)}\nRun wheel-guard --help for usage.\n`);
+    io.stderr.write(`wheel-guard: ${plain(messageOf(error))}\nRun wheel-guard --help for usage.\n`);
     return ExitCode.Usage;
   }
   const { values, positionals } = parsed;
@@ -212,7 +214,7 @@ export async function main(argv: string[], io: Io, version: string): Promise<Exi
         return await demo(values, () => terminalReporter(io.stderr), io);
     }
   } catch (error: unknown) {
-    io.stderr.write(`wheel-guard: ${messageOf(error)}\n`);
+    io.stderr.write(`wheel-guard: ${plain(messageOf(error))}\n`);
     if (error instanceof InputError) io.stderr.write('Run wheel-guard --help for usage.\n');
     return error instanceof WheelGuardError ? (error.exitCode as ExitCode) : ExitCode.Failed;
   }

@@ -1,5 +1,6 @@
 /** Terminal output: a live progress line on a TTY, plain lines otherwise. */
 import { type FileResult, FileStatus, formatBytes, type Reporter } from '../core/report.js';
+import { plain } from '../core/untrusted.js';
 
 /** Where the CLI writes; a TTY gets the live line. */
 export interface Terminal {
@@ -27,15 +28,16 @@ export function terminalReporter(out: Terminal): Reporter {
   const draw = (): void => {
     if (!out.isTTY || active.size === 0) return;
     const parts = [...active].map(([name, { bytes, total }]) =>
-      total ? `${name} ${Math.floor((bytes / total) * 100)}%` : `${name} ${formatBytes(bytes)}`,
+      total ? `${plain(name)} ${Math.floor((bytes / total) * 100)}%` : `${plain(name)} ${formatBytes(bytes)}`,
     );
     const columns = (process.stderr.columns || 100) - 1;
     out.write(`\r\x1b[K[${finished} done] ${parts.join(' · ')}`.slice(0, columns + 4));
     drawn = true;
   };
+  // Every line goes out through plain(): no name reaches the terminal with an escape sequence in it.
   const line = (text: string): void => {
     clear();
-    out.write(`${text}\n`);
+    out.write(`${plain(text)}\n`);
     draw();
   };
 

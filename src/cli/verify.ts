@@ -6,10 +6,12 @@
  * tags; an sdist's streams) unless --check-contents false. Nothing is moved
  * or written.
  */
-import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { LocalContainer } from '../containers/local.js';
+import { MAX_SUMS_BYTES, readBounded } from '../core/bounds.js';
 import { IntegrityError } from '../core/errors.js';
+import { openRegular } from '../core/files.js';
+import { admitListing, sameDistribution } from '../core/listing.js';
 import { hashAndCheck } from '../core/contents.js';
 import { runPool } from '../core/pool.js';
 import { fileProblem, FileStatus, type FileResult, type Problem, type Reporter, type RunResult } from '../core/report.js';
@@ -30,22 +32,31 @@ export interface VerifyOptions {
 /** What to check: each distribution's expected digest, and the problems found on the way. */
 async function expectations(options: VerifyOptions, container: LocalContainer): Promise<{ names: string[]; expected: (name: string) => Promise<string>; problems: Problem[] }> {
   const { dir, patterns } = options;
-  const listed = (await container.list()).map((entry) => entry.name);
+  // The same door as collect's: links, FIFOs and names no distribution can have are problems, never read.
+  const admitted = admitListing(await container.list(), patterns, dir);
+  const listed = admitted.entries.map((entry) => entry.name);
+  const twins = sameDistribution(
+    listed.filter((name) => matchesAny(name, patterns)),
+    dir,
+  );
+  const problems: Problem[] = [...admitted.problems, ...twins.problems];
   if (options.sha256sums) {
-    const sums = parseSha256Sums(await readFile(options.sha256sums, 'utf8'), options.sha256sums);
-    const names = listed.filter((name) => matchesAny(name, patterns));
-    const problems: Problem[] = [
+    const file = await openRegular(options.sha256sums, options.sha256sums);
+    const text = (await readBounded(file.createReadStream(), MAX_SUMS_BYTES, options.sha256sums)).toString('utf8');
+    const sums = parseSha256Sums(text, options.sha256sums);
+    const names = twins.unique;
+    problems.push(
       ...names.filter((name) => !sums.has(name)).map((name) => ({ file: join(dir, name), message: `${name}: not listed in ${options.sha256sums}` })),
       ...[...sums.keys()].filter((name) => !listed.includes(name)).map((name) => ({ message: `${name}: listed in ${options.sha256sums} but not in ${dir}` })),
-    ];
+    );
     return { names: names.filter((name) => sums.has(name)), expected: async (name) => sums.get(name)!, problems };
   }
   const pairing = pairListing(listed, patterns);
-  const problems: Problem[] = [
+  problems.push(
     ...pairing.withoutSidecar.map((name) => ({ file: join(dir, name), message: `${name}: no sidecar ${sidecarName(name)} beside it` })),
     ...pairing.withoutDistribution.map((name) => ({ file: join(dir, sidecarName(name)), message: `${name}: ${sidecarName(name)} is here but the wheel is not` })),
-  ];
-  return { names: pairing.pairs, expected: (name) => readSidecar(container, name), problems };
+  );
+  return { names: pairing.pairs.filter((name) => twins.unique.includes(name)), expected: (name) => readSidecar(container, name), problems };
 }
 
 /** Checks every distribution in `options.dir`; never throws for a per-file problem. */

@@ -3,18 +3,23 @@
  * a temporary file while hashing it, retry what fails, move only verified
  * wheels into `path`, and report every problem of the run at once.
  */
+import type { Stats } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Container } from '../containers/container.js';
+import type { Container, Entry } from '../containers/container.js';
 import { actionInputs, actionReporter, finishAction } from '../core/action.js';
 import { checkDistribution } from '../core/contents.js';
 import { ContainerError, ContentError, IntegrityError } from '../core/errors.js';
-import { hashFile } from '../core/hash.js';
+import { lockDirectory, lstatOrNothing, openRegular } from '../core/files.js';
+import { type Digest, hashStream } from '../core/hash.js';
+import { NoFilesFound } from '../core/inputs.js';
+import { admitListing, sameDistribution } from '../core/listing.js';
 import { runPool } from '../core/pool.js';
 import { fileProblem, FileStatus, type FileResult, type Problem, type Reporter, type RunResult, verifiedFiles } from '../core/report.js';
 import { retry } from '../core/retry.js';
 import { sidecarName, writeSha256Sums } from '../core/sidecar.js';
 import { countedRetry, downloadVerified, readSidecarRetrying } from '../core/transfer.js';
+import { quote } from '../core/untrusted.js';
 import { matchesAny, type Pairing, pairListing } from '../core/wheels.js';
 import { type CollectInputs, getCollectInputs } from './inputs.js';
 
@@ -32,18 +37,29 @@ function complete(pairing: Pairing, expected: readonly string[]): boolean {
   );
 }
 
-/** Lists and pairs the container, polling up to `wait` seconds for an incomplete set. */
-async function listPairs(inputs: CollectInputs, reporter: Reporter): Promise<{ pairing: Pairing; sizes: Map<string, number> }> {
+/** A listing as the run may use it: the pairs, the sizes the store gave, and what the door refused. */
+interface Listing {
+  pairing: Pairing;
+  sizes: Map<string, number>;
+  problems: Problem[];
+}
+
+/**
+ * Lists the container, passes every name through the door, and pairs what
+ * got in, polling up to `wait` seconds for an incomplete set.
+ */
+async function listPairs(inputs: CollectInputs, reporter: Reporter): Promise<Listing> {
   const deadline = Date.now() + inputs.wait * 1000;
   for (;;) {
-    const entries = await retry(() => inputs.container.list(), { retries: inputs.retries });
+    const listed: Entry[] = await retry(() => inputs.container.list(), { retries: inputs.retries });
+    const { entries, problems } = admitListing(listed, inputs.patterns, inputs.container.url);
     const pairing = pairListing(
       entries.map((entry) => entry.name),
       inputs.patterns,
     );
     const remaining = deadline - Date.now();
     if (complete(pairing, inputs.expected) || remaining <= 0) {
-      return { pairing, sizes: new Map(entries.map((entry) => [entry.name, entry.size])) };
+      return { pairing, sizes: new Map(entries.map((entry) => [entry.name, entry.size])), problems };
     }
     reporter.info(
       `waiting for ${pairing.withoutSidecar.length + pairing.withoutDistribution.length} unpaired file(s) or expected wheels; ` +
@@ -53,17 +69,42 @@ async function listPairs(inputs: CollectInputs, reporter: Reporter): Promise<{ p
   }
 }
 
-/** Removes temporary files a killed earlier run left in `path`. */
-async function removeLeftovers(dir: string): Promise<void> {
-  for (const name of await readdir(dir)) {
-    if (/^\..+\.wg-[0-9a-f]+\.tmp$/.test(name)) await rm(join(dir, name), { force: true });
-  }
+/** The identity of a file on disk: another process replacing it changes one of these. */
+const sameFile = (a: Stats, b: Stats): boolean => a.ino === b.ino && a.dev === b.dev && a.size === b.size && a.mtimeMs === b.mtimeMs;
+
+/** What `path` holds under a name: a regular file's digest and identity, or a thing that is no wheel. */
+interface Found {
+  digest?: Digest;
+  info: Stats;
+}
+
+/**
+ * Looks at what `path` already holds under `name`, without following a
+ * symbolic link: a link, a FIFO or a folder there is never taken as a wheel
+ * already present.
+ */
+async function inspect(target: string, name: string): Promise<Found | undefined> {
+  const info = await lstatOrNothing(target);
+  if (!info) return undefined;
+  if (!info.isFile()) return { info };
+  const handle = await openRegular(target, name).catch(() => undefined);
+  if (!handle) return { info };
+  return { info, digest: await hashStream(handle.createReadStream()) };
+}
+
+/** A verified file and the identity it had in `path` when this run was done with it. */
+interface Placed {
+  name: string;
+  sha256: string;
+  info: Stats;
 }
 
 /**
  * Collects one pair into `path`: skipped if already there with the right
- * hash, else downloaded and verified. A failure is added to `problems` and
- * leaves no file of that name in `path`.
+ * hash, else downloaded and verified. A failure is added to `problems`; the
+ * run removes only what it proved wrong (a file it found in `path` with
+ * another hash, or a link there, still unchanged), never a file another run
+ * put there since.
  */
 async function collectOne(
   container: Container,
@@ -72,8 +113,10 @@ async function collectOne(
   inputs: CollectInputs,
   reporter: Reporter,
   problems: Problem[],
+  placed: Placed[],
 ): Promise<FileResult> {
   const { options: retryOptions, attempts } = countedRetry(inputs.retries, reporter);
+  const sidecarOptions = { ...retryOptions, idleTimeoutMs: inputs.timeout * 1000 };
   const target = join(inputs.path, name);
   // After the sidecar matched: a wheel broken inside was broken when post-build hashed it.
   const checkContents = async (file: string): Promise<void> => {
@@ -83,12 +126,14 @@ async function collectOne(
       throw new ContentError(error.file, error.member, `${error.detail}; its sidecar matches, so it was broken before upload: rebuild it`);
     });
   };
+  let found: Found | undefined;
   try {
-    let expected = await readSidecarRetrying(container, name, retryOptions);
-    const present = await hashFile(target).catch(() => undefined);
-    if (present?.sha256 === expected) {
+    let expected = await readSidecarRetrying(container, name, sidecarOptions);
+    found = await inspect(target, name);
+    if (found?.digest?.sha256 === expected) {
       await checkContents(target);
-      return { name, ...present, status: FileStatus.Present, attempts: 0 };
+      placed.push({ name, sha256: expected, info: found.info });
+      return { name, ...found.digest, status: FileStatus.Present, attempts: 0 };
     }
     const download = (sha256: string) =>
       downloadVerified(container, name, sha256, size, inputs.path, {
@@ -104,14 +149,16 @@ async function collectOne(
       // A sidecar damaged in transit can still read as a well-formed digest, just not this
       // wheel's: read it once more before blaming the wheel.
       if (!(error instanceof IntegrityError)) throw error;
-      const again = await readSidecarRetrying(container, name, retryOptions);
+      const again = await readSidecarRetrying(container, name, sidecarOptions);
       if (again === expected) throw error;
       expected = again;
       result = await download(expected);
     }
+    const info = await lstatOrNothing(target);
+    if (info) placed.push({ name, sha256: result.sha256, info });
     return { name, sha256: result.sha256, size: result.size, status: FileStatus.Verified, attempts: result.attempts };
   } catch (error: unknown) {
-    await rm(target, { force: true });
+    await removeIfUnchanged(target, found);
     // One error for the run, not one per file, when the container itself is unusable.
     if (error instanceof ContainerError) throw error;
     problems.push(fileProblem(name, error));
@@ -119,37 +166,92 @@ async function collectOne(
   }
 }
 
+/**
+ * Removes what this run found in `path` under a wheel's name and did not
+ * verify (another hash, or a link), if it is still the very same file: if
+ * another run has put a file there since, it is that run's to answer for.
+ */
+async function removeIfUnchanged(target: string, found: Found | undefined): Promise<void> {
+  if (!found) return;
+  const now = await lstatOrNothing(target);
+  if (now && sameFile(now, found.info)) await rm(target, { force: true });
+}
+
+/**
+ * Checks, once the run is done, that every file it verified is still in
+ * `path` with the bytes it verified: another process writing into the same
+ * directory must turn a success into a failure, never into missing files.
+ */
+async function stillPlaced(inputs: CollectInputs, placed: readonly Placed[], problems: Problem[], files: FileResult[]): Promise<void> {
+  for (const file of placed) {
+    const target = join(inputs.path, file.name);
+    const now = await lstatOrNothing(target);
+    if (now && sameFile(now, file.info)) continue;
+    // Replaced by another run with the same bytes is as good as untouched.
+    const found = now ? await inspect(target, file.name).catch(() => undefined) : undefined;
+    if (found?.digest?.sha256 === file.sha256) continue;
+    problems.push({
+      message: `${file.name}: verified, then ${now ? 'replaced' : 'removed'} in ${inputs.path} by another process during this run; collect into a directory no other job writes to`,
+    });
+    const result = files.find((f) => f.name === file.name);
+    if (result) result.status = FileStatus.Failed;
+  }
+}
+
 /** Runs collect with parsed inputs; never throws for a per-file problem. */
 export async function collect(inputs: CollectInputs, reporter: Reporter): Promise<RunResult> {
   try {
-    return await collectPairs(inputs, reporter);
+    await mkdir(inputs.path, { recursive: true });
+    const lock = await lockDirectory(inputs.path);
+    try {
+      return await collectPairs(inputs, reporter);
+    } finally {
+      await lock.release();
+    }
   } finally {
     await inputs.container.finish?.();
   }
 }
 
-async function collectPairs(inputs: CollectInputs, reporter: Reporter): Promise<RunResult> {
+/** What the listing says is wrong before any download: unpaired files, twins, nothing at all. */
+function listingProblems(inputs: CollectInputs, listing: Listing, reporter: Reporter): { pairs: string[]; problems: Problem[] } {
   const { container } = inputs;
-  await mkdir(inputs.path, { recursive: true });
-  await removeLeftovers(inputs.path);
-  const { pairing, sizes } = await listPairs(inputs, reporter);
-  const problems: Problem[] = [];
+  const { pairing } = listing;
+  const problems: Problem[] = [...listing.problems];
   for (const name of pairing.withoutSidecar) {
     problems.push({ message: `${name}: no sidecar ${sidecarName(name)} in ${container.url}; its upload never finished, or post-build did not put it there` });
   }
   for (const name of pairing.withoutDistribution) {
     problems.push({ message: `${name}: ${sidecarName(name)} is in ${container.url} but the wheel itself is not; re-run post-build for it` });
   }
-  for (const name of [...pairing.withoutSidecar, ...pairing.withoutDistribution]) {
-    await rm(join(inputs.path, name), { force: true });
+  const { unique, problems: twins } = sameDistribution(pairing.pairs, container.url);
+  problems.push(...twins);
+  if (pairing.pairs.length === 0) {
+    const message = `no wheel/sidecar pair matching ${inputs.patterns.join(', ')} in ${container.url}`;
+    if (inputs.ifNoFilesFound === NoFilesFound.Error) {
+      problems.push({ message: `${message}; check the container (a typo in the prefix?) and pattern, or set if-no-files-found: warn` });
+    } else if (inputs.ifNoFilesFound === NoFilesFound.Warn) {
+      reporter.warning(message);
+    } else {
+      reporter.info(message);
+    }
   }
-  reporter.info(`collect: ${pairing.pairs.length} pair(s) from ${container.url} into ${inputs.path}`);
+  return { pairs: unique, problems };
+}
 
-  const files = await runPool(pairing.pairs, inputs.concurrency, async (name) => {
-    const result = await collectOne(container, name, sizes.get(name), inputs, reporter, problems);
+async function collectPairs(inputs: CollectInputs, reporter: Reporter): Promise<RunResult> {
+  const { container } = inputs;
+  const listing = await listPairs(inputs, reporter);
+  const { pairs, problems } = listingProblems(inputs, listing, reporter);
+  reporter.info(`collect: ${pairs.length} pair(s) from ${container.url} into ${inputs.path}`);
+
+  const placed: Placed[] = [];
+  const files = await runPool(pairs, inputs.concurrency, async (name) => {
+    const result = await collectOne(container, name, listing.sizes.get(name), inputs, reporter, problems, placed);
     reporter.fileDone(result);
     return result;
   });
+  await stillPlaced(inputs, placed, problems, files);
 
   const verified = files.filter((file) => file.status !== FileStatus.Failed).map((file) => file.name);
   for (const pattern of inputs.expected) {
@@ -169,8 +271,9 @@ async function collectPairs(inputs: CollectInputs, reporter: Reporter): Promise<
 async function warnAboutStrangers(inputs: CollectInputs, known: Set<string>, reporter: Reporter): Promise<void> {
   const strangers = (await readdir(inputs.path)).filter((name) => !known.has(name) && !name.startsWith('.'));
   if (strangers.length > 0) {
+    const shown = strangers.slice(0, 20).map(quote).join(', ') + (strangers.length > 20 ? ` and ${strangers.length - 20} more` : '');
     reporter.warning(
-      `${inputs.path} also holds ${strangers.join(', ')}, which this run did not verify; ` +
+      `${inputs.path} also holds ${shown}, which this run did not verify; ` +
         '`twine upload` would upload them too: remove them or collect into an empty directory',
     );
   }

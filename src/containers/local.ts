@@ -1,35 +1,27 @@
 /** A directory as a container: a shared disk, a test, the demo. */
-import { randomBytes } from 'node:crypto';
-import { type FileHandle, mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, opendir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { NotFoundError, WheelGuardError } from '../core/errors.js';
+import { MAX_LISTING_ENTRIES } from '../core/bounds.js';
+import { ContainerError, NotFoundError, WheelGuardError } from '../core/errors.js';
+import { irregular, lstatOrNothing, openRegular, sinkTo, temporaryName } from '../core/files.js';
+import { quote } from '../core/untrusted.js';
 import type { Container, Entry, WriteOptions } from './container.js';
-
-/** Temporary files start with a dot, so listings and globs never show them. */
-export function temporaryName(name: string): string {
-  return `.${name}.wg-${randomBytes(6).toString('hex')}.tmp`;
-}
-
-/**
- * A pipeline stage that writes every chunk to an open file handle.
- * (A FileHandle write stream with autoClose: false never lets the handle
- * sync or close afterwards on Node 20, so the handle is written directly.)
- */
-export function sinkTo(handle: FileHandle): (source: AsyncIterable<Buffer>) => Promise<void> {
-  return async (source) => {
-    for await (const chunk of source) await handle.write(chunk);
-  };
-}
 
 /** Refuses names that would reach outside the container. */
 export function checkName(name: string): void {
   if (name === '' || name.startsWith('.') || /[\\/\0]/.test(name)) {
-    throw new WheelGuardError(`"${name}" is not a plain file name; containers are flat`);
+    throw new WheelGuardError(`${quote(name)} is not a plain file name; containers are flat`);
   }
 }
 
+/**
+ * Only regular files are entries. A symbolic link, a FIFO or a device is
+ * listed as refused (whoever can write to a shared directory could point a
+ * sidecar at ~/.git-credentials, or make a reader wait forever), and read()
+ * opens without following links and checks what it opened.
+ */
 export class LocalContainer implements Container {
   readonly resumable = true;
 
@@ -39,9 +31,9 @@ export class LocalContainer implements Container {
   ) {}
 
   async list(prefix = ''): Promise<Entry[]> {
-    let dirents;
+    let directory;
     try {
-      dirents = await readdir(this.dir, { withFileTypes: true });
+      directory = await opendir(this.dir);
     } catch (error: unknown) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
         throw new NotFoundError(`container ${this.url}: directory ${this.dir} does not exist; check the container input`);
@@ -49,18 +41,22 @@ export class LocalContainer implements Container {
       throw error;
     }
     const entries: Entry[] = [];
-    for (const dirent of dirents) {
-      if (dirent.name.startsWith('.') || !dirent.name.startsWith(prefix)) continue;
-      const entry = await this.stat(dirent.name);
-      if (entry) entries.push(entry);
+    for await (const dirent of directory) {
+      if (dirent.name.startsWith('.') || !dirent.name.startsWith(prefix) || dirent.isDirectory()) continue;
+      if (entries.length >= MAX_LISTING_ENTRIES) {
+        throw new ContainerError(`container ${this.url} holds more than ${MAX_LISTING_ENTRIES} files; point it at the folder of one release`);
+      }
+      const info = await lstatOrNothing(join(this.dir, dirent.name));
+      if (!info || info.isDirectory()) continue;
+      const why = irregular(info);
+      entries.push({ name: dirent.name, size: why ? 0 : info.size, ...(why ? { refused: why } : {}) });
     }
     return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   async read(name: string, offset = 0): Promise<Readable> {
     checkName(name);
-    const path = join(this.dir, name);
-    const handle = await open(path, 'r').catch((error: unknown) => {
+    const handle = await openRegular(join(this.dir, name), name).catch((error: unknown) => {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new NotFoundError(`${this.url}: ${name} not found`);
       throw error;
     });
@@ -80,6 +76,7 @@ export class LocalContainer implements Container {
       } finally {
         await handle.close();
       }
+      // rename replaces a symbolic link of that name itself, never what it points to.
       await rename(temp, join(this.dir, name));
     } catch (error: unknown) {
       body.destroy();
@@ -90,13 +87,8 @@ export class LocalContainer implements Container {
 
   async stat(name: string): Promise<Entry | undefined> {
     checkName(name);
-    try {
-      const info = await stat(join(this.dir, name));
-      return info.isFile() ? { name, size: info.size } : undefined;
-    } catch (error: unknown) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
+    const info = await lstatOrNothing(join(this.dir, name));
+    return info?.isFile() ? { name, size: info.size } : undefined;
   }
 
   async remove(name: string): Promise<void> {

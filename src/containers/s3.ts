@@ -12,7 +12,8 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
+import { LimitError, LimitStream, MAX_LISTING_ENTRIES, MAX_LISTING_PAGE_BYTES, formatCap } from '../core/bounds.js';
 import { ContainerError, InputError, NotFoundError, TransferError, UnreachableError, WheelGuardError } from '../core/errors.js';
 import { retryAfterMs } from '../core/retry.js';
 import type { Container, Entry, WriteOptions } from './container.js';
@@ -84,6 +85,23 @@ export class S3Container implements Container {
       // A server that accepts a connection and then says nothing must not hold a run for minutes.
       requestHandler: { connectionTimeout: settings.idleTimeoutMs ?? 30_000, socketTimeout: settings.idleTimeoutMs ?? 30_000 },
     });
+    // The SDK reads every answer but an object's body whole before parsing it: a store that sends an
+    // endless listing would fill the memory. Cut such bodies at MAX_LISTING_PAGE_BYTES, before the parser.
+    this.client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const out = await next(args);
+        const response = out.response as { body?: unknown };
+        const body = response.body as Readable | undefined;
+        if (context.commandName !== 'GetObjectCommand' && body && typeof body.pipe === 'function') {
+          const limit = new LimitStream(MAX_LISTING_PAGE_BYTES, () =>
+            new LimitError(`${this.url}: the store's answer to ${context.commandName ?? 'a request'} is larger than ${formatCap(MAX_LISTING_PAGE_BYTES)}; refused`),
+          );
+          response.body = pipeline(body, limit, () => undefined);
+        }
+        return out;
+      },
+      { step: 'deserialize', priority: 'low', name: 'wheelGuardAnswerCap' },
+    );
   }
 
   private key(name: string): string {
@@ -151,6 +169,9 @@ export class S3Container implements Container {
         .catch((error: unknown) => {
           throw this.explain(error, 's3:ListBucket');
         });
+      if (entries.length + (page.Contents?.length ?? 0) > MAX_LISTING_ENTRIES) {
+        throw new ContainerError(`${this.url} holds more than ${MAX_LISTING_ENTRIES} files; point the container at the folder of one release`);
+      }
       for (const object of page.Contents ?? []) {
         const name = object.Key!.slice(this.folder.length);
         if (name !== '' && !name.startsWith('.')) entries.push({ name, size: object.Size ?? 0 });

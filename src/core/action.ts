@@ -1,9 +1,11 @@
 /** The glue between a run and the Actions runner: inputs, log, outputs, summary, failure. */
 import * as core from '@actions/core';
 import { relative } from 'node:path';
+import { MAX_ANNOTATIONS } from './bounds.js';
 import { messageOf } from './errors.js';
 import { type FileResult, FileStatus, formatBytes, type Reporter, type RunResult, verifiedFiles } from './report.js';
 import { formatTable, writeJobSummary } from './summary.js';
+import { plain } from './untrusted.js';
 
 /** Inputs as the runner passes them (INPUT_* environment variables). */
 export const actionInputs = (name: string): string => core.getInput(name);
@@ -25,19 +27,19 @@ const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
 export function actionReporter(): Reporter {
   const quarters = new Map<string, number>();
   return {
-    info: (message) => core.info(message),
-    warning: (message, file) => core.warning(message, file ? { file: relative(process.cwd(), file) } : undefined),
+    info: (message) => core.info(plain(message)),
+    warning: (message, file) => core.warning(plain(message), file ? { file: plain(relative(process.cwd(), file)) } : undefined),
     progress(name, bytes, total) {
       if (total === undefined || total < PROGRESS_MIN_BYTES) return;
       const quarter = Math.floor((bytes / total) * 4);
       if (quarter > (quarters.get(name) ?? 0) && quarter < 4) {
         quarters.set(name, quarter);
-        core.info(`${name}: ${quarter * 25}% (${formatBytes(bytes)} of ${formatBytes(total)})`);
+        core.info(plain(`${name}: ${quarter * 25}% (${formatBytes(bytes)} of ${formatBytes(total)})`));
       }
     },
     fileDone(result: FileResult) {
       const mark = result.status === FileStatus.Failed ? '✗' : '✓';
-      core.info(`${mark} ${result.name} ${result.status}${result.sha256 ? ` sha256=${result.sha256}` : ''}`);
+      core.info(plain(`${mark} ${result.name} ${result.status}${result.sha256 ? ` sha256=${result.sha256}` : ''}`));
     },
   };
 }
@@ -55,16 +57,32 @@ export async function finishAction(title: string, work: () => Promise<RunResult>
     core.setOutput('files', JSON.stringify(files));
     core.setOutput('count', String(files.length));
     core.setOutput('sha256sums', result.sha256sums ?? '');
-    if (result.files.length > 0) core.info(formatTable(result.files));
+    if (result.files.length > 0) core.info(formatTable(result.files).split('\n').map(plain).join('\n'));
     await writeJobSummary(title, result);
-    for (const problem of result.problems) {
-      core.error(problem.message, problem.file ? { file: relative(process.cwd(), problem.file) } : undefined);
-    }
-    if (result.problems.length > 0) {
-      core.setFailed(`${title}: ${result.problems.length} problem(s), each named above`);
-    }
+    reportProblems(title, result);
   } catch (error: unknown) {
-    core.debug(error instanceof Error && error.stack ? error.stack : String(error));
-    core.setFailed(messageOf(error));
+    core.debug(plain(error instanceof Error && error.stack ? error.stack : String(error)));
+    core.setFailed(plain(messageOf(error)));
+  }
+}
+
+/**
+ * One annotation per problem for the first MAX_ANNOTATIONS (the runner
+ * shows only so many, and a flood hides the first); the rest are plain log
+ * lines, every one of them, so nothing is lost. The outputs stay complete.
+ */
+function reportProblems(title: string, result: RunResult): void {
+  const { problems } = result;
+  for (const problem of problems.slice(0, MAX_ANNOTATIONS)) {
+    core.error(plain(problem.message), problem.file ? { file: plain(relative(process.cwd(), problem.file)) } : undefined);
+  }
+  if (problems.length > MAX_ANNOTATIONS) {
+    core.startGroup(`${problems.length - MAX_ANNOTATIONS} more problem(s)`);
+    for (const problem of problems.slice(MAX_ANNOTATIONS)) core.info(plain(`error: ${problem.message}`));
+    core.endGroup();
+  }
+  if (problems.length > 0) {
+    const where = problems.length > MAX_ANNOTATIONS ? `the first ${MAX_ANNOTATIONS} as annotations, all in the log above` : 'each named above';
+    core.setFailed(`${title}: ${problems.length} problem(s), ${where}`);
   }
 }

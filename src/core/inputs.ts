@@ -94,6 +94,13 @@ export const Inputs = {
   GithubToken: 'github-token',
 } as const;
 
+/** What to do when nothing matches: post-build's `pattern` in `path`, collect's in the container. */
+export enum NoFilesFound {
+  Error = 'error',
+  Warn = 'warn',
+  Ignore = 'ignore',
+}
+
 /** Default globs: wheels only; add `*.tar.gz` for sdists. */
 export const DEFAULT_PATTERNS = ['*.whl'] as const;
 

@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import { pipeline as pipelineCallback, Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Container } from '../containers/container.js';
-import { sinkTo, temporaryName } from '../containers/local.js';
+import { sinkTo, temporaryName } from './files.js';
 import { IntegrityError, isRetryable, messageOf, SidecarFormatError, TransferError } from './errors.js';
 import { type Digest, type HashState, HashingStream, hashState, hashStream } from './hash.js';
 import type { Reporter } from './report.js';
+import { LimitError, LimitStream, MAX_SIDECAR_BYTES, readBounded } from './bounds.js';
 import { retry, type RetryOptions } from './retry.js';
 import { formatSidecar, parseSidecar, sidecarName } from './sidecar.js';
 
@@ -39,17 +40,15 @@ export function countedRetry(retries: number, reporter: Reporter, file?: string)
   return { options, attempts: () => attempts };
 }
 
-/** Reads a stream to its end as text (sidecars are tiny). */
-async function readText(stream: Readable): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/** Reads and parses a distribution's sidecar from a container. */
-export async function readSidecar(container: Container, name: string): Promise<string> {
-  const text = await readText(await container.read(sidecarName(name)));
-  return parseSidecar(text, name, sidecarName(name));
+/**
+ * Reads and parses a distribution's sidecar from a container. A sidecar is
+ * one line: a body over 4 KiB (or endless, or silent) is refused without
+ * being read whole.
+ */
+export async function readSidecar(container: Container, name: string, idleMs?: number): Promise<string> {
+  const sidecar = sidecarName(name);
+  const bytes = await readBounded(await container.read(sidecar), MAX_SIDECAR_BYTES, sidecar, idleMs);
+  return parseSidecar(bytes.toString('utf8'), name, sidecar);
 }
 
 /**
@@ -57,11 +56,18 @@ export async function readSidecar(container: Container, name: string): Promise<s
  * flipped in transit, or a store without atomic writes caught mid-write,
  * look just like that. Only a sidecar malformed every time is reported so.
  */
-export function readSidecarRetrying(container: Container, name: string, options: TransferRetry): Promise<string> {
-  return retry(() => readSidecar(container, name), {
+export function readSidecarRetrying(container: Container, name: string, options: TransferRetry & { idleTimeoutMs?: number }): Promise<string> {
+  return retry(() => readSidecar(container, name, options.idleTimeoutMs), {
     ...options,
     isRetryable: (error) => error instanceof SidecarFormatError || isRetryable(error),
   });
+}
+
+/** `source`, cut with a LimitError as soon as it sends more than `size` bytes (what the store listed). */
+function limited(source: Readable, name: string, size: number): Readable {
+  const limit = new LimitStream(size, (bytes) => new LimitError(`${name}: the container sent more than the ${size} bytes it listed for it (${bytes} so far); refused`));
+  // pipeline(…, callback) destroys the source when the limit cuts it.
+  return pipelineCallback(source, limit, () => undefined);
 }
 
 /**
@@ -75,7 +81,8 @@ export async function verifyRemote(container: Container, name: string, expected:
   if (entry.size !== expected.size) {
     throw new IntegrityError(name, expected.sha256, entry.sha256 ?? 'unknown', entry.size, `stored ${entry.size} bytes, uploaded ${expected.size}`);
   }
-  const actual = entry.sha256 ?? (await hashStream(await container.read(name))).sha256;
+  // Read back no further than the size it must have: a store that sends more is refused at that byte.
+  const actual = entry.sha256 ?? (await hashStream(limited(await container.read(name), name, expected.size))).sha256;
   if (actual !== expected.sha256) {
     throw new IntegrityError(name, expected.sha256, actual, entry.size, 'read back from the container');
   }
@@ -156,11 +163,16 @@ export async function downloadVerified(
         source.destroy();
         throw error;
       });
+      // A body that goes on past the listed size is cut at that byte, not written to the disk's end.
+      const limit = new LimitStream(expectedSize === undefined ? Number.MAX_SAFE_INTEGER : expectedSize - (from?.size ?? 0), (bytes) =>
+        new LimitError(`${name}: the container sent more than the ${expectedSize} bytes it listed for it (${(from?.size ?? 0) + bytes} so far); refused`),
+      );
       try {
-        await pipeline(source, hasher, sinkTo(handle));
+        await pipeline(source, limit, hasher, sinkTo(handle));
       } catch (error: unknown) {
         clearTimeout(watchdog);
         await handle.close().catch(() => undefined);
+        if (error instanceof LimitError) throw error;
         const onDisk = (await stat(temp)).size;
         state = onDisk === hasher.bytes ? hasher.snapshot() : await hashState(createReadStream(temp));
         throw new TransferError(`${name}: transfer broke off after ${onDisk} bytes: ${messageOf(error)}`, { cause: error });

@@ -1,12 +1,7 @@
 /** post-build's inputs, parsed and checked once. */
-import { type CommonInputs, getBoolean, getChoice, getCommonInputs, type InputGetter, Inputs } from '../core/inputs.js';
+import { type CommonInputs, getBoolean, getChoice, getCommonInputs, type InputGetter, Inputs, NoFilesFound } from '../core/inputs.js';
 
-/** What to do when `pattern` matches nothing in `path`. */
-export enum NoFilesFound {
-  Error = 'error',
-  Warn = 'warn',
-  Ignore = 'ignore',
-}
+export { NoFilesFound };
 
 export interface PostBuildInputs extends CommonInputs {
   ifNoFilesFound: NoFilesFound;

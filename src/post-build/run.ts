@@ -1,5 +1,5 @@
 /** post-build: hash every wheel, upload wheel then sidecar, read back and check. */
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import type { Container } from '../containers/container.js';
 import { finishAction, actionReporter, actionInputs } from '../core/action.js';
 import { ConflictError, ContainerError, ContentError, messageOf, NotFoundError } from '../core/errors.js';
@@ -9,13 +9,15 @@ import { runPool } from '../core/pool.js';
 import { fileProblem, FileStatus, type FileResult, type Problem, type Reporter, type RunResult, verifiedFiles } from '../core/report.js';
 import { formatSidecar, sidecarName, writeSha256Sums } from '../core/sidecar.js';
 import { countedRetry, type ProgressCallback, readSidecarRetrying, uploadPair, verifyRemote, type TransferRetry } from '../core/transfer.js';
+import { sameDistribution } from '../core/listing.js';
+import { nameProblem, quote } from '../core/untrusted.js';
 import { findDistributions, type LocalFile, parseDistributionName } from '../core/wheels.js';
 import { getPostBuildInputs, NoFilesFound, type PostBuildInputs } from './inputs.js';
 
 /** The digest the container's sidecar records, undefined if there is no sidecar. */
-async function remoteSidecar(container: Container, name: string, retries: number): Promise<string | undefined> {
+async function remoteSidecar(container: Container, name: string, retries: number, idleTimeoutMs: number): Promise<string | undefined> {
   try {
-    return await readSidecarRetrying(container, name, { retries });
+    return await readSidecarRetrying(container, name, { retries, idleTimeoutMs });
   } catch (error: unknown) {
     if (error instanceof NotFoundError) return undefined;
     throw error;
@@ -33,7 +35,7 @@ async function uploadOne(
   retry: TransferRetry & { onProgress?: ProgressCallback },
 ): Promise<FileResult> {
   const { container } = inputs;
-  const recorded = await remoteSidecar(container, file.name, inputs.retries);
+  const recorded = await remoteSidecar(container, file.name, inputs.retries, inputs.timeout * 1000);
   if (recorded === digest.sha256) {
     try {
       await verifyRemote(container, file.name, digest);
@@ -58,14 +60,28 @@ async function uploadOne(
 /** Finds the wheels; reports an empty match as `if-no-files-found` says. */
 async function findWheels(inputs: PostBuildInputs, reporter: Reporter, problems: Problem[]): Promise<LocalFile[]> {
   const files = await findDistributions(inputs.path, inputs.patterns);
-  const valid = files.filter((file) => {
-    if (parseDistributionName(file.name)) return true;
+  const regular = [];
+  for (const file of files) {
+    // A FIFO would hold the hash forever, a device would never end.
+    const info = await stat(file.path);
+    if (info.isFile()) regular.push(file);
+    else problems.push({ file: file.path, message: `${quote(file.name)} in ${inputs.path} is not a regular file; only regular files are uploaded` });
+  }
+  const named = regular.filter((file) => {
+    if (parseDistributionName(file.name) && !nameProblem(file.name)) return true;
     problems.push({
       file: file.path,
-      message: `${file.name}: not a valid wheel or sdist file name (PEP 427: name-version(-build)?-python-abi-platform.whl); PyPI would refuse it`,
+      message: `${quote(file.name)}: not a valid wheel or sdist file name (PEP 427: name-version(-build)?-python-abi-platform.whl); PyPI would refuse it`,
     });
     return false;
   });
+  // Two names for one distribution: refused both, before either reaches the container.
+  const { unique, problems: twins } = sameDistribution(
+    named.map((file) => file.name),
+    inputs.path,
+  );
+  problems.push(...twins);
+  const valid = named.filter((file) => unique.includes(file.name));
   if (files.length === 0) {
     const message = `no files matching ${inputs.patterns.join(', ')} in ${inputs.path}`;
     if (inputs.ifNoFilesFound === NoFilesFound.Error) {

@@ -1,0 +1,135 @@
+/**
+ * Local files a run reads and writes: only regular files are opened (never
+ * through a symbolic link, never a FIFO or device), temporary files carry
+ * the run's own id, and a run removes only what it made, or what a dead
+ * run left behind long ago.
+ */
+import { randomBytes } from 'node:crypto';
+import { constants, type Stats } from 'node:fs';
+import { type FileHandle, lstat, open, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { WheelGuardError } from './errors.js';
+import { quote } from './untrusted.js';
+
+/** This process's id in temporary file names: two runs into one directory never touch each other's files. */
+export const RUN_ID = randomBytes(6).toString('hex');
+
+/** Temporary files start with a dot, so listings and globs never show them, and carry the run's id. */
+export function temporaryName(name: string): string {
+  return `.${name}.wg-${RUN_ID}-${randomBytes(4).toString('hex')}.tmp`;
+}
+
+/** A temporary file name of any run: its run id. */
+const TEMPORARY = /^\..+\.wg-([0-9a-f]{12})-[0-9a-f]{8}\.tmp$/;
+/** The lock a running collect holds in its directory, refreshed while it runs. */
+const LOCK = /^\.wheel-guard-([0-9a-f]{12})\.lock$/;
+const lockName = (run: string): string => `.wheel-guard-${run}.lock`;
+
+/**
+ * A leftover of another run is removed only when it has not changed for
+ * this long and that run's lock is gone or was not refreshed for as long:
+ * a run that is alive refreshes its lock every minute.
+ */
+export const LEFTOVER_AGE_MS = 15 * 60 * 1000;
+const LOCK_REFRESH_MS = 60 * 1000;
+
+/** A file that is not a regular file (a symbolic link, a FIFO, a device, a directory). */
+export class NotRegularFileError extends WheelGuardError {}
+
+/** What kind of thing a non-regular entry is, for messages. */
+export function kindOf(info: Stats): string {
+  if (info.isSymbolicLink()) return 'a symbolic link';
+  if (info.isDirectory()) return 'a directory';
+  if (info.isFIFO()) return 'a FIFO';
+  if (info.isSocket()) return 'a socket';
+  if (info.isBlockDevice() || info.isCharacterDevice()) return 'a device';
+  return 'not a regular file';
+}
+
+/** Why an entry cannot be read as a file, or undefined for a regular file. */
+export function irregular(info: Stats): string | undefined {
+  return info.isFile() ? undefined : `is ${kindOf(info)}, not a regular file; only regular files are read`;
+}
+
+/**
+ * Opens a regular file for reading: a symbolic link is refused (O_NOFOLLOW),
+ * a FIFO does not block the open (O_NONBLOCK) and is refused, as is anything
+ * else that fstat does not call a regular file. ENOENT is thrown as is.
+ */
+export async function openRegular(path: string, shownName: string): Promise<FileHandle> {
+  const flags = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+  let handle: FileHandle;
+  try {
+    handle = await open(path, flags);
+  } catch (error: unknown) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // ELOOP: the last part of the path is a symbolic link (O_NOFOLLOW).
+    if (code === 'ELOOP' || code === 'EMLINK') throw new NotRegularFileError(`${quote(shownName)} is a symbolic link, not a regular file; only regular files are read`);
+    throw error;
+  }
+  const why = irregular(await handle.stat());
+  if (why) {
+    await handle.close();
+    throw new NotRegularFileError(`${quote(shownName)} ${why}`);
+  }
+  return handle;
+}
+
+/** The lstat of a path, or undefined if nothing is there. */
+export async function lstatOrNothing(path: string): Promise<Stats | undefined> {
+  try {
+    return await lstat(path);
+  } catch (error: unknown) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/**
+ * A pipeline stage that writes every chunk to an open file handle.
+ * (A FileHandle write stream with autoClose: false never lets the handle
+ * sync or close afterwards on Node 20, so the handle is written directly.)
+ */
+export function sinkTo(handle: FileHandle): (source: AsyncIterable<Buffer>) => Promise<void> {
+  return async (source) => {
+    for await (const chunk of source) await handle.write(chunk);
+  };
+}
+
+/** True when the run `run` holds a fresh lock in `dir`. */
+async function locked(dir: string, run: string, now: number): Promise<boolean> {
+  const info = await lstatOrNothing(join(dir, lockName(run)));
+  return info !== undefined && now - info.mtimeMs < LEFTOVER_AGE_MS;
+}
+
+/**
+ * Takes this run's lock in `dir` (a file refreshed every minute until
+ * `release` is called) and removes what dead runs left there: temporary
+ * files unchanged for LEFTOVER_AGE_MS whose run holds no fresh lock, and
+ * stale locks. Another live run's files are never touched.
+ */
+export async function lockDirectory(dir: string): Promise<{ release: () => Promise<void> }> {
+  const lock = join(dir, lockName(RUN_ID));
+  await writeFile(lock, `${JSON.stringify({ pid: process.pid, host: hostname(), started: new Date().toISOString() })}\n`);
+  const timer = setInterval(() => {
+    const now = new Date();
+    utimes(lock, now, now).catch(() => undefined);
+  }, LOCK_REFRESH_MS);
+  timer.unref();
+  const now = Date.now();
+  for (const name of await readdir(dir)) {
+    const run = TEMPORARY.exec(name)?.[1] ?? LOCK.exec(name)?.[1];
+    if (run === undefined || run === RUN_ID) continue;
+    const info = await lstatOrNothing(join(dir, name));
+    if (!info || now - info.mtimeMs < LEFTOVER_AGE_MS) continue;
+    if (TEMPORARY.test(name) && (await locked(dir, run, now))) continue;
+    await rm(join(dir, name), { force: true });
+  }
+  return {
+    release: async () => {
+      clearInterval(timer);
+      await rm(lock, { force: true });
+    },
+  };
+}

@@ -1,6 +1,6 @@
 // Bundles every entry point into dist/<entry>/index.js (ESM, one file each).
 import { build } from 'esbuild';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 
@@ -11,10 +11,12 @@ const entries = {
   'cli/index': 'src/cli/index.ts',
 };
 
-rmSync('dist', { recursive: true, force: true });
+// Built beside dist/ and swapped in, so a test running the bundles never finds dist/ half written.
+const next = `dist.next-${process.pid}`;
+rmSync(next, { recursive: true, force: true });
 await build({
   entryPoints: entries,
-  outdir: 'dist',
+  outdir: next,
   bundle: true,
   platform: 'node',
   target: 'node20',
@@ -26,3 +28,11 @@ await build({
   define: { 'process.env.WHEEL_GUARD_VERSION': JSON.stringify(pkg.version) },
   logLevel: 'warning',
 });
+const old = `dist.old-${process.pid}`;
+try {
+  renameSync('dist', old);
+} catch {
+  // no dist/ yet
+}
+renameSync(next, 'dist');
+rmSync(old, { recursive: true, force: true });

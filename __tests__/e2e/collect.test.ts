@@ -1,9 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type ContainerFixture, FIXTURES } from './fixtures.js';
-import { names, problems, runAction, WHEELS, workspace } from './harness.js';
+import { names, problems, runAction, summaryText, WHEELS, workspace } from './harness.js';
+
+/** The pid of a process that has just exited. */
+function deadPid(): number {
+  return Number(execFileSync('sh', ['-c', 'sh -c "echo \\$\\$"'], { encoding: 'utf8' }).trim());
+}
 
 function flipped(bytes: Buffer, at: number): Buffer {
   const copy = Buffer.from(bytes);
@@ -100,7 +106,7 @@ describe.each(FIXTURES)('collect bundle, $kind container', (fx) => {
     const run = await collect({ retries: '2' });
     expect(run.code).toBe(1);
     expect(run.warnings.filter((w) => w.includes(WHEELS[1]!) && w.includes('retrying'))).toHaveLength(2);
-    expect(run.summary).toMatch(new RegExp(`${WHEELS[1]!.replace(/\./g, '\\.')}.*failed.*>3<`, 's'));
+    expect(summaryText(run)).toMatch(new RegExp(`${WHEELS[1]!.replace(/\./g, '\\.')}.*failed.*>3<`, 's'));
   });
 
   it('an expected pattern with no verified match fails the run, naming the pattern', async () => {
@@ -115,12 +121,26 @@ describe.each(FIXTURES)('collect bundle, $kind container', (fx) => {
     expect(run.errors.some((e) => e.startsWith('expected wheel-*.whl'))).toBe(true);
   });
 
-  it('removes temporary files a killed earlier run left behind', async () => {
-    await mkdir(join(ws, 'dist'));
-    await writeFile(join(ws, 'dist', `.${WHEELS[0]}.wg-0123456789ab.tmp`), 'partial');
+  it("removes what dead runs left behind, never a live run's files", async () => {
+    const dist = join(ws, 'dist');
+    await mkdir(dist);
+    const temp = (run: string) => `.${WHEELS[0]}.wg-${run}-0123abcd.tmp`;
+    const lock = (run: string, pid: number) => writeFile(join(dist, `.wheel-guard-${run}.lock`), `${JSON.stringify({ pid, host: hostname(), started: '' })}\n`);
+    const hourAgo = new Date(Date.now() - 3600_000);
+    // A run killed on this machine (its process is gone): everything it left goes at once.
+    await writeFile(join(dist, temp('00000000dead')), 'partial');
+    await lock('00000000dead', deadPid());
+    // A run without a lock whose file has not changed for an hour: gone.
+    await writeFile(join(dist, temp('0000000000aa')), 'partial');
+    await utimes(join(dist, temp('0000000000aa')), hourAgo, hourAgo);
+    // A run without a lock whose file changed a moment ago, and a live run (this test's process) even with an old file: kept.
+    await writeFile(join(dist, temp('0000000000bb')), 'partial');
+    await writeFile(join(dist, temp('00000000a11e')), 'partial');
+    await utimes(join(dist, temp('00000000a11e')), hourAgo, hourAgo);
+    await lock('00000000a11e', process.pid);
     const run = await collect();
     expect(run.code).toBe(0);
-    expect(await names(join(ws, 'dist'))).toEqual(WHEELS);
+    expect(await names(dist)).toEqual([temp('0000000000bb'), temp('00000000a11e'), '.wheel-guard-00000000a11e.lock', ...WHEELS].sort());
   });
 
   it('waits for pairs still arriving when wait is set', async () => {

@@ -119,6 +119,11 @@ export async function names(dir: string): Promise<string[]> {
   return (await readdir(dir)).sort();
 }
 
+/** The job summary's text with its numeric character references (how it escapes Markdown and HTML) decoded. */
+export function summaryText(run: Run): string {
+  return run.summary.replace(/&#(\d+);/g, (_, code: string) => String.fromCharCode(Number(code)));
+}
+
 /** The ::error:: lines about problems, without the closing "N problem(s)" line. */
 export function problems(run: Run): string[] {
   return run.errors.filter((e) => !/^wheel-guard [a-z-]+: \d+ problem\(s\)/.test(e));

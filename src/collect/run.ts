@@ -126,10 +126,11 @@ async function collectOne(
       throw new ContentError(error.file, error.member, `${error.detail}; its sidecar matches, so it was broken before upload: rebuild it`);
     });
   };
-  let found: Found | undefined;
+  // What `path` held under this name before this run touched it: removed on failure only if still the same file.
+  const before = await lstatOrNothing(target);
   try {
     let expected = await readSidecarRetrying(container, name, sidecarOptions);
-    found = await inspect(target, name);
+    const found = await inspect(target, name);
     if (found?.digest?.sha256 === expected) {
       await checkContents(target);
       placed.push({ name, sha256: expected, info: found.info });
@@ -158,7 +159,7 @@ async function collectOne(
     if (info) placed.push({ name, sha256: result.sha256, info });
     return { name, sha256: result.sha256, size: result.size, status: FileStatus.Verified, attempts: result.attempts };
   } catch (error: unknown) {
-    await removeIfUnchanged(target, found);
+    await removeIfUnchanged(target, before);
     // One error for the run, not one per file, when the container itself is unusable.
     if (error instanceof ContainerError) throw error;
     problems.push(fileProblem(name, error));
@@ -167,14 +168,15 @@ async function collectOne(
 }
 
 /**
- * Removes what this run found in `path` under a wheel's name and did not
- * verify (another hash, or a link), if it is still the very same file: if
- * another run has put a file there since, it is that run's to answer for.
+ * Removes what this run found in `path` under a wheel's name and could not
+ * verify (an older copy, another hash, a link), if it is still the very same
+ * file: if another run has put a file there since, that file is not this
+ * run's to judge (and that run checks its own files at its end).
  */
-async function removeIfUnchanged(target: string, found: Found | undefined): Promise<void> {
-  if (!found) return;
+async function removeIfUnchanged(target: string, before: Stats | undefined): Promise<void> {
+  if (!before) return;
   const now = await lstatOrNothing(target);
-  if (now && sameFile(now, found.info)) await rm(target, { force: true });
+  if (now && sameFile(now, before)) await rm(target, { force: true });
 }
 
 /**
@@ -214,7 +216,7 @@ export async function collect(inputs: CollectInputs, reporter: Reporter): Promis
 }
 
 /** What the listing says is wrong before any download: unpaired files, twins, nothing at all. */
-function listingProblems(inputs: CollectInputs, listing: Listing, reporter: Reporter): { pairs: string[]; problems: Problem[] } {
+function listingProblems(inputs: CollectInputs, listing: Listing, reporter: Reporter): { pairs: string[]; unpaired: string[]; problems: Problem[] } {
   const { container } = inputs;
   const { pairing } = listing;
   const problems: Problem[] = [...listing.problems];
@@ -224,6 +226,7 @@ function listingProblems(inputs: CollectInputs, listing: Listing, reporter: Repo
   for (const name of pairing.withoutDistribution) {
     problems.push({ message: `${name}: ${sidecarName(name)} is in ${container.url} but the wheel itself is not; re-run post-build for it` });
   }
+  const unpaired = [...pairing.withoutSidecar, ...pairing.withoutDistribution];
   const { unique, problems: twins } = sameDistribution(pairing.pairs, container.url);
   problems.push(...twins);
   if (pairing.pairs.length === 0) {
@@ -236,13 +239,15 @@ function listingProblems(inputs: CollectInputs, listing: Listing, reporter: Repo
       reporter.info(message);
     }
   }
-  return { pairs: unique, problems };
+  return { pairs: unique, unpaired, problems };
 }
 
 async function collectPairs(inputs: CollectInputs, reporter: Reporter): Promise<RunResult> {
   const { container } = inputs;
   const listing = await listPairs(inputs, reporter);
-  const { pairs, problems } = listingProblems(inputs, listing, reporter);
+  const { pairs, unpaired, problems } = listingProblems(inputs, listing, reporter);
+  // A copy in `path` of a wheel the container cannot vouch for (an earlier run's) is not left there as if verified.
+  for (const name of unpaired) await removeIfUnchanged(join(inputs.path, name), await lstatOrNothing(join(inputs.path, name)));
   reporter.info(`collect: ${pairs.length} pair(s) from ${container.url} into ${inputs.path}`);
 
   const placed: Placed[] = [];

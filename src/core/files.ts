@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
-import { type FileHandle, lstat, open, readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { type FileHandle, lstat, open, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { WheelGuardError } from './errors.js';
@@ -21,7 +21,7 @@ export function temporaryName(name: string): string {
 }
 
 /** A temporary file name of any run: its run id. */
-const TEMPORARY = /^\..+\.wg-([0-9a-f]{12})-[0-9a-f]{8}\.tmp$/;
+const TEMPORARY = /^\..+\.wg-([0-9a-f]{12})(?:-[0-9a-f]{8})?\.tmp$/;
 /** The lock a running collect holds in its directory, refreshed while it runs. */
 const LOCK = /^\.wheel-guard-([0-9a-f]{12})\.lock$/;
 const lockName = (run: string): string => `.wheel-guard-${run}.lock`;
@@ -97,17 +97,32 @@ export function sinkTo(handle: FileHandle): (source: AsyncIterable<Buffer>) => P
   };
 }
 
-/** True when the run `run` holds a fresh lock in `dir`. */
-async function locked(dir: string, run: string, now: number): Promise<boolean> {
-  const info = await lstatOrNothing(join(dir, lockName(run)));
-  return info !== undefined && now - info.mtimeMs < LEFTOVER_AGE_MS;
+/** True when a process of this id runs on this machine (signal 0 only asks). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error: unknown) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Whether the run that holds this lock is gone: its process ended on this machine, or it stopped refreshing the lock. */
+async function lockIsDead(path: string, info: Stats, now: number): Promise<boolean> {
+  if (now - info.mtimeMs >= LEFTOVER_AGE_MS) return true;
+  const text = await readFile(path, 'utf8').catch(() => '');
+  const holder = /^\{"pid":(\d+),"host":("(?:[^"\\]|\\.)*")/.exec(text);
+  if (!holder) return false;
+  return JSON.parse(holder[2]!) === hostname() && !alive(Number(holder[1]));
 }
 
 /**
  * Takes this run's lock in `dir` (a file refreshed every minute until
- * `release` is called) and removes what dead runs left there: temporary
- * files unchanged for LEFTOVER_AGE_MS whose run holds no fresh lock, and
- * stale locks. Another live run's files are never touched.
+ * `release` is called) and removes what dead runs left there: every file of
+ * a run whose lock says it is dead (its process ended on this machine, or
+ * the lock went unrefreshed for LEFTOVER_AGE_MS), and temporary files of a
+ * run with no lock that have not changed for LEFTOVER_AGE_MS. Another live
+ * run's files are never touched.
  */
 export async function lockDirectory(dir: string): Promise<{ release: () => Promise<void> }> {
   const lock = join(dir, lockName(RUN_ID));
@@ -117,19 +132,32 @@ export async function lockDirectory(dir: string): Promise<{ release: () => Promi
     utimes(lock, now, now).catch(() => undefined);
   }, LOCK_REFRESH_MS);
   timer.unref();
-  const now = Date.now();
-  for (const name of await readdir(dir)) {
-    const run = TEMPORARY.exec(name)?.[1] ?? LOCK.exec(name)?.[1];
-    if (run === undefined || run === RUN_ID) continue;
-    const info = await lstatOrNothing(join(dir, name));
-    if (!info || now - info.mtimeMs < LEFTOVER_AGE_MS) continue;
-    if (TEMPORARY.test(name) && (await locked(dir, run, now))) continue;
-    await rm(join(dir, name), { force: true });
-  }
+  await removeLeftovers(dir);
   return {
     release: async () => {
       clearInterval(timer);
       await rm(lock, { force: true });
     },
   };
+}
+
+/** Removes what dead runs left in `dir` (see lockDirectory). */
+async function removeLeftovers(dir: string): Promise<void> {
+  const now = Date.now();
+  const byRun = new Map<string, string[]>();
+  for (const name of await readdir(dir)) {
+    const run = TEMPORARY.exec(name)?.[1] ?? LOCK.exec(name)?.[1];
+    if (run !== undefined && run !== RUN_ID) byRun.set(run, [...(byRun.get(run) ?? []), name]);
+  }
+  for (const [run, names] of byRun) {
+    const lockPath = join(dir, lockName(run));
+    const lockInfo = await lstatOrNothing(lockPath);
+    if (lockInfo && !(await lockIsDead(lockPath, lockInfo, now))) continue;
+    for (const name of names) {
+      const info = await lstatOrNothing(join(dir, name));
+      // Without a lock, only age tells a dead run's file from a live one's.
+      if (!info || (!lockInfo && now - info.mtimeMs < LEFTOVER_AGE_MS)) continue;
+      await rm(join(dir, name), { force: true });
+    }
+  }
 }

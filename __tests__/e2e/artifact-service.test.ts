@@ -169,6 +169,7 @@ describe('artifact service fixture with the real @actions/artifact client', () =
     );
     expect(downloaded).toEqual({ downloadPath: into, digestMismatch: false });
     await expectSameFiles(into, wheels);
+    expect(service.downloads(run.runId, 'wheels')).toBe(1);
   });
 
   it("skipArchive upload of one wheel: the artifact is named after the file, its digest is the wheel's sha256, download gives the wheel under its name", async () => {
@@ -234,6 +235,7 @@ describe('artifact service fixture with the real @actions/artifact client', () =
     expect(downloaded.digestMismatch).toBe(false);
     await expectSameFiles(into, [SAMPLE_WHEEL, SAMPLE_EXAMPLE_WHEEL]);
     expect(service.log).toContain(`GET /repos/${service.repository}/actions/artifacts/${uploaded.id}/zip 302`);
+    expect(service.downloads(first.runId, 'dist')).toBe(1);
 
     // A wrong token: 401 from the API, surfaced as octokit's HttpError.
     const refused = await call(second, 'listArtifacts', { findBy: findBy(first.runId, 'ghs_wrong') });
@@ -301,6 +303,31 @@ describe('artifact service fixture with the real @actions/artifact client', () =
       service.routeBlobsThrough(undefined);
       await proxy.stop();
     }
+  });
+
+  it('putArtifact stores crafted bytes as a finalized zip artifact: listed with their digest, downloaded as they are, counted; setDigest("") records none', async () => {
+    const run = { runId: 701 };
+    const env = service.jobEnv(run, 'collect');
+    // A real zip, made by another upload and fetched back raw.
+    ok(await call(service.jobEnv({ runId: 702 }), 'uploadArtifact', 'source', [SAMPLE_SMALL_WHEEL], SAMPLES, {}));
+    const bytes = await service.blobBytes(702, 'source');
+    const put = await service.putArtifact(run, 'crafted', bytes);
+    expect(put).toMatchObject({ name: 'crafted', size: bytes.length, digest: `sha256:${sha256(bytes)}`, mimeType: 'application/zip' });
+    const listed = ok<{ artifacts: { id: number; name: string; digest?: string }[] }>(await call(env, 'listArtifacts'));
+    expect(listed.artifacts).toEqual([expect.objectContaining({ id: put.id, name: 'crafted', digest: `sha256:${sha256(bytes)}` })]);
+    expect(service.downloads(run.runId, 'crafted')).toBe(0);
+    const into = await tempDir('wg-artifact-dl');
+    const raw = ok<{ digestMismatch: boolean }>(await call(env, 'downloadArtifact', put.id, { path: into, skipDecompress: true, expectedHash: put.digest }));
+    expect(raw.digestMismatch).toBe(false);
+    expect(await readFile(join(into, 'crafted.zip'))).toEqual(bytes);
+    const unzipped = await tempDir('wg-artifact-dl');
+    ok(await call(env, 'downloadArtifact', put.id, { path: unzipped }));
+    await expectSameFiles(unzipped, [SAMPLE_SMALL_WHEEL]);
+    expect(service.downloads(run.runId, 'crafted')).toBe(2);
+
+    service.setDigest(run.runId, 'crafted', '');
+    const bare = ok<{ artifacts: { digest?: string }[] }>(await call(env, 'listArtifacts'));
+    expect(bare.artifacts[0]!.digest).toBeUndefined();
   });
 
   it('the results API refuses a runtime token it did not sign (twirp unauthenticated, 401, not retried)', async () => {

@@ -32,7 +32,7 @@
  * each with one workflow run backend id shared by all its jobs; artifact ids
  * are unique across runs, as GitHub's database ids are.
  */
-import { createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -88,8 +88,21 @@ export interface ArtifactService {
   tamperBlob(runId: number, name: string, mutate: (bytes: Buffer) => Buffer): Promise<void>;
   /** The bytes Azurite holds for an artifact. */
   blobBytes(runId: number, name: string): Promise<Buffer>;
-  /** Overwrites the digest recorded for an artifact. */
+  /** Overwrites the digest recorded for an artifact ('' records none: list and get then carry no digest). */
   setDigest(runId: number, name: string, digest: string): void;
+  /**
+   * Downloads of an artifact so far: the read URLs handed out for it
+   * (twirp GetSignedArtifactURL, REST `…/artifacts/{id}/zip`), each of which
+   * the library fetches once.
+   */
+  downloads(runId: number, name: string): number;
+  /**
+   * Stores `bytes` as a finalized zipped artifact of a run, as a job would
+   * have uploaded it, bypassing the library: for crafted zips (names no
+   * uploader would send). The digest recorded is the bytes' sha256 unless
+   * `digest` says otherwise ('' records none).
+   */
+  putArtifact(run: { runId: number }, name: string, bytes: Buffer, options?: { job?: string; digest?: string }): Promise<ArtifactRecord>;
   /**
    * Signed URLs handed out from now on point at this origin instead of
    * Azurite's (e.g. a helpers/proxy.ts proxy in front of azuriteBlobEndpoint's
@@ -231,6 +244,7 @@ export async function startArtifactService(options: ArtifactServiceOptions = {})
   const jobNames = new Map<string, string>(); // job backend id -> name
   const store: Artifact[] = [];
   const log: string[] = [];
+  const downloadCounts = new Map<number, number>(); // artifact id -> read URLs handed out
   let nextArtifactId = 1001;
   let blobOrigin: string | undefined;
 
@@ -271,6 +285,7 @@ export async function startArtifactService(options: ArtifactServiceOptions = {})
   const isArchive = (artifact: Artifact): boolean => artifact.mimeType === 'application/zip' || artifact.mimeType === '';
   /** The read URL for the library: served with the artifact's type and file name. */
   const downloadUrl = (artifact: Artifact): string => {
+    downloadCounts.set(artifact.id, (downloadCounts.get(artifact.id) ?? 0) + 1);
     const archive = isArchive(artifact);
     const fileName = archive && !artifact.name.toLowerCase().endsWith('.zip') ? `${artifact.name}.zip` : artifact.name;
     return blobUrl(artifact.blobName, 'r', { contentType: archive ? 'application/zip' : artifact.mimeType, contentDisposition: contentDisposition(fileName) });
@@ -630,6 +645,39 @@ export async function startArtifactService(options: ArtifactServiceOptions = {})
 
     setDigest(runId, name, digest) {
       finalized(runId, name).digest = digest;
+    },
+
+    downloads(runId, name) {
+      return downloadCounts.get(finalized(runId, name).id) ?? 0;
+    },
+
+    async putArtifact(runRef, name, bytes, options = {}) {
+      const run = ensureRun(runRef.runId);
+      if (store.some((a) => a.runId === run.runId && a.name === name && a.finalized)) throw new Error(`run ${run.runId} already has an artifact named ${JSON.stringify(name)}`);
+      const id = nextArtifactId++;
+      const artifact: Artifact = {
+        id,
+        name,
+        size: bytes.length,
+        digest: options.digest ?? `sha256:${createHash('sha256').update(bytes).digest('hex')}`,
+        mimeType: 'application/zip',
+        job: options.job ?? 'crafted',
+        createdAt: new Date(),
+        runId: run.runId,
+        jobBackendId: randomUUID(),
+        blobName: `${run.backendId}/${id}/${name}`,
+        finalized: true,
+      };
+      const put = await blobRequest(
+        'PUT',
+        blobUrl(artifact.blobName, 'cw', {}, azurite.origin),
+        { 'x-ms-blob-type': 'BlockBlob', 'x-ms-blob-content-type': 'application/zip', 'content-length': bytes.length },
+        bytes,
+      );
+      if (put.status !== 201) throw new Error(`Azurite refused to store ${artifact.blobName}: ${put.status} ${put.body.toString()}`);
+      store.push(artifact);
+      const { mimeType, job, createdAt, digest, size } = artifact;
+      return { id, name, size, digest, mimeType, job, createdAt };
     },
 
     routeBlobsThrough(origin) {

@@ -14,6 +14,8 @@ export interface Fault {
   flipRequestByte?: number;
   /** Close the client's connection after this many bytes of the response body. */
   resetResponseAfter?: number;
+  /** Hold the response body for `ms` after `bytes` of it, then send the rest (a slow network). */
+  pauseResponseAfter?: { bytes: number; ms: number };
 }
 
 /** Decides the fault for each request; `seen` counts earlier requests with the same method and path. */
@@ -60,6 +62,23 @@ export async function startProxy(target: string, rule: FaultRule): Promise<Proxy
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
+        if (fault.pauseResponseAfter !== undefined) {
+          const { bytes, ms } = fault.pauseResponseAfter;
+          let sent = 0;
+          answer.on('data', (chunk: Buffer) => {
+            const before = sent;
+            sent += chunk.length;
+            if (before >= bytes || sent < bytes) return void res.write(chunk);
+            res.write(chunk.subarray(0, bytes - before));
+            answer.pause();
+            setTimeout(() => {
+              res.write(chunk.subarray(bytes - before));
+              answer.resume();
+            }, ms);
+          });
+          answer.on('end', () => res.end());
+          return;
+        }
         if (fault.resetResponseAfter === undefined) {
           answer.pipe(res);
           return;

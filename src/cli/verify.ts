@@ -11,7 +11,7 @@ import { LocalContainer } from '../containers/local.js';
 import { MAX_SUMS_BYTES, readBounded } from '../core/bounds.js';
 import { IntegrityError } from '../core/errors.js';
 import { openRegular } from '../core/files.js';
-import { admitListing, sameDistribution } from '../core/listing.js';
+import { admitListing, sameDistribution, withoutRefusedPartners } from '../core/listing.js';
 import { hashAndCheck } from '../core/contents.js';
 import { runPool } from '../core/pool.js';
 import { fileProblem, FileStatus, type FileResult, type Problem, type Reporter, type RunResult } from '../core/report.js';
@@ -51,7 +51,7 @@ async function expectations(options: VerifyOptions, container: LocalContainer): 
     );
     return { names: names.filter((name) => sums.has(name)), expected: async (name) => sums.get(name)!, problems };
   }
-  const pairing = pairListing(listed, patterns);
+  const pairing = withoutRefusedPartners(pairListing(listed, patterns), admitted.refused);
   problems.push(
     ...pairing.withoutSidecar.map((name) => ({ file: join(dir, name), message: `${name}: no sidecar ${sidecarName(name)} beside it` })),
     ...pairing.withoutDistribution.map((name) => ({ file: join(dir, sidecarName(name)), message: `${name}: ${sidecarName(name)} is here but the wheel is not` })),

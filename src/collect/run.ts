@@ -13,7 +13,7 @@ import { ContainerError, ContentError, IntegrityError } from '../core/errors.js'
 import { lockDirectory, lstatOrNothing, openRegular } from '../core/files.js';
 import { type Digest, hashStream } from '../core/hash.js';
 import { NoFilesFound } from '../core/inputs.js';
-import { admitListing, sameDistribution } from '../core/listing.js';
+import { admitListing, sameDistribution, withoutRefusedPartners } from '../core/listing.js';
 import { runPool } from '../core/pool.js';
 import { fileProblem, FileStatus, type FileResult, type Problem, type Reporter, type RunResult, verifiedFiles } from '../core/report.js';
 import { retry } from '../core/retry.js';
@@ -52,10 +52,13 @@ async function listPairs(inputs: CollectInputs, reporter: Reporter): Promise<Lis
   const deadline = Date.now() + inputs.wait * 1000;
   for (;;) {
     const listed: Entry[] = await retry(() => inputs.container.list(), { retries: inputs.retries });
-    const { entries, problems } = admitListing(listed, inputs.patterns, inputs.container.url);
-    const pairing = pairListing(
-      entries.map((entry) => entry.name),
-      inputs.patterns,
+    const { entries, problems, refused } = admitListing(listed, inputs.patterns, inputs.container.url);
+    const pairing = withoutRefusedPartners(
+      pairListing(
+        entries.map((entry) => entry.name),
+        inputs.patterns,
+      ),
+      refused,
     );
     const remaining = deadline - Date.now();
     if (complete(pairing, inputs.expected) || remaining <= 0) {
@@ -110,7 +113,7 @@ async function collectOne(
   container: Container,
   name: string,
   size: number | undefined,
-  inputs: CollectInputs,
+  inputs: CollectInputs & { before: Map<string, Stats> },
   reporter: Reporter,
   problems: Problem[],
   placed: Placed[],
@@ -126,8 +129,8 @@ async function collectOne(
       throw new ContentError(error.file, error.member, `${error.detail}; its sidecar matches, so it was broken before upload: rebuild it`);
     });
   };
-  // What `path` held under this name before this run touched it: removed on failure only if still the same file.
-  const before = await lstatOrNothing(target);
+  // What `path` held under this name when the run began: removed on failure only if still that same file.
+  const before = inputs.before.get(name);
   try {
     let expected = await readSidecarRetrying(container, name, sidecarOptions);
     const found = await inspect(target, name);
@@ -242,12 +245,27 @@ function listingProblems(inputs: CollectInputs, listing: Listing, reporter: Repo
   return { pairs: unique, unpaired, problems };
 }
 
-async function collectPairs(inputs: CollectInputs, reporter: Reporter): Promise<RunResult> {
+/**
+ * What `path` holds as the run begins. Only these files are this run's to
+ * judge: a file another run places there later is never removed by this one.
+ */
+async function snapshot(dir: string): Promise<Map<string, Stats>> {
+  const found = new Map<string, Stats>();
+  for (const name of await readdir(dir)) {
+    if (name.startsWith('.')) continue;
+    const info = await lstatOrNothing(join(dir, name));
+    if (info) found.set(name, info);
+  }
+  return found;
+}
+
+async function collectPairs(plainInputs: CollectInputs, reporter: Reporter): Promise<RunResult> {
+  const inputs = { ...plainInputs, before: await snapshot(plainInputs.path) };
   const { container } = inputs;
   const listing = await listPairs(inputs, reporter);
   const { pairs, unpaired, problems } = listingProblems(inputs, listing, reporter);
   // A copy in `path` of a wheel the container cannot vouch for (an earlier run's) is not left there as if verified.
-  for (const name of unpaired) await removeIfUnchanged(join(inputs.path, name), await lstatOrNothing(join(inputs.path, name)));
+  for (const name of unpaired) await removeIfUnchanged(join(inputs.path, name), inputs.before.get(name));
   reporter.info(`collect: ${pairs.length} pair(s) from ${container.url} into ${inputs.path}`);
 
   const placed: Placed[] = [];

@@ -8,12 +8,14 @@ import { expandTags, normalizeName, normalizeVersion } from './contents.js';
 import type { Problem } from './report.js';
 import { SIDECAR_SUFFIX } from './sidecar.js';
 import { hasUnprintable, nameProblem, quote } from './untrusted.js';
-import { matchesAny, parseDistributionName } from './wheels.js';
+import { matchesAny, type Pairing, parseDistributionName } from './wheels.js';
 
 /** What a run may use of a listing, and why it may not use the rest. */
 export interface Admission {
   entries: Entry[];
   problems: Problem[];
+  /** The names refused, as listed: their partners are not reported again as unpaired. */
+  refused: Set<string>;
 }
 
 /** True when a run would use this name: a distribution the patterns match, or such a distribution's sidecar. */
@@ -34,10 +36,12 @@ function wanted(name: string, patterns: readonly string[]): boolean {
 export function admitListing(entries: readonly Entry[], patterns: readonly string[], where: string): Admission {
   const admitted: Entry[] = [];
   const problems: Problem[] = [];
+  const refused = new Set<string>();
   for (const entry of entries) {
     const selected = wanted(entry.name, patterns);
     if (!selected && !hasUnprintable(entry.name)) continue;
     const problem = nameProblem(entry.name);
+    if (problem || entry.refused || (!entry.name.endsWith(SIDECAR_SUFFIX) && !parseDistributionName(entry.name))) refused.add(entry.name);
     if (problem) {
       problems.push({ message: `${where} holds an entry named ${quote(entry.name)}, which ${problem}; it was not read: remove it` });
     } else if (entry.refused) {
@@ -48,7 +52,20 @@ export function admitListing(entries: readonly Entry[], patterns: readonly strin
       admitted.push(entry);
     }
   }
-  return { entries: admitted, problems };
+  return { entries: admitted, problems, refused };
+}
+
+/**
+ * Leaves out of a pairing what the door already reported: a wheel whose
+ * sidecar was refused is not also "without a sidecar", nor a sidecar whose
+ * wheel was refused "without its wheel".
+ */
+export function withoutRefusedPartners(pairing: Pairing, refused: ReadonlySet<string>): Pairing {
+  return {
+    pairs: pairing.pairs,
+    withoutSidecar: pairing.withoutSidecar.filter((name) => !refused.has(name + SIDECAR_SUFFIX)),
+    withoutDistribution: pairing.withoutDistribution.filter((name) => !refused.has(name)),
+  };
 }
 
 /**

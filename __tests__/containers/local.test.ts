@@ -231,3 +231,24 @@ describe('openContainer', () => {
     expect(await byUrl.list()).toEqual([{ name: 'x.whl', size: 3 }]);
   });
 });
+
+describe('LocalContainer: only regular files', () => {
+  it('lists a symbolic link, a FIFO and a device as refused, never following them', async () => {
+    const { dir, box } = await container();
+    const { symlink } = await import('node:fs/promises');
+    const { execFileSync } = await import('node:child_process');
+    await writeFile(join(dir, 'secret'), 'ghp_token');
+    await symlink(join(dir, 'secret'), join(dir, 'a-1.0-py3-none-any.whl.sha256'));
+    execFileSync('mkfifo', [join(dir, 'b-1.0-py3-none-any.whl.sha256')]);
+    await symlink('/dev/zero', join(dir, 'c-1.0-py3-none-any.whl'));
+    const listed = await box.list();
+    expect(listed.filter((e) => e.name !== 'secret')).toEqual([
+      { name: 'a-1.0-py3-none-any.whl.sha256', size: 0, refused: 'is a symbolic link, not a regular file; only regular files are read' },
+      { name: 'b-1.0-py3-none-any.whl.sha256', size: 0, refused: 'is a FIFO, not a regular file; only regular files are read' },
+      { name: 'c-1.0-py3-none-any.whl', size: 0, refused: 'is a symbolic link, not a regular file; only regular files are read' },
+    ]);
+    await expect(box.read('a-1.0-py3-none-any.whl.sha256')).rejects.toThrow(/is a symbolic link/);
+    await expect(box.read('b-1.0-py3-none-any.whl.sha256')).rejects.toThrow(/is a FIFO/);
+    expect(await box.stat('a-1.0-py3-none-any.whl.sha256')).toBeUndefined();
+  });
+});

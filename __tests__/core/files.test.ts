@@ -1,0 +1,79 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, readdir, symlink, utimes, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LEFTOVER_AGE_MS, lockDirectory, NotRegularFileError, openRegular, RUN_ID, temporaryName } from '../../src/core/files.js';
+import { useTempDirs } from '../helpers/tmp.js';
+
+const tempDir = useTempDirs();
+
+describe('openRegular', () => {
+  it('opens a regular file', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'a.whl'), 'bytes');
+    const handle = await openRegular(join(dir, 'a.whl'), 'a.whl');
+    expect((await handle.readFile()).toString()).toBe('bytes');
+    await handle.close();
+  });
+
+  it.each([
+    ['a symbolic link', async (path: string, dir: string) => {
+      await writeFile(join(dir, 'target'), 'secret');
+      await symlink(join(dir, 'target'), path);
+    }, /is a symbolic link, not a regular file/],
+    ['a FIFO, without waiting for a writer', async (path: string) => void execFileSync('mkfifo', [path]), /is a FIFO, not a regular file/],
+    ['a directory', async (path: string) => void (await mkdir(path)), /is a directory, not a regular file/],
+  ])('refuses %s, naming it', async (_label, make, message) => {
+    const dir = await tempDir();
+    const path = join(dir, 'x.whl.sha256');
+    await make(path, dir);
+    const error = await openRegular(path, 'x.whl.sha256').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(NotRegularFileError);
+    expect((error as Error).message).toMatch(new RegExp(`^x\\.whl\\.sha256 ${message.source}`));
+  });
+});
+
+describe('temporary names and the directory lock', () => {
+  it("carry this run's id", () => {
+    expect(temporaryName('a.whl')).toMatch(new RegExp(`^\\.a\\.whl\\.wg-${RUN_ID}-[0-9a-f]{8}\\.tmp$`));
+  });
+
+  it("keeps a live run's files and fresh lockless ones; removes a dead run's and old lockless ones; releases its own lock", async () => {
+    const dir = await tempDir();
+    const old = new Date(Date.now() - LEFTOVER_AGE_MS - 60_000);
+    const deadPid = Number(execFileSync('sh', ['-c', 'sh -c "echo \\$\\$"'], { encoding: 'utf8' }).trim());
+    const lock = (run: string, pid: number, host = hostname()) => writeFile(join(dir, `.wheel-guard-${run}.lock`), `${JSON.stringify({ pid, host, started: '' })}\n`);
+    const files = {
+      dead: '.a.whl.wg-00000000dead-00000001.tmp',
+      deadLock: '.wheel-guard-00000000dead.lock',
+      live: '.a.whl.wg-0000000a11e0-00000001.tmp',
+      liveLock: '.wheel-guard-0000000a11e0.lock',
+      otherHost: '.a.whl.wg-00000000f00d-00000001.tmp',
+      otherHostLock: '.wheel-guard-00000000f00d.lock',
+      staleLock: '.wheel-guard-00000000057a.lock',
+      staleTemp: '.a.whl.wg-00000000057a-00000001.tmp',
+      oldLockless: '.a.whl.wg-000000000001-00000001.tmp',
+      freshLockless: '.a.whl.wg-000000000002-00000001.tmp',
+      legacy: '.a.whl.wg-000000000003.tmp',
+      wheel: 'a.whl',
+    };
+    for (const name of Object.values(files)) await writeFile(join(dir, name), 'x');
+    await lock('00000000dead', deadPid);
+    await lock('0000000a11e0', process.pid);
+    // Another machine's run on a shared disk: its pid means nothing here, only the lock's age does.
+    await lock('00000000f00d', deadPid, 'another-host');
+    await lock('00000000057a', process.pid);
+    for (const name of [files.live, files.otherHost, files.oldLockless, files.legacy, files.staleLock, files.staleTemp]) await utimes(join(dir, name), old, old);
+    const held = await lockDirectory(dir);
+    const left = await readdir(dir);
+    expect(left.sort()).toEqual(
+      [files.live, files.liveLock, files.otherHost, files.otherHostLock, files.freshLockless, files.wheel, `.wheel-guard-${RUN_ID}.lock`].sort(),
+    );
+    await held.release();
+    expect(await readdir(dir)).not.toContain(`.wheel-guard-${RUN_ID}.lock`);
+  });
+});

@@ -101,9 +101,14 @@ export async function runAction(
   };
 }
 
-/** Runs the CLI bundle with arguments. */
-export async function runCli(args: string[], cwd: string, extraEnv: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return spawnCollect(NODE, [join(ROOT, 'dist/cli/index.js'), ...args], { cwd, env: { ...cleanEnv(), ...extraEnv } });
+/** Runs the CLI bundle with arguments; `nodeArgs` go to Node before the script (e.g. `--max-old-space-size=96`). */
+export async function runCli(
+  args: string[],
+  cwd: string,
+  extraEnv: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return spawnCollect(NODE, [...nodeArgs, join(ROOT, 'dist/cli/index.js'), ...args], { cwd, env: { ...cleanEnv(), ...extraEnv } });
 }
 
 /** A fresh workspace with `wheelhouse/` holding copies of the sample wheels (and the sdist if asked). */

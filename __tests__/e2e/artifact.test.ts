@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ArtifactService, startArtifactService } from '../helpers/artifact-service.js';
-import { names, NODE, parseOutputs, problems, ROOT, runAction, type Run, SAMPLES, spawnCollect, WHEELS, workspace } from './harness.js';
+import { commands, names, NODE, parseOutputs, problems, ROOT, runAction, type Run, SAMPLES, spawnCollect, WHEELS, workspace } from './harness.js';
 
 let svc: ArtifactService;
 let nextRun = 100;
@@ -81,19 +81,14 @@ async function collectMeasured(inputs: Record<string, string>, cwd: string, extr
   const shell = '"$0" "$@"; code=$?; cat /proc/$$/io > "$WG_IO"; exit $code';
   const { code, stdout, stderr } = await spawnCollect('bash', ['-c', shell, NODE, join(ROOT, 'dist/collect/index.js')], { cwd, env });
   const io = await readFile(ioFile, 'utf8');
-  const commands = (command: string) =>
-    stdout
-      .split('\n')
-      .filter((line) => line.startsWith(`::${command}`))
-      .map((line) => line.slice(line.indexOf('::', 2) + 2).replace(/%0A/g, '\n').replace(/%25/g, '%'));
   return {
     code,
     stdout,
     stderr,
     outputs: parseOutputs(await readFile(outputFile, 'utf8')),
     summary: await readFile(summaryFile, 'utf8'),
-    errors: commands('error'),
-    warnings: commands('warning'),
+    errors: commands(stdout, 'error'),
+    warnings: commands(stdout, 'warning'),
     written: Number(/^wchar: (\d+)$/m.exec(io)![1]),
     tmp,
   };

@@ -41,7 +41,8 @@ export function parseOutputs(text: string): Record<string, string> {
   return outputs;
 }
 
-function commands(stdout: string, command: string): string[] {
+/** The messages of one kind of workflow command (`error`, `warning`) in a log, unescaped. */
+export function commands(stdout: string, command: string): string[] {
   return stdout
     .split('\n')
     .filter((line) => line.startsWith(`::${command}`))

@@ -281,20 +281,36 @@ describe('two collects into one path at once', () => {
     await server.stop();
   });
 
-  it("a second run never takes the first one's temporary files for leftovers: both end with every wheel verified in place", async () => {
+  const BIG = 'slow_pkg-1.0.0-py3-none-any.whl';
+
+  /** A workspace whose samples and a 2 MB wheel are parked in s3://wheels/<prefix>. */
+  async function parkedWithBig(prefix: string): Promise<string> {
     const ws = await workspace();
     execFileSync('python3', [join(ROOT, '__tests__/helpers/make-wheel.py'), join(ws, 'wheelhouse'), 'slow-pkg', '1.0.0', String(2_000_000)]);
-    expect((await runAction('post-build', { container: 's3://wheels/two', endpoint: server.endpoint }, ws, server.env)).errors).toEqual([]);
-    const big = 'slow_pkg-1.0.0-py3-none-any.whl';
+    expect((await runAction('post-build', { container: `s3://wheels/${prefix}`, endpoint: server.endpoint }, ws, server.env)).errors).toEqual([]);
+    return ws;
+  }
+
+  /** A proxy in front of s3rver that holds the first download of the big wheel half-way for `ms`. */
+  const pausingBig = (ms: number) =>
+    startProxy(server.endpoint, (req, seen) => (req.method === 'GET' && req.url?.includes(BIG) && seen === 0 ? { pauseResponseAfter: { bytes: 1_000_000, ms } } : undefined));
+
+  /** Waits until a run's temporary file of the big wheel is in dist/: its download is under way. */
+  async function bigUnderWay(ws: string): Promise<void> {
+    const started = async () => (await readdir(join(ws, 'dist')).catch(() => [])).some((n) => n.startsWith(`.${BIG}.wg-`));
+    for (let i = 0; i < 200 && !(await started()); i++) await new Promise((r) => setTimeout(r, 25));
+    expect(await started()).toBe(true);
+  }
+
+  it("a second run never takes the first one's temporary files for leftovers: both end with every wheel verified in place", async () => {
+    const ws = await parkedWithBig('two');
+    const big = BIG;
     // The first run's download of the big wheel pauses half-way for 4 s, its temporary file in dist/.
-    const proxy = await startProxy(server.endpoint, (req, seen) => (req.method === 'GET' && req.url?.includes(big) && seen === 0 ? { pauseResponseAfter: { bytes: 1_000_000, ms: 4000 } } : undefined));
+    const proxy = await pausingBig(4000);
     try {
       const inputs = { container: 's3://wheels/two', endpoint: proxy.endpoint };
       const first = runAction('collect', inputs, ws, server.env);
-      for (let i = 0; i < 200 && !(await readdir(join(ws, 'dist')).catch(() => [])).some((n) => n.startsWith(`.${big}.wg-`)); i++) {
-        await new Promise((r) => setTimeout(r, 25));
-      }
-      expect((await readdir(join(ws, 'dist'))).some((n) => n.startsWith(`.${big}.wg-`))).toBe(true);
+      await bigUnderWay(ws);
       const second = await runAction('collect', inputs, ws, server.env);
       const one = await first;
       expect(second.errors).toEqual([]);
@@ -306,10 +322,8 @@ describe('two collects into one path at once', () => {
   });
 
   it('a run that fails while another runs never leaves that one a success with files missing', async () => {
-    const ws = await workspace();
-    execFileSync('python3', [join(ROOT, '__tests__/helpers/make-wheel.py'), join(ws, 'wheelhouse'), 'slow-pkg', '1.0.0', String(2_000_000)]);
-    expect((await runAction('post-build', { container: 's3://wheels/fail', endpoint: server.endpoint }, ws, server.env)).errors).toEqual([]);
-    const big = 'slow_pkg-1.0.0-py3-none-any.whl';
+    const ws = await parkedWithBig('fail');
+    const big = BIG;
     const all = [...WHEELS, big].sort();
     // Container "bad" holds the same names with sidecars that never match: every wheel fails there.
     for (const wheel of all) {
@@ -317,12 +331,10 @@ describe('two collects into one path at once', () => {
       await writeFile(join(ws, 'bad', `${wheel}.sha256`), `${'0'.repeat(64)}  ${wheel}\n`);
     }
     // The good run's big wheel pauses half-way; the bad run starts then, while the good one is still at work.
-    const proxy = await startProxy(server.endpoint, (req, seen) => (req.method === 'GET' && req.url?.includes(big) && seen === 0 ? { pauseResponseAfter: { bytes: 1_000_000, ms: 3000 } } : undefined));
+    const proxy = await pausingBig(3000);
     try {
       const good = runAction('collect', { container: 's3://wheels/fail', endpoint: proxy.endpoint }, ws, server.env);
-      for (let i = 0; i < 200 && !(await readdir(join(ws, 'dist')).catch(() => [])).some((n) => n.startsWith(`.${big}.wg-`)); i++) {
-        await new Promise((r) => setTimeout(r, 25));
-      }
+      await bigUnderWay(ws);
       const bad = await runAction('collect', { container: 'bad', retries: '0', sha256sums: 'bad.sums' }, ws);
       const done = await good;
       expect(bad.code).toBe(1);

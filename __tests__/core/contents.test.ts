@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -40,17 +41,17 @@ async function contentError(path: string, fileName?: string): Promise<ContentErr
 
 describe('checkDistribution: real distributions pass', () => {
   it.each([SAMPLE_WHEEL, SAMPLE_SMALL_WHEEL, SAMPLE_EXAMPLE_WHEEL, SAMPLE_SDIST])('%s', async (path) => {
-    await expect(checkDistribution(path)).resolves.toBeUndefined();
+    await expect(checkDistribution(path)).resolves.toEqual([]);
   });
 
   it('a wheel rewritten by Python with a fresh RECORD, stored rather than deflated', async () => {
-    await expect(checkDistribution(await rewrite({ rehash: true, stored: true }))).resolves.toBeUndefined();
+    await expect(checkDistribution(await rewrite({ rehash: true, stored: true }))).resolves.toEqual([]);
   });
 
   it('a generated wheel (make-wheel.py)', async () => {
     const dir = await tempDir('wg-contents');
     const wheel = execFileSync('python3', [join(HELPERS, 'make-wheel.py'), dir, 'made-here', '2.0', '100000'], { encoding: 'utf8' }).trim();
-    await expect(checkDistribution(wheel)).resolves.toBeUndefined();
+    await expect(checkDistribution(wheel)).resolves.toEqual([]);
   });
 });
 
@@ -65,6 +66,7 @@ describe('checkDistribution: unusual but legal wheels pass', () => {
         ],
         set: {
           [`${info}/WHEEL`]: 'Wheel-Version: 1.0\nGenerator: hand\nRoot-Is-Purelib: false\nTag: py2-none-any\nTag: py3-none-any\nBuild: 7\n',
+          [`${info}/METADATA`]: 'Metadata-Version: 2.1\nName: Odd.Pkg\nVersion: 1.0.post1\n\nA project whose METADATA names it as the file name does.\n',
           'Odd.Pkg-1.0.post1.data/scripts/odd-tool': '#!python\nprint("odd")\n',
           'Odd.Pkg-1.0.post1.data/headers/odd.h': '#define ODD 1\n',
           'odd_pkg/with,comma "and quotes".txt': 'commas are quoted in RECORD\n',
@@ -80,7 +82,10 @@ describe('checkDistribution: unusual but legal wheels pass', () => {
       },
       'odd_pkg-1.0.post1-7-py2.py3-none-any.whl',
     );
-    await expect(checkDistribution(wheel)).resolves.toBeUndefined();
+    // RECORD.jws listed in RECORD: pip installs it, installer's RECORD validation refuses it: a warning.
+    expect((await checkDistribution(wheel)).map((w) => w.message)).toEqual([
+      "odd_pkg-1.0.post1-7-py2.py3-none-any.whl: odd at Odd.Pkg-1.0.post1.dist-info/RECORD.jws: a signature file listed in RECORD (installer's RECORD validation refuses that; PEP 427 leaves it out)",
+    ]);
   });
 
   it('RECORD rows with sha512 and padded base64, and CRLF lines', async () => {
@@ -98,7 +103,7 @@ describe('checkDistribution: unusual but legal wheels pass', () => {
       .join('\r\n');
     const out = join(dir, WHEEL);
     execFileSync('python3', [join(HELPERS, 'rewrite-wheel.py'), wheel, out, JSON.stringify({ set: { [`${INFO}/RECORD`]: record } })]);
-    await expect(checkDistribution(out)).resolves.toBeUndefined();
+    await expect(checkDistribution(out)).resolves.toEqual([]);
   });
 });
 
@@ -169,12 +174,33 @@ describe('checkDistribution: broken wheels are refused, naming the file and the 
     expect((await contentError(damaged)).member).toBe('wheel/bdist_wheel.py');
   });
 
-  it('a file name that disagrees with the .dist-info (name, version)', async () => {
+  it('a file name whose project is not the .dist-info\'s, or not METADATA\'s version: pip refuses both', async () => {
     let error = await contentError(await renamed('wheels-0.43.0-py3-none-any.whl'));
     expect(error.member).toBe(`${INFO}/`);
-    expect(error.message).toContain('names wheel 0.43.0, but the file name says wheels 0.43.0');
+    expect(error.message).toContain('names wheel, but the file name says wheels (pip and installer refuse it)');
     error = await contentError(await renamed('wheel-0.44.0-py3-none-any.whl'));
-    expect(error.message).toContain('but the file name says wheel 0.44.0');
+    expect(error.member).toBe(`${INFO}/METADATA`);
+    expect(error.message).toContain('says Version: 0.43.0, but the file name says 0.44.0 (pip refuses it: inconsistent version)');
+  });
+
+  it("METADATA's Name other than the file name's: pip refuses it", async () => {
+    const metadata = execFileSync('python3', ['-c', `import zipfile,sys; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))`, SAMPLE_WHEEL, `${INFO}/METADATA`]).toString();
+    const error = await contentError(await rewrite({ set: { [`${INFO}/METADATA`]: metadata.replace(/^Name: wheel$/m, 'Name: wheel2') }, rehash: true }));
+    expect(error.member).toBe(`${INFO}/METADATA`);
+    expect(error.message).toContain('says Name: wheel2, but the file name says wheel (pip refuses it: inconsistent name)');
+  });
+
+  it("METADATA's version in another form pip takes for equal: accepted", async () => {
+    const metadata = execFileSync('python3', ['-c', `import zipfile,sys; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))`, SAMPLE_WHEEL, `${INFO}/METADATA`]).toString();
+    const wheel = await rewrite({ set: { [`${INFO}/METADATA`]: metadata.replace(/^Version: 0\.43\.0$/m, 'Version: 0.43.0.0') }, rehash: true });
+    await expect(checkDistribution(wheel)).resolves.toEqual([]);
+  });
+
+  it('a .dist-info whose version is not the file name\'s: neither pip nor installer reads it, so a warning', async () => {
+    const wheel = await rewrite({ rename: [[`${INFO}/`, 'wheel-0.43.1.dist-info/']], rehash: true });
+    const warnings = await checkDistribution(wheel);
+    expect(warnings.map((w) => w.message)).toEqual([`${WHEEL}: odd at wheel-0.43.1.dist-info/: names version 0.43.1, but the file name says 0.43.0 (pip and installer do not read it)`]);
+    await expect(checkDistribution(wheel, WHEEL, { strict: true })).rejects.toThrow('names version 0.43.1, but the file name says 0.43.0 (pip and installer do not read it); refused because strict is on');
   });
 
   it('a .dist-info renamed inside a consistent RECORD', async () => {
@@ -182,12 +208,32 @@ describe('checkDistribution: broken wheels are refused, naming the file and the 
     expect(error.member).toBe('other-0.43.0.dist-info/');
   });
 
-  it('a tag mismatch: the file name says more or other tags than WHEEL', async () => {
-    let error = await contentError(await renamed('wheel-0.43.0-py2.py3-none-any.whl'));
-    expect(error.member).toBe(`${INFO}/WHEEL`);
-    expect(error.message).toContain("its tags (py3-none-any) are not the file name's (py2-none-any, py3-none-any)");
-    error = await contentError(await rewrite({ set: { [`${INFO}/WHEEL`]: 'Wheel-Version: 1.0\nTag: cp312-cp312-manylinux_2_17_x86_64\n' }, rehash: true }));
-    expect(error.message).toContain('cp312-cp312-manylinux_2_17_x86_64');
+  it('WHEEL tags other than the file name\'s (a wheel renamed after it was built): pip reads the file name, so a warning; strict refuses it', async () => {
+    const renamedWheel = await renamed('wheel-0.43.0-py2.py3-none-any.whl');
+    const warnings = await checkDistribution(renamedWheel);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.member).toBe(`${INFO}/WHEEL`);
+    expect(warnings[0]!.message).toBe(
+      "wheel-0.43.0-py2.py3-none-any.whl: odd at wheel-0.43.0.dist-info/WHEEL: its tags (py3-none-any) are not the file name's (py2-none-any, py3-none-any); pip reads the file name",
+    );
+    const error = await checkDistribution(renamedWheel, undefined, { strict: true }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ContentError);
+    expect((error as ContentError).message).toContain('refused because strict is on');
+    const other = await checkDistribution(await rewrite({ set: { [`${INFO}/WHEEL`]: 'Wheel-Version: 1.0\nTag: cp312-cp312-manylinux_2_17_x86_64\n' }, rehash: true }));
+    expect(other.map((w) => w.message).join()).toContain('cp312-cp312-manylinux_2_17_x86_64');
+  });
+
+  it('RECORD rows installer validation refuses but pip installs: a warning each kind, once per wheel', async () => {
+    const wheel = await rewrite({ rehash: true, unlisted: ['wheel/util.py', 'wheel/cli/pack.py'], rows: [['wheel/util.py', 'sha256=e0jpnsbbM9QhaaMSyap-_ZgUxcxwpyLDk6RHcrduPLg', ''], ['wheel/cli/pack.py', 'sha256=' + createHash('sha256').update(execFileSync('python3', ['-c', `import zipfile,sys; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read('wheel/cli/pack.py'))`, SAMPLE_WHEEL])).digest('base64url'), '']] });
+    const warnings = await checkDistribution(wheel);
+    expect(warnings.map((w) => w.detail)).toEqual(["RECORD gives 2 members (this one first) a hash but no size (installer's RECORD validation refuses that; the hashes are checked)"]);
+  });
+
+  it('a Wheel-Version of 1.x past 1.0: pip warns, so do we; 2.0: refused', async () => {
+    const newer = await checkDistribution(await rewrite({ set: { [`${INFO}/WHEEL`]: 'Wheel-Version: 1.9\nTag: py3-none-any\n' }, rehash: true }));
+    expect(newer.map((w) => w.detail)).toEqual(['Wheel-Version 1.9 is newer than 1.0 (pip warns about it)']);
+    const error = await contentError(await rewrite({ set: { [`${INFO}/WHEEL`]: 'Wheel-Version: 2.0\nTag: py3-none-any\n' }, rehash: true }));
+    expect(error.message).toContain('Wheel-Version 2.0 is not 1.x; installers refuse it');
   });
 
   it("a file name's tags that do not parse", async () => {
@@ -242,7 +288,7 @@ describe('checkDistribution: sdists', () => {
   });
 
   it('accepts the top directory in normalised form (wheel_guard_sample-1.0.0/)', async () => {
-    await expect(checkDistribution(await renamed('wheel_guard_sample-1.0.0.tar.gz', SAMPLE_SDIST))).resolves.toBeUndefined();
+    await expect(checkDistribution(await renamed('wheel_guard_sample-1.0.0.tar.gz', SAMPLE_SDIST))).resolves.toEqual([]);
   });
 });
 

@@ -56,6 +56,13 @@ describe('parseDistributionName', () => {
     expect(parseDistributionName(name)).toEqual({ kind: 'sdist', distribution, version });
   });
 
+  it.each(['pkg-v1.0-py3-none-any.whl', 'pkg-1!2.0rc1.post2.dev3+local.7-py3-none-any.whl', 'pkg-1.0_post1-py3-none-any.whl', 'pkg-2013b-py3-none-any.whl', 'pkg-v1.0.tar.gz'])(
+    'reads %s: a version PEP 440 allows in a form that is not its normal one',
+    (name) => {
+      expect(parseDistributionName(name)).toBeDefined();
+    },
+  );
+
   it.each([
     ['4 parts', 'pkg-1.0-py3-any.whl'],
     ['7 parts', 'pkg-1.0-1-extra-py3-none-any.whl'],
@@ -63,7 +70,9 @@ describe('parseDistributionName', () => {
     ['an empty part', 'pkg-1.0--none-any.whl'],
     ['an empty distribution', '-1.0-py3-none-any.whl'],
     ['an empty platform', 'pkg-1.0-py3-none-.whl'],
-    ['a version not starting with a digit', 'pkg-v1.0-py3-none-any.whl'],
+    ['a version PEP 440 does not allow (pip refuses it)', 'pkg-1.0.foo-py3-none-any.whl'],
+    ['a version that is a word', 'pkg-latest-py3-none-any.whl'],
+    ['a local version without a label', 'pkg-1.0+-py3-none-any.whl'],
     ['a character outside the allowed set', 'pkg-1.0-py3-none-any os.whl'],
     ['a .zip', 'pkg-1.0-py3-none-any.zip'],
     ['.whl alone', '.whl'],

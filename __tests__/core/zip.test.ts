@@ -58,15 +58,15 @@ async function refused(path: string): Promise<ContentError> {
 
 describe('zip structure: legal zips pass', () => {
   it('the sample rewritten by craft-zip.py unchanged (the control for every case below)', async () => {
-    await expect(checkDistribution(await craft('plain'))).resolves.toBeUndefined();
+    await expect(checkDistribution(await craft('plain'))).resolves.toEqual([]);
   });
 
   it('every member with a data descriptor after its data (a streaming writer)', async () => {
-    await expect(checkDistribution(await craft('descriptors'))).resolves.toBeUndefined();
+    await expect(checkDistribution(await craft('descriptors'))).resolves.toEqual([]);
   });
 
   it('a name UTF-8 in the central directory and CP437 in its local header: the same name, as Python reads them', async () => {
-    await expect(checkDistribution(await craft('cp437-local'))).resolves.toBeUndefined();
+    await expect(checkDistribution(await craft('cp437-local'))).resolves.toEqual([]);
   });
 });
 

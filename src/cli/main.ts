@@ -53,6 +53,7 @@ options (named like the action's inputs):
   --region REGION             s3: the bucket's region (default: AWS_REGION, else the AWS config)
   --path-style true|false     s3: path-style addressing (default: true when --endpoint is given)
   --check-contents true|false look inside each wheel (RECORD hashes, names, tags) and sdist (default true)
+  --strict true|false         refuse what the content check finds odd but installable (default false: a warning)
   --run-id ID                 artifact, collect: read the artifacts of this workflow run
   --repository OWNER/NAME     artifact, collect: that run's repository (default: GITHUB_REPOSITORY)
   --github-token TOKEN        artifact, collect: a token with actions:read there (or set GITHUB_TOKEN)
@@ -78,6 +79,7 @@ const OPTIONS = {
   region: { type: 'string' },
   'path-style': { type: 'string' },
   'check-contents': { type: 'string' },
+  strict: { type: 'string' },
   'run-id': { type: 'string' },
   repository: { type: 'string' },
   'github-token': { type: 'string' },
@@ -113,6 +115,7 @@ const ONLY: Record<string, string[]> = {
   region: ['post-build', 'collect'],
   'path-style': ['post-build', 'collect'],
   'check-contents': ['post-build', 'collect', 'verify'],
+  strict: ['post-build', 'collect', 'verify'],
   'run-id': ['collect'],
   repository: ['collect'],
   'github-token': ['collect'],
@@ -206,6 +209,7 @@ export async function main(argv: string[], io: Io, version: string): Promise<Exi
           patterns: getList(get, Inputs.Pattern, DEFAULT_PATTERNS),
           concurrency: getInteger(get, Inputs.Concurrency, 4, 1, 256),
           checkContents: getBoolean(get, Inputs.CheckContents, true),
+          strict: getBoolean(get, Inputs.Strict, false),
           ...(values.sha256sums ? { sha256sums: values.sha256sums } : {}),
         };
         return report(io, 'verify', await verifyDirectory(options, reporter));

@@ -27,6 +27,8 @@ export interface VerifyOptions {
   sha256sums?: string;
   /** Also look inside each distribution (default true). */
   checkContents?: boolean;
+  /** Refuse what is odd but installable, instead of warning (default false). */
+  strict?: boolean;
 }
 
 /** What to check: each distribution's expected digest, and the problems found on the way. */
@@ -67,7 +69,8 @@ export async function verifyDirectory(options: VerifyOptions, reporter: Reporter
     let result: FileResult;
     try {
       const sha256 = await expected(name);
-      const { contentError, ...digest } = await hashAndCheck(join(options.dir, name), name, options.checkContents ?? true);
+      const { contentError, warnings, ...digest } = await hashAndCheck(join(options.dir, name), name, options.checkContents ?? true, { strict: options.strict ?? false });
+      for (const warning of warnings ?? []) reporter.warning(warning.message, join(options.dir, name));
       if (digest.sha256 !== sha256) throw new IntegrityError(name, sha256, digest.sha256, digest.size);
       if (contentError) throw contentError;
       result = { name, ...digest, status: FileStatus.Verified, attempts: 1 };

@@ -124,10 +124,11 @@ async function collectOne(
   // After the sidecar matched: a wheel broken inside was broken when post-build hashed it.
   const checkContents = async (file: string): Promise<void> => {
     if (!inputs.checkContents) return;
-    await checkDistribution(file, name).catch((error: unknown) => {
+    const warnings = await checkDistribution(file, name, { strict: inputs.strict }).catch((error: unknown) => {
       if (!(error instanceof ContentError)) throw error;
       throw new ContentError(error.file, error.member, `${error.detail}; its sidecar matches, so it was broken before upload: rebuild it`);
     });
+    for (const warning of warnings) reporter.warning(warning.message);
   };
   // What `path` held under this name when the run began: removed on failure only if still that same file.
   const before = inputs.before.get(name);

@@ -26,9 +26,14 @@ const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
 /** Logs to the Actions log: one line per file, progress in quarters for large files. */
 export function actionReporter(): Reporter {
   const quarters = new Map<string, number>();
+  let warnings = 0;
   return {
     info: (message) => core.info(plain(message)),
-    warning: (message, file) => core.warning(plain(message), file ? { file: plain(relative(process.cwd(), file)) } : undefined),
+    // Annotations for the first MAX_ANNOTATIONS warnings; the rest are log lines, none lost.
+    warning: (message, file) =>
+      ++warnings <= MAX_ANNOTATIONS
+        ? core.warning(plain(message), file ? { file: plain(relative(process.cwd(), file)) } : undefined)
+        : core.info(plain(`warning: ${message}`)),
     progress(name, bytes, total) {
       if (total === undefined || total < PROGRESS_MIN_BYTES) return;
       const quarter = Math.floor((bytes / total) * 4);

@@ -18,6 +18,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { ContentError } from './errors.js';
+import { type ContentWarning, Findings } from './findings.js';
 import { type Digest, hashFile } from './hash.js';
 import { checkSdist } from './sdist.js';
 import { checkWheel } from './wheel-contents.js';
@@ -25,6 +26,7 @@ import { parseDistributionName } from './wheels.js';
 
 export { expandTags, normalizeName, normalizeVersion } from './normalize.js';
 export { parseCsv } from './record.js';
+export type { ContentWarning } from './findings.js';
 
 /** Read size of the hashing worker. */
 const CHUNK = 1024 * 1024;
@@ -33,13 +35,22 @@ const CHUNK = 1024 * 1024;
  * Checks what is inside a distribution file at `path` (named `fileName` in
  * the container): a wheel against its zip structure, RECORD, names and tags;
  * an sdist for whole gzip and tar streams and PKG-INFO. Throws ContentError
- * naming the file and the first broken member.
+ * naming the file and the first broken member; returns what is odd but
+ * installable (a ContentError too, with `strict`).
  */
-export async function checkDistribution(path: string, fileName: string = basename(path)): Promise<void> {
+export async function checkDistribution(path: string, fileName: string = basename(path), options: CheckOptions = {}): Promise<ContentWarning[]> {
   const parsed = parseDistributionName(fileName);
   if (!parsed) throw new ContentError(fileName, undefined, 'not a wheel (PEP 427) or sdist (name-version.tar.gz) file name');
-  if (parsed.kind === 'wheel') await checkWheel(path, fileName, parsed);
+  const findings = new Findings(fileName, options.strict ?? false);
+  if (parsed.kind === 'wheel') await checkWheel(path, fileName, parsed, findings);
   else await checkSdist(path, fileName, parsed);
+  return findings.warnings;
+}
+
+/** How strictly to judge. */
+export interface CheckOptions {
+  /** Refuse what is merely odd (the `strict` input) instead of warning about it. */
+  strict?: boolean;
 }
 
 /** Below this size a second thread costs more than it saves. */
@@ -82,6 +93,8 @@ function hashFileInWorker(path: string, signal: AbortSignal): Promise<Digest> {
 /** A file's digest, and what its content check found (nothing when it passed or was off). */
 export interface CheckedDigest extends Digest {
   contentError?: ContentError;
+  /** What is odd but installable. */
+  warnings?: ContentWarning[];
 }
 
 /**
@@ -91,23 +104,21 @@ export interface CheckedDigest extends Digest {
  * little time to hashing alone. Errors other than a ContentError (the file
  * cannot be read) are thrown.
  */
-export async function hashAndCheck(path: string, fileName: string, check: boolean): Promise<CheckedDigest> {
+export async function hashAndCheck(path: string, fileName: string, check: boolean, options: CheckOptions = {}): Promise<CheckedDigest> {
   if (!check) return hashFile(path);
-  const checked = (): Promise<ContentError | undefined> =>
-    checkDistribution(path, fileName).then(
-      () => undefined,
-      (error: unknown) => {
-        if (error instanceof ContentError) return error;
-        throw error;
-      },
-    );
-  const withFinding = (digest: Digest, contentError: ContentError | undefined): CheckedDigest => (contentError ? { ...digest, contentError } : digest);
+  const checked = (): Promise<ContentError | ContentWarning[]> =>
+    checkDistribution(path, fileName, options).catch((error: unknown) => {
+      if (error instanceof ContentError) return error;
+      throw error;
+    });
+  const withFinding = (digest: Digest, found: ContentError | ContentWarning[]): CheckedDigest =>
+    found instanceof ContentError ? { ...digest, contentError: found } : found.length > 0 ? { ...digest, warnings: found } : digest;
   const { size } = await stat(path);
   if (size < PARALLEL_FROM) return withFinding(await hashFile(path), await checked());
   const abort = new AbortController();
   try {
-    const [digest, contentError] = await Promise.all([hashFileInWorker(path, abort.signal), checked()]);
-    return withFinding(digest, contentError);
+    const [digest, found] = await Promise.all([hashFileInWorker(path, abort.signal), checked()]);
+    return withFinding(digest, found);
   } finally {
     abort.abort();
   }

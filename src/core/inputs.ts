@@ -88,6 +88,7 @@ export const Inputs = {
   Region: 'region',
   PathStyle: 'path-style',
   CheckContents: 'check-contents',
+  Strict: 'strict',
   Timeout: 'timeout',
   RunId: 'run-id',
   Repository: 'repository',
@@ -116,6 +117,8 @@ export interface CommonInputs {
   sha256sums: string;
   /** Look inside each distribution (RECORD, archive, names and tags; sdist streams) before it moves on. */
   checkContents: boolean;
+  /** Refuse what the content check finds odd but installable, instead of warning about it. */
+  strict: boolean;
   /** Seconds a connection may stay silent (or take to open) before the transfer is cut and retried. */
   timeout: number;
 }
@@ -145,6 +148,7 @@ export function getCommonInputs(get: InputGetter, defaultPath: string, cwd: stri
     concurrency: getInteger(get, Inputs.Concurrency, 4, 1, 256),
     sha256sums: getSumsPath(get, Inputs.Sha256Sums, path, cwd),
     checkContents: getBoolean(get, Inputs.CheckContents, true),
+    strict: getBoolean(get, Inputs.Strict, false),
     timeout,
     container: openContainer(containerUrl, cwd, { s3, artifact: { ...artifact, retries, patterns } }),
   };

@@ -6,7 +6,8 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { ContentError, messageOf } from './errors.js';
-import { expandTags, normalizeName, normalizeVersion } from './normalize.js';
+import { type Findings } from './findings.js';
+import { expandTags, normalizeName, sameVersion } from './normalize.js';
 import { inQuotes, parseHeaders, parseRecord, type RecordEntry } from './record.js';
 import { quote } from './untrusted.js';
 import type { WheelName } from './wheels.js';
@@ -28,11 +29,14 @@ export const MAX_WHEEL = 1 * MiB;
  */
 export const MAX_METADATA = 16 * MiB;
 
+/** METADATA's headers (Name, Version) come first: they are read from its first 64 KiB. */
+const METADATA_HEAD = 64 * 1024;
+
 const TAG_PART = /^[A-Za-z0-9_]+$/;
 /** A distribution name as a wheel file name carries it (PEP 427/491: `-` escaped as `_`). */
 const WHEEL_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._]*[A-Za-z0-9])?$/;
-/** Members RECORD does not hash: itself and its signatures (PEP 427). */
-const UNHASHED = ['RECORD', 'RECORD.jws', 'RECORD.p7s'];
+/** RECORD's signatures (PEP 427): not listed in RECORD. */
+const SIGNATURES = ['RECORD.jws', 'RECORD.p7s'];
 
 /** The text of a member read whole, as strict UTF-8. */
 async function readText(zip: ZipArchive, member: ZipMember, cap: number, why: string): Promise<string> {
@@ -56,8 +60,12 @@ function checkFileName(fileName: string, name: WheelName): void {
   }
 }
 
-/** The one .dist-info directory, named like the file. */
-function infoDirectory(zip: ZipArchive, files: readonly ZipMember[], name: WheelName): string {
+/**
+ * The one .dist-info directory, named like the file (pip and installer
+ * refuse another name; neither reads its version, so another version there
+ * is odd, not a refusal).
+ */
+function infoDirectory(zip: ZipArchive, files: readonly ZipMember[], name: WheelName, findings: Findings): string {
   const infoDirs = [...new Set(files.map((e) => e.name.split('/')[0]!).filter((top) => top.endsWith('.dist-info')))];
   if (infoDirs.length === 0) zip.fail(undefined, 'no .dist-info directory: not a wheel');
   if (infoDirs.length > 1) zip.fail(undefined, `more than one .dist-info directory: ${infoDirs.sort().map(quote).join(', ')}`);
@@ -66,18 +74,28 @@ function infoDirectory(zip: ZipArchive, files: readonly ZipMember[], name: Wheel
   const dash = stem.lastIndexOf('-');
   const infoName = dash > 0 ? stem.slice(0, dash) : stem;
   const infoVersion = dash > 0 ? stem.slice(dash + 1) : '';
-  if (normalizeName(infoName) !== normalizeName(name.distribution) || normalizeVersion(infoVersion) !== normalizeVersion(name.version)) {
-    zip.fail(`${infoDir}/`, `names ${quote(infoName)} ${quote(infoVersion)}, but the file name says ${quote(name.distribution)} ${quote(name.version)}`);
+  if (normalizeName(infoName) !== normalizeName(name.distribution)) {
+    zip.fail(`${infoDir}/`, `names ${quote(infoName)}, but the file name says ${quote(name.distribution)} (pip and installer refuse it)`);
+  }
+  if (!sameVersion(infoVersion.replace(/_/g, '-'), name.version.replace(/_/g, '-'))) {
+    findings.odd(`${infoDir}/`, `names version ${quote(infoVersion)}, but the file name says ${quote(name.version)} (pip and installer do not read it)`);
   }
   return infoDir;
 }
 
-/** WHEEL: a Wheel-Version installers accept, and the file name's tags exactly. */
-function checkWheelFile(zip: ZipArchive, member: string, text: string, name: WheelName): void {
+/**
+ * WHEEL: a Wheel-Version installers accept (1.x; pip warns about a minor
+ * version past 1.0, and so does this), and tags that are the file name's.
+ * pip and installer read a wheel's tags from its file name alone: tags that
+ * differ in WHEEL (a wheel renamed after it was built, by auditwheel or by
+ * hand) are odd, not a refusal.
+ */
+function checkWheelFile(zip: ZipArchive, member: string, text: string, name: WheelName, findings: Findings): void {
   const headers = parseHeaders(text);
   const wheelVersion = headers.get('wheel-version')?.[0];
-  if (wheelVersion === undefined) zip.fail(member, 'has no Wheel-Version');
+  if (wheelVersion === undefined) zip.fail(member, 'has no Wheel-Version (pip refuses it)');
   if (!/^1(\.\d+)?$/.test(wheelVersion!)) zip.fail(member, `Wheel-Version ${quote(wheelVersion!)} is not 1.x; installers refuse it`);
+  if (!/^1(\.0)?$/.test(wheelVersion!)) findings.odd(member, `Wheel-Version ${quote(wheelVersion!)} is newer than 1.0 (pip warns about it)`);
   const wheelTags = new Set(
     (headers.get('tag') ?? []).flatMap((tag) => {
       const parts = tag.split('-');
@@ -86,14 +104,28 @@ function checkWheelFile(zip: ZipArchive, member: string, text: string, name: Whe
   );
   const nameTags = new Set(expandTags(name.pythonTag, name.abiTag, name.platformTag));
   if (wheelTags.size !== nameTags.size || [...nameTags].some((tag) => !wheelTags.has(tag))) {
-    zip.fail(member, `its tags (${[...wheelTags].sort().map(quote).join(', ') || 'none'}) are not the file name's (${[...nameTags].sort().map(quote).join(', ')})`);
+    findings.odd(
+      member,
+      `its tags (${[...wheelTags].sort().map(quote).join(', ') || 'none'}) are not the file name's (${[...nameTags].sort().map(quote).join(', ')}); ` +
+        'pip reads the file name',
+    );
   }
 }
 
-/** Streams one member, checks it against its RECORD row: hash and size. */
-async function checkMember(zip: ZipArchive, member: ZipMember, listed: RecordEntry | undefined): Promise<void> {
+/**
+ * Streams one member, checks it against its RECORD row: hash and size.
+ * With `head`, keeps the member's first bytes (METADATA's headers) there.
+ */
+async function checkMember(zip: ZipArchive, member: ZipMember, listed: RecordEntry | undefined, head?: Buffer[]): Promise<void> {
   const hash: Hash | undefined = listed?.hash ? createHash(listed.hash.algorithm) : undefined;
-  const size = await zip.read(member, hash ? (chunk) => hash.update(chunk) : () => undefined);
+  let kept = 0;
+  const size = await zip.read(member, (chunk) => {
+    hash?.update(chunk);
+    if (head && kept < METADATA_HEAD) {
+      head.push(chunk.subarray(0, METADATA_HEAD - kept));
+      kept += chunk.length;
+    }
+  });
   if (listed?.size !== undefined && listed.size !== size) zip.fail(member.name, `is ${size} bytes, RECORD says ${listed.size}`);
   if (hash && listed?.hash) {
     const actual = hash.digest();
@@ -104,19 +136,80 @@ async function checkMember(zip: ZipArchive, member: ZipMember, listed: RecordEnt
 }
 
 /**
+ * METADATA's Name and Version are the file name's: pip refuses a wheel whose
+ * metadata says otherwise ("inconsistent name" / "inconsistent version").
+ */
+function checkMetadata(zip: ZipArchive, member: string, head: Buffer, name: WheelName, findings: Findings): void {
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: false }).decode(head);
+  } catch {
+    return;
+  }
+  const headers = parseHeaders(text);
+  const metaName = headers.get('name')?.[0];
+  const metaVersion = headers.get('version')?.[0];
+  if (metaName === undefined || metaVersion === undefined) {
+    findings.odd(member, `has no ${metaName === undefined ? 'Name' : 'Version'} header`);
+    return;
+  }
+  if (normalizeName(metaName) !== normalizeName(name.distribution)) {
+    zip.fail(member, `says Name: ${quote(metaName)}, but the file name says ${quote(name.distribution)} (pip refuses it: inconsistent name)`);
+  }
+  if (!sameVersion(metaVersion, name.version.replace(/_/g, '-'))) {
+    zip.fail(member, `says Version: ${quote(metaVersion)}, but the file name says ${quote(name.version)} (pip refuses it: inconsistent version)`);
+  }
+}
+
+/**
+ * RECORD against the archive, as installer's `validate_record` compares them
+ * (what it refuses is refused here): every member but RECORD and its
+ * signatures is listed, with a hash (sha256 or stronger); RECORD lists no
+ * file the archive lacks. What pip and installer both let through is odd:
+ * a signature listed in RECORD, a hashed row without a size, RECORD's own
+ * row with a hash.
+ */
+function checkRecordRows(zip: ZipArchive, infoDir: string, files: readonly ZipMember[], members: ReadonlyMap<string, ZipMember>, record: Map<string, RecordEntry>, findings: Findings): void {
+  const recordPath = `${infoDir}/RECORD`;
+  const signatures = new Set(SIGNATURES.map((file) => `${infoDir}/${file}`));
+  for (const member of files) {
+    if (!record.has(member.name) && member.name !== recordPath && !signatures.has(member.name)) zip.fail(member.name, 'is in the archive but not in RECORD');
+  }
+  const sizeless: string[] = [];
+  for (const [file, entry] of record) {
+    if (!members.has(file)) zip.fail(file, 'is listed in RECORD but not in the archive');
+    if (file === recordPath) {
+      if (entry.hash || entry.size !== undefined) findings.odd(file, "RECORD's own row gives it a hash or size (installer's RECORD validation refuses that)");
+    } else if (signatures.has(file)) {
+      findings.odd(file, "a signature file listed in RECORD (installer's RECORD validation refuses that; PEP 427 leaves it out)");
+    } else if (!entry.hash) {
+      zip.fail(file, 'RECORD gives it no hash');
+    } else if (entry.size === undefined) {
+      sizeless.push(file);
+    }
+  }
+  // One warning for all of them: an old generator leaves every size out.
+  if (sizeless.length > 0) {
+    const which = sizeless.length === 1 ? 'this member' : `${sizeless.length} members (this one first)`;
+    findings.odd(sizeless[0], `RECORD gives ${which} a hash but no size (installer's RECORD validation refuses that; the hashes are checked)`);
+  }
+}
+
+/**
  * Checks a wheel: its zip structure (zip.ts); every member is in RECORD
  * (but RECORD and its signatures) and hashes to it, at its size, with its
  * CRC-32; RECORD lists nothing absent; WHEEL and METADATA exist; the
- * .dist-info name and version match the file name; the file name's tags
- * parse and are exactly WHEEL's `Tag:` lines.
+ * .dist-info name and METADATA's name and version are the file name's; the
+ * file name's tags parse. What installers let through but is odd goes to
+ * `findings` as a warning (a refusal when strict).
  */
-export async function checkWheel(path: string, fileName: string, name: WheelName): Promise<void> {
+export async function checkWheel(path: string, fileName: string, name: WheelName, findings: Findings): Promise<void> {
   checkFileName(fileName, name);
   const zip = await ZipArchive.open(path, fileName);
   try {
     const members = new Map(zip.members.map((member) => [member.name, member]));
     const files = zip.members.filter((member) => !member.name.endsWith('/'));
-    const infoDir = infoDirectory(zip, files, name);
+    const infoDir = infoDirectory(zip, files, name, findings);
     const recordPath = `${infoDir}/RECORD`;
     const wheelPath = `${infoDir}/WHEEL`;
     const metadataPath = `${infoDir}/METADATA`;
@@ -135,22 +228,15 @@ export async function checkWheel(path: string, fileName: string, name: WheelName
       if (systemError(error) || error instanceof ContentError) throw error;
       return zip.fail(recordPath, messageOf(error));
     }
-    checkWheelFile(zip, wheelPath, await readText(zip, members.get(wheelPath)!, MAX_WHEEL, 'WHEEL is a few short lines'), name);
-
-    // RECORD and the archive list the same files.
-    const unhashed = new Set(UNHASHED.map((file) => `${infoDir}/${file}`));
-    for (const member of files) {
-      if (!record.has(member.name) && !unhashed.has(member.name)) zip.fail(member.name, 'is in the archive but not in RECORD');
-    }
-    for (const [file, entry] of record) {
-      if (!members.has(file)) zip.fail(file, 'is listed in RECORD but not in the archive');
-      if (!entry.hash && !unhashed.has(file)) zip.fail(file, 'RECORD gives it no hash');
-    }
+    checkWheelFile(zip, wheelPath, await readText(zip, members.get(wheelPath)!, MAX_WHEEL, 'WHEEL is a few short lines'), name, findings);
+    checkRecordRows(zip, infoDir, files, members, record, findings);
 
     // Every member, in file order: its CRC-32, and its hash and size from RECORD.
+    const metadataHead: Buffer[] = [];
     for (const member of [...files].sort((a, b) => a.offset - b.offset)) {
-      await checkMember(zip, member, record.get(member.name));
+      await checkMember(zip, member, record.get(member.name), member.name === metadataPath ? metadataHead : undefined);
     }
+    checkMetadata(zip, metadataPath, Buffer.concat(metadataHead), name, findings);
   } finally {
     zip.close();
   }

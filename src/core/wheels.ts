@@ -2,6 +2,7 @@
 import * as glob from '@actions/glob';
 import { minimatch } from 'minimatch';
 import { basename, join, resolve } from 'node:path';
+import { versionKey } from './normalize.js';
 import { SIDECAR_SUFFIX } from './sidecar.js';
 
 /** The parts of a wheel file name (PEP 427). */
@@ -37,7 +38,8 @@ export function parseDistributionName(fileName: string): WheelName | SdistName |
     const [pythonTag, abiTag, platformTag] = parts.slice(-3) as [string, string, string];
     const build = parts.length === 6 ? parts[2] : undefined;
     if (build !== undefined && !/^\d/.test(build)) return undefined;
-    if (!/^\d/.test(version)) return undefined;
+    // pip reads the version with packaging's Version: an invalid one is not a wheel's file name.
+    if (versionKey(version.replace(/_/g, '-')) === undefined) return undefined;
     return { kind: 'wheel', distribution, version, ...(build ? { build } : {}), pythonTag, abiTag, platformTag };
   }
   if (fileName.endsWith('.tar.gz')) {
@@ -46,7 +48,7 @@ export function parseDistributionName(fileName: string): WheelName | SdistName |
     if (dash <= 0 || dash === stem.length - 1) return undefined;
     const distribution = stem.slice(0, dash);
     const version = stem.slice(dash + 1);
-    if (!/^[A-Za-z0-9_.-]+$/.test(distribution) || !/^\d[A-Za-z0-9_.+!]*$/.test(version)) return undefined;
+    if (!/^[A-Za-z0-9_.-]+$/.test(distribution) || !/^[A-Za-z0-9_.+!]+$/.test(version) || versionKey(version) === undefined) return undefined;
     return { kind: 'sdist', distribution, version };
   }
   return undefined;

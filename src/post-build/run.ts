@@ -118,9 +118,10 @@ export async function postBuild(inputs: PostBuildInputs, reporter: Reporter): Pr
     const retry = { ...options, onProgress: (bytes: number, total: number | undefined) => reporter.progress(file.name, bytes, total) };
     let result: FileResult;
     try {
-      const { contentError, ...digest } = await hashAndCheck(file.path, file.name, inputs.checkContents);
+      const { contentError, warnings, ...digest } = await hashAndCheck(file.path, file.name, inputs.checkContents, { strict: inputs.strict });
       // Broken before it was hashed: refused here, before anything reaches the container.
       if (contentError) throw new ContentError(contentError.file, contentError.member, `${contentError.detail}; not uploaded: rebuild it`);
+      for (const warning of warnings ?? []) reporter.warning(warning.message, file.path);
       result = { ...(await uploadOne(inputs, file, digest, retry)), attempts: attempts() };
       if (inputs.localSidecars) await writeFile(`${file.path}.sha256`, formatSidecar(digest.sha256, file.name));
     } catch (error: unknown) {

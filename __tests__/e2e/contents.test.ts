@@ -151,3 +151,45 @@ describe('content check, CLI', () => {
     expect((await runCli(['demo', '--check-contents', 'false'], ws)).code).toBe(2);
   });
 });
+
+describe('odd but installable: a warning, a refusal with strict', () => {
+  // The sample wheel renamed after it was built (as auditwheel renames): WHEEL says py3, the file name py2.py3.
+  const RENAMED = 'wheel-0.43.0-py2.py3-none-any.whl';
+  const ODD = `${RENAMED}: odd at wheel-0.43.0.dist-info/WHEEL: its tags (py3-none-any) are not the file name's (py2-none-any, py3-none-any); pip reads the file name`;
+
+  async function renamedWorkspace(): Promise<string> {
+    const ws = await workspace();
+    const { rename } = await import('node:fs/promises');
+    await rename(join(ws, 'wheelhouse', WHEEL), join(ws, 'wheelhouse', RENAMED));
+    return ws;
+  }
+
+  it('post-build and collect: exit 0, one ::warning:: naming the file and what is odd, listed in the summary', async () => {
+    const ws = await renamedWorkspace();
+    const up = await runAction('post-build', { container: 'parked' }, ws);
+    expect(up.code).toBe(0);
+    expect(up.warnings).toEqual([ODD]);
+    const down = await runAction('collect', { container: 'parked' }, ws);
+    expect(down.code).toBe(0);
+    expect(down.warnings).toEqual([ODD]);
+    expect(down.summary).toContain('1 warning(s)</strong>');
+    expect(await names(join(ws, 'dist'))).toContain(RENAMED);
+  });
+
+  it('strict: true refuses it in post-build and collect; the CLI verify --strict true exits 1', async () => {
+    const ws = await renamedWorkspace();
+    const up = await runAction('post-build', { container: 'parked', strict: 'true' }, ws);
+    expect(up.code).toBe(1);
+    expect(problems(up)).toEqual([expect.stringContaining("pip reads the file name; refused because strict is on; not uploaded: rebuild it")]);
+    expect((await runAction('post-build', { container: 'parked' }, ws)).code).toBe(0);
+    const down = await runAction('collect', { container: 'parked', strict: 'true', sha256sums: 'collect.sums' }, ws);
+    expect(down.code).toBe(1);
+    expect(await names(join(ws, 'dist'))).not.toContain(RENAMED);
+    const lenient = await runCli(['verify', 'wheelhouse', '--sha256sums', 'SHA256SUMS'], ws);
+    expect(lenient.code).toBe(0);
+    expect(lenient.stderr).toContain(`warning: ${ODD}`);
+    const strict = await runCli(['verify', 'wheelhouse', '--sha256sums', 'SHA256SUMS', '--strict', 'true'], ws);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toContain('refused because strict is on');
+  });
+});

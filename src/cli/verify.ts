@@ -73,7 +73,7 @@ export async function verifyDirectory(options: VerifyOptions, reporter: Reporter
       for (const warning of warnings ?? []) reporter.warning(warning.message, join(options.dir, name));
       if (digest.sha256 !== sha256) throw new IntegrityError(name, sha256, digest.sha256, digest.size);
       if (contentError) throw contentError;
-      result = { name, ...digest, status: FileStatus.Verified, attempts: 1 };
+      result = { name, ...digest, status: FileStatus.Verified, attempts: 1, ...(warnings ? { warnings: warnings.map((w) => w.message) } : {}) };
     } catch (error: unknown) {
       problems.push(fileProblem(name, error, join(options.dir, name)));
       result = { name, status: FileStatus.Failed, attempts: 1 };

@@ -129,7 +129,10 @@ async function collectOne(
       throw new ContentError(error.file, error.member, `${error.detail}; its sidecar matches, so it was broken before upload: rebuild it`);
     });
     for (const warning of warnings) reporter.warning(warning.message);
+    odd.push(...warnings.map((w) => w.message));
   };
+  const odd: string[] = [];
+  const withWarnings = (result: FileResult): FileResult => (odd.length > 0 ? { ...result, warnings: odd } : result);
   // What `path` held under this name when the run began: removed on failure only if still that same file.
   const before = inputs.before.get(name);
   try {
@@ -138,7 +141,7 @@ async function collectOne(
     if (found?.digest?.sha256 === expected) {
       await checkContents(target);
       placed.push({ name, sha256: expected, info: found.info });
-      return { name, ...found.digest, status: FileStatus.Present, attempts: 0 };
+      return withWarnings({ name, ...found.digest, status: FileStatus.Present, attempts: 0 });
     }
     const download = (sha256: string) =>
       downloadVerified(container, name, sha256, size, inputs.path, {
@@ -161,7 +164,7 @@ async function collectOne(
     }
     const info = await lstatOrNothing(target);
     if (info) placed.push({ name, sha256: result.sha256, info });
-    return { name, sha256: result.sha256, size: result.size, status: FileStatus.Verified, attempts: result.attempts };
+    return withWarnings({ name, sha256: result.sha256, size: result.size, status: FileStatus.Verified, attempts: result.attempts });
   } catch (error: unknown) {
     await removeIfUnchanged(target, before);
     // One error for the run, not one per file, when the container itself is unusable.

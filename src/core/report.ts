@@ -21,6 +21,8 @@ export interface FileResult {
   sha256?: string;
   status: FileStatus;
   attempts: number;
+  /** What the content check found odd but installable (warnings, already reported). */
+  warnings?: string[];
 }
 
 /** One thing wrong, named for the person who must fix it. */

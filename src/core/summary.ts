@@ -37,6 +37,12 @@ function build(title: string, result: RunResult, rows: number): void {
       summary.addRaw(`<p>… and ${files.length - rows} more file(s): the <code>files</code> output and SHA256SUMS list every one.</p>`, true);
     }
   }
+  const warnings = files.flatMap((file) => file.warnings ?? []);
+  if (warnings.length > 0) {
+    summary.addRaw(`<p><strong>${warnings.length} warning(s)</strong> (odd but installable; <code>strict: true</code> refuses them):</p>`, true);
+    summary.addList(warnings.slice(0, MAX_ANNOTATIONS).map(escapeHtml));
+    if (warnings.length > MAX_ANNOTATIONS) summary.addRaw(`<p>… and ${warnings.length - MAX_ANNOTATIONS} more warning(s), every one in the step's log.</p>`, true);
+  }
   if (problems.length > 0) {
     summary.addRaw(`<p><strong>${problems.length} problem(s):</strong></p>`, true);
     summary.addList(problems.slice(0, MAX_ANNOTATIONS).map((problem) => escapeHtml(problem.message)));

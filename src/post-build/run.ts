@@ -122,7 +122,7 @@ export async function postBuild(inputs: PostBuildInputs, reporter: Reporter): Pr
       // Broken before it was hashed: refused here, before anything reaches the container.
       if (contentError) throw new ContentError(contentError.file, contentError.member, `${contentError.detail}; not uploaded: rebuild it`);
       for (const warning of warnings ?? []) reporter.warning(warning.message, file.path);
-      result = { ...(await uploadOne(inputs, file, digest, retry)), attempts: attempts() };
+      result = { ...(await uploadOne(inputs, file, digest, retry)), attempts: attempts(), ...(warnings ? { warnings: warnings.map((w) => w.message) } : {}) };
       if (inputs.localSidecars) await writeFile(`${file.path}.sha256`, formatSidecar(digest.sha256, file.name));
     } catch (error: unknown) {
       // One error for the run, not one per file, when the container itself is unusable.

@@ -1,11 +1,12 @@
 // What the content check costs, on a generated wheel (default 100 MB):
 // - in one process (src/ bundled on the fly with esbuild): hashFile alone,
-//   hashAndCheck (the hash in a worker thread beside the check, as post-build
-//   and verify run it), and hash then check one after the other;
+//   hashAndCheck (the hash and the check from one read of the file, in this
+//   thread: the temporary bundle has no dist/worker/index.js beside it), and
+//   hash then check one after the other;
 // - whole CLI runs: `wheel-guard verify` with --check-contents false and true,
 //   beside sha256sum and the CLI's own start-up.
 // Runs are interleaved; prints the median of N runs of each, and the load
-// average (the worker thread needs a free core to hide the check).
+// average (the CLI's worker threads need free cores).
 //
 //   npm run build && node scripts/bench-contents.mjs [SIZE_BYTES] [RUNS]
 //
@@ -57,7 +58,7 @@ try {
   };
   const inProcess = [
     ['hashFile (sha256 alone)', () => lib.hashFile(wheel)],
-    ['hashAndCheck (hash in a worker beside the check)', async () => {
+    ['hashAndCheck (hash and check from one read)', async () => {
       if ((await lib.hashAndCheck(wheel, name, true)).contentError) throw new Error('the generated wheel failed its check');
     }],
     ['hashFile then checkDistribution (one thread)', async () => {
@@ -110,7 +111,7 @@ try {
   }
   for (const [label] of cases) console.log(`| CLI: ${label} | ${m[label].toFixed(0)} | | ${best[label].toFixed(0)} | | |`);
   console.log('');
-  console.log(`in-process: the content check adds ${pct(m['hashAndCheck (hash in a worker beside the check)'], alone)} to hashing alone, median (target: under 30%)`);
+  console.log(`in-process: the content check adds ${pct(m['hashAndCheck (hash and check from one read)'], alone)} to hashing alone, median (target: under 30%)`);
   console.log(`CLI verify: the content check adds ${pct(on, off)} to the wall time, start-up included; ${pct(on - startup, off - startup)} without start-up`);
 } finally {
   await rm(dir, { recursive: true, force: true });

@@ -9,6 +9,8 @@ const entries = {
   'post-build/index': 'src/post-build/index.ts',
   'collect/index': 'src/collect/index.ts',
   'cli/index': 'src/cli/index.ts',
+  // The worker threads of core/check-pool.ts, found beside the bundle that starts them.
+  'worker/index': 'src/worker/index.ts',
 };
 
 // Built beside dist/ and swapped in, so a test running the bundles never finds dist/ half written.

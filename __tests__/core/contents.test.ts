@@ -241,10 +241,22 @@ describe('checkDistribution: broken wheels are refused, naming the file and the 
     expect(error.message).toContain('tag "any+x" does not parse');
   });
 
-  it('RECORD rows installers refuse: md5, a missing hash, a bad size', async () => {
-    const md5 = await contentError(await rewrite({ rehash: true, unlisted: ['wheel/extra.py'], rows: [['wheel/extra.py', 'md5=1B2M2Y8AsgTpgAmY7PhCfg', '0']], set: { 'wheel/extra.py': '' } }));
-    expect(md5.member).toBe(`${INFO}/RECORD`);
-    expect(md5.message).toContain('hash "md5=1B2M2Y8AsgTpgAmY7PhCfg" for wheel/extra.py is not sha256=');
+  it('md5 and sha1 in RECORD: installer checks them and installs, so they are checked and odd; a wrong one is refused', async () => {
+    const md5 = await checkDistribution(await rewrite({ rehash: true, unlisted: ['wheel/extra.py'], rows: [['wheel/extra.py', 'md5=1B2M2Y8AsgTpgAmY7PhCfg', '0']], set: { 'wheel/extra.py': '' } }));
+    expect(md5.map((w) => `${w.member}: ${w.detail}`)).toEqual(['wheel/extra.py: RECORD hashes this member with md5, which the wheel spec forbids and `wheel` refuses (pip and installer install it; the hashes are checked)']);
+    const sha1 = await checkDistribution(await rewrite({ rehash: true, unlisted: ['wheel/extra.py'], rows: [['wheel/extra.py', 'sha1=2jmj7l5rSw0yVb_vlWAYkK_YBwk', '0']], set: { 'wheel/extra.py': '' } }));
+    expect(sha1.map((w) => w.detail)).toEqual([expect.stringContaining('with sha1, which the wheel spec forbids')]);
+    const wrong = await contentError(await rewrite({ rehash: true, unlisted: ['wheel/extra.py'], rows: [['wheel/extra.py', 'md5=AAAAAAAAAAAAAAAAAAAAAA', '1']], set: { 'wheel/extra.py': 'x' } }));
+    expect(wrong.member).toBe('wheel/extra.py');
+    expect(wrong.message).toContain('md5 does not match RECORD');
+    const blake = await checkDistribution(await rewrite({ rehash: true, unlisted: ['wheel/extra.py'], rows: [['wheel/extra.py', 'blake2s=' + createHash('blake2s256').update('').digest('base64url'), '0']], set: { 'wheel/extra.py': '' } }));
+    expect(blake).toEqual([]);
+  });
+
+  it('RECORD rows installers refuse: a hash installer does not know, a missing hash, a bad size', async () => {
+    const unknown = await contentError(await rewrite({ rehash: true, unlisted: ['wheel/extra.py'], rows: [['wheel/extra.py', 'crc32=AAAAAA', '0']], set: { 'wheel/extra.py': '' } }));
+    expect(unknown.member).toBe(`${INFO}/RECORD`);
+    expect(unknown.message).toContain('hash "crc32=AAAAAA" for wheel/extra.py is not algorithm=digest with a hash installer knows');
     const size = await contentError(await rewrite({ rehash: true, unlisted: ['wheel/util.py'], rows: [['wheel/util.py', 'sha256=e0jpnsbbM9QhaaMSyap-_ZgUxcxwpyLDk6RHcrduPLg', '621 bytes']] }));
     expect(size.message).toContain('size "621 bytes" for wheel/util.py is not a byte count');
     const twice = await contentError(await rewrite({ rehash: true, rows: [['wheel/util.py', 'sha256=e0jpnsbbM9QhaaMSyap-_ZgUxcxwpyLDk6RHcrduPLg', '621']] }));

@@ -12,6 +12,7 @@ import { MAX_SUMS_BYTES, readBounded } from '../core/bounds.js';
 import { IntegrityError } from '../core/errors.js';
 import { openRegular } from '../core/files.js';
 import { admitListing, sameDistribution, withoutRefusedPartners } from '../core/listing.js';
+import { CheckPool } from '../core/check-pool.js';
 import { hashAndCheck } from '../core/contents.js';
 import { runPool } from '../core/pool.js';
 import { fileProblem, FileStatus, type FileResult, type Problem, type Reporter, type RunResult } from '../core/report.js';
@@ -65,11 +66,13 @@ async function expectations(options: VerifyOptions, container: LocalContainer): 
 export async function verifyDirectory(options: VerifyOptions, reporter: Reporter): Promise<RunResult> {
   const container = new LocalContainer(options.dir, resolve(options.dir));
   const { names, expected, problems } = await expectations(options, container);
+  // Hashing and checking on every core, one file per worker thread at a time.
+  const checks = new CheckPool();
   const files = await runPool(names, options.concurrency, async (name): Promise<FileResult> => {
     let result: FileResult;
     try {
       const sha256 = await expected(name);
-      const { contentError, warnings, ...digest } = await hashAndCheck(join(options.dir, name), name, options.checkContents ?? true, { strict: options.strict ?? false });
+      const { contentError, warnings, ...digest } = await hashAndCheck(join(options.dir, name), name, options.checkContents ?? true, { strict: options.strict ?? false, pool: checks });
       for (const warning of warnings ?? []) reporter.warning(warning.message, join(options.dir, name));
       if (digest.sha256 !== sha256) throw new IntegrityError(name, sha256, digest.sha256, digest.size);
       if (contentError) throw contentError;
@@ -80,7 +83,7 @@ export async function verifyDirectory(options: VerifyOptions, reporter: Reporter
     }
     reporter.fileDone(result);
     return result;
-  });
+  }).finally(() => checks.close());
   if (files.length === 0 && problems.length === 0) {
     problems.push({ message: `no files matching ${options.patterns.join(', ')} in ${options.dir}` });
   }

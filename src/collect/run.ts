@@ -8,10 +8,10 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Container, Entry } from '../containers/container.js';
 import { actionInputs, actionReporter, finishAction } from '../core/action.js';
-import { checkDistribution } from '../core/contents.js';
+import { type CheckResult, CheckPool } from '../core/check-pool.js';
 import { ContainerError, ContentError, IntegrityError } from '../core/errors.js';
-import { lockDirectory, lstatOrNothing, openRegular } from '../core/files.js';
-import { type Digest, hashStream } from '../core/hash.js';
+import { lockDirectory, lstatOrNothing, NotRegularFileError } from '../core/files.js';
+import type { Digest } from '../core/hash.js';
 import { NoFilesFound } from '../core/inputs.js';
 import { admitListing, sameDistribution, withoutRefusedPartners } from '../core/listing.js';
 import { runPool } from '../core/pool.js';
@@ -75,24 +75,31 @@ async function listPairs(inputs: CollectInputs, reporter: Reporter): Promise<Lis
 /** The identity of a file on disk: another process replacing it changes one of these. */
 const sameFile = (a: Stats, b: Stats): boolean => a.ino === b.ino && a.dev === b.dev && a.size === b.size && a.mtimeMs === b.mtimeMs;
 
-/** What `path` holds under a name: a regular file's digest and identity, or a thing that is no wheel. */
+/** What `path` holds under a name: a regular file's digest and identity (and its content check, if asked), or a thing that is no wheel. */
 interface Found {
   digest?: Digest;
+  /** The content check of those same bytes, when asked for. */
+  checked?: CheckResult;
   info: Stats;
 }
 
 /**
  * Looks at what `path` already holds under `name`, without following a
  * symbolic link: a link, a FIFO or a folder there is never taken as a wheel
- * already present.
+ * already present. Hashed in `checks` (a worker thread), and checked in the
+ * same read when `check` says so.
  */
-async function inspect(target: string, name: string): Promise<Found | undefined> {
+async function inspect(target: string, name: string, checks: CheckPool, check?: { strict: boolean }): Promise<Found | undefined> {
   const info = await lstatOrNothing(target);
   if (!info) return undefined;
   if (!info.isFile()) return { info };
-  const handle = await openRegular(target, name).catch(() => undefined);
-  if (!handle) return { info };
-  return { info, digest: await hashStream(handle.createReadStream()) };
+  const checked = await checks.run({ path: target, fileName: name, hash: true, check: check !== undefined, strict: check?.strict ?? false, regular: true }).catch((error: unknown) => {
+    // What cannot be opened as a regular file is no wheel already present; a failing read is a problem.
+    if (error instanceof NotRegularFileError || (error as NodeJS.ErrnoException).syscall === 'open') return undefined;
+    throw error;
+  });
+  if (!checked?.sha256) return { info };
+  return { info, digest: { sha256: checked.sha256, size: checked.size }, ...(check ? { checked } : {}) };
 }
 
 /** A verified file and the identity it had in `path` when this run was done with it. */
@@ -113,7 +120,7 @@ async function collectOne(
   container: Container,
   name: string,
   size: number | undefined,
-  inputs: CollectInputs & { before: Map<string, Stats> },
+  inputs: CollectInputs & { before: Map<string, Stats>; checks: CheckPool },
   reporter: Reporter,
   problems: Problem[],
   placed: Placed[],
@@ -122,14 +129,15 @@ async function collectOne(
   const sidecarOptions = { ...retryOptions, idleTimeoutMs: inputs.timeout * 1000 };
   const target = join(inputs.path, name);
   // After the sidecar matched: a wheel broken inside was broken when post-build hashed it.
-  const checkContents = async (file: string): Promise<void> => {
-    if (!inputs.checkContents) return;
-    const warnings = await checkDistribution(file, name, { strict: inputs.strict }).catch((error: unknown) => {
-      if (!(error instanceof ContentError)) throw error;
-      throw new ContentError(error.file, error.member, `${error.detail}; its sidecar matches, so it was broken before upload: rebuild it`);
-    });
+  const judge = ({ contentError, warnings = [] }: CheckResult): void => {
+    if (contentError) throw new ContentError(contentError.file, contentError.member, `${contentError.detail}; its sidecar matches, so it was broken before upload: rebuild it`);
     for (const warning of warnings) reporter.warning(warning.message);
     odd.push(...warnings.map((w) => w.message));
+  };
+  // The download hashed the file as it came: a worker thread checks it (check only, one read).
+  const checkContents = async (file: string): Promise<void> => {
+    if (!inputs.checkContents) return;
+    judge(await inputs.checks.run({ path: file, fileName: name, hash: false, check: true, strict: inputs.strict }));
   };
   const odd: string[] = [];
   const withWarnings = (result: FileResult): FileResult => (odd.length > 0 ? { ...result, warnings: odd } : result);
@@ -137,9 +145,9 @@ async function collectOne(
   const before = inputs.before.get(name);
   try {
     let expected = await readSidecarRetrying(container, name, sidecarOptions);
-    const found = await inspect(target, name);
+    const found = await inspect(target, name, inputs.checks, inputs.checkContents ? { strict: inputs.strict } : undefined);
     if (found?.digest?.sha256 === expected) {
-      await checkContents(target);
+      if (found.checked) judge(found.checked);
       placed.push({ name, sha256: expected, info: found.info });
       return withWarnings({ name, ...found.digest, status: FileStatus.Present, attempts: 0 });
     }
@@ -191,13 +199,13 @@ async function removeIfUnchanged(target: string, before: Stats | undefined): Pro
  * `path` with the bytes it verified: another process writing into the same
  * directory must turn a success into a failure, never into missing files.
  */
-async function stillPlaced(inputs: CollectInputs, placed: readonly Placed[], problems: Problem[], files: FileResult[]): Promise<void> {
+async function stillPlaced(inputs: CollectInputs & { checks: CheckPool }, placed: readonly Placed[], problems: Problem[], files: FileResult[]): Promise<void> {
   for (const file of placed) {
     const target = join(inputs.path, file.name);
     const now = await lstatOrNothing(target);
     if (now && sameFile(now, file.info)) continue;
     // Replaced by another run with the same bytes is as good as untouched.
-    const found = now ? await inspect(target, file.name).catch(() => undefined) : undefined;
+    const found = now ? await inspect(target, file.name, inputs.checks).catch(() => undefined) : undefined;
     if (found?.digest?.sha256 === file.sha256) continue;
     problems.push({
       message: `${file.name}: verified, then ${now ? 'replaced' : 'removed'} in ${inputs.path} by another process during this run; collect into a directory no other job writes to`,
@@ -264,13 +272,24 @@ async function snapshot(dir: string): Promise<Map<string, Stats>> {
 }
 
 async function collectPairs(plainInputs: CollectInputs, reporter: Reporter): Promise<RunResult> {
-  const inputs = { ...plainInputs, before: await snapshot(plainInputs.path) };
+  // Hashing and checking on every core, one file per worker thread at a time; downloads stay here.
+  const checks = new CheckPool();
+  try {
+    return await collectPairsWith({ ...plainInputs, before: await snapshot(plainInputs.path), checks }, reporter);
+  } finally {
+    await checks.close();
+  }
+}
+
+async function collectPairsWith(inputs: CollectInputs & { before: Map<string, Stats>; checks: CheckPool }, reporter: Reporter): Promise<RunResult> {
   const { container } = inputs;
   const listing = await listPairs(inputs, reporter);
   const { pairs, unpaired, problems } = listingProblems(inputs, listing, reporter);
   // A copy in `path` of a wheel the container cannot vouch for (an earlier run's) is not left there as if verified.
   for (const name of unpaired) await removeIfUnchanged(join(inputs.path, name), inputs.before.get(name));
   reporter.info(`collect: ${pairs.length} pair(s) from ${container.url} into ${inputs.path}`);
+  // A worker thread starts while the first files download (it will check them).
+  if (pairs.length > 0 && inputs.checkContents) inputs.checks.warm();
 
   const placed: Placed[] = [];
   const files = await runPool(pairs, inputs.concurrency, async (name) => {

@@ -22,6 +22,14 @@ export const MAX_LISTING_PAGE_BYTES = 16 * 1024 * 1024;
 export const MAX_ANNOTATIONS = 50;
 /** The runner drops a step summary over 1 MiB: stay well under it. */
 export const MAX_SUMMARY_BYTES = 900 * 1024;
+/**
+ * A wheel's tail (its central directory and end records) held in memory
+ * while the content check reads the rest, so the same bytes serve the
+ * directory's parse and the file's sha256. The largest real central
+ * directory is some 2.4 MB (16,000 members); a larger one is read in
+ * windows and read again for the hash.
+ */
+export const MAX_HELD_TAIL = 8 * 1024 * 1024;
 
 /** Bytes past a cap: refused, not retried (the same bytes would come again). */
 export class LimitError extends WheelGuardError {}

@@ -18,8 +18,12 @@ function sameSdistStem(dir: string, name: SdistName): boolean {
   return dash > 0 && normalizeName(dir.slice(0, dash)) === normalizeName(name.distribution) && normalizeVersion(dir.slice(dash + 1)) === normalizeVersion(name.version);
 }
 
-/** Checks an sdist: the gzip and tar streams read to their end, and `<name>-<version>/PKG-INFO` is there. */
-export async function checkSdist(path: string, fileName: string, name: SdistName): Promise<void> {
+/**
+ * Checks an sdist: the gzip and tar streams read to their end, and
+ * `<name>-<version>/PKG-INFO` is there. `source` gives the file's bytes
+ * (check-task.ts: a scan hashing them on the way; by default, read here).
+ */
+export async function checkSdist(path: string, fileName: string, name: SdistName, source: () => AsyncIterable<Buffer> | NodeJS.ReadableStream = () => createReadStream(path)): Promise<void> {
   const tar = extract();
   let current: string | undefined;
   let pkgInfo = false;
@@ -32,7 +36,7 @@ export async function checkSdist(path: string, fileName: string, name: SdistName
     }
   })();
   try {
-    await Promise.all([pipeline(createReadStream(path), createGunzip(), tar), walk]);
+    await Promise.all([pipeline(source(), createGunzip(), tar), walk]);
   } catch (error: unknown) {
     if (systemError(error)) throw error;
     const where = current === undefined ? 'before its first member' : 'in this member or right after it';

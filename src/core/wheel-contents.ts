@@ -8,7 +8,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { ContentError, messageOf } from './errors.js';
 import { type Findings } from './findings.js';
 import { expandTags, normalizeName, sameVersion } from './normalize.js';
-import { inQuotes, parseHeaders, parseRecord, type RecordEntry } from './record.js';
+import { inQuotes, parseHeaders, parseRecord, type RecordEntry, WEAK_ALGORITHMS } from './record.js';
 import { quote } from './untrusted.js';
 import type { WheelName } from './wheels.js';
 import { systemError, ZipArchive, type ZipMember } from './zip.js';
@@ -117,12 +117,13 @@ function checkWheelFile(zip: ZipArchive, member: string, text: string, name: Whe
  * With `head`, keeps the member's first bytes (METADATA's headers) there.
  */
 async function checkMember(zip: ZipArchive, member: ZipMember, listed: RecordEntry | undefined, head?: Buffer[]): Promise<void> {
-  const hash: Hash | undefined = listed?.hash ? createHash(listed.hash.algorithm) : undefined;
+  const hash: Hash | undefined = listed?.hash ? createHash(listed.hash.node) : undefined;
   let kept = 0;
   const size = await zip.read(member, (chunk) => {
     hash?.update(chunk);
     if (head && kept < METADATA_HEAD) {
-      head.push(chunk.subarray(0, METADATA_HEAD - kept));
+      // Copied: a chunk is valid only during this call (zip.ts read).
+      head.push(Buffer.from(chunk.subarray(0, METADATA_HEAD - kept)));
       kept += chunk.length;
     }
   });
@@ -176,7 +177,9 @@ function checkRecordRows(zip: ZipArchive, infoDir: string, files: readonly ZipMe
     if (!record.has(member.name) && member.name !== recordPath && !signatures.has(member.name)) zip.fail(member.name, 'is in the archive but not in RECORD');
   }
   const sizeless: string[] = [];
+  const weak: string[] = [];
   for (const [file, entry] of record) {
+    if (entry.hash && WEAK_ALGORITHMS.has(entry.hash.algorithm)) weak.push(file);
     if (!members.has(file)) zip.fail(file, 'is listed in RECORD but not in the archive');
     if (file === recordPath) {
       if (entry.hash || entry.size !== undefined) findings.odd(file, "RECORD's own row gives it a hash or size (installer's RECORD validation refuses that)");
@@ -193,6 +196,11 @@ function checkRecordRows(zip: ZipArchive, infoDir: string, files: readonly ZipMe
     const which = sizeless.length === 1 ? 'this member' : `${sizeless.length} members (this one first)`;
     findings.odd(sizeless[0], `RECORD gives ${which} a hash but no size (installer's RECORD validation refuses that; the hashes are checked)`);
   }
+  if (weak.length > 0) {
+    const which = weak.length === 1 ? 'this member' : `${weak.length} members (this one first)`;
+    const algorithm = record.get(weak[0]!)!.hash!.algorithm;
+    findings.odd(weak[0]!, `RECORD hashes ${which} with ${algorithm}, which the wheel spec forbids and \`wheel\` refuses (pip and installer install it; the hashes are checked)`);
+  }
 }
 
 /**
@@ -203,9 +211,16 @@ function checkRecordRows(zip: ZipArchive, infoDir: string, files: readonly ZipMe
  * file name's tags parse. What installers let through but is odd goes to
  * `findings` as a warning (a refusal when strict).
  */
-export async function checkWheel(path: string, fileName: string, name: WheelName, findings: Findings): Promise<void> {
+export async function checkWheel(
+  path: string,
+  fileName: string,
+  name: WheelName,
+  findings: Findings,
+  /** How the archive is opened and read (zip-scan.ts: in one pass, hashing it). */
+  open: (path: string, fileName: string) => Promise<ZipArchive> = ZipArchive.open,
+): Promise<void> {
   checkFileName(fileName, name);
-  const zip = await ZipArchive.open(path, fileName);
+  const zip = await open(path, fileName);
   try {
     const members = new Map(zip.members.map((member) => [member.name, member]));
     const files = zip.members.filter((member) => !member.name.endsWith('/'));

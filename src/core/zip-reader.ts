@@ -50,16 +50,27 @@ class RangeStream extends Readable {
 export class FileReader extends yauzl.RandomAccessReader {
   private ahead = Buffer.alloc(0);
   private aheadStart = 0;
+  /** Bytes already in memory (zip-scan.ts: the archive's tail), served from here rather than read again. */
+  private pinned: Buffer = Buffer.alloc(0);
+  private pinnedStart = 0;
   constructor(
     readonly fd: number,
-    private readonly size: number,
+    readonly size: number,
+    /** Whether closing the archive closes the descriptor (false: the caller closes it). */
+    private readonly owned = true,
   ) {
     super();
+  }
+  /** Serves reads of [start, start + bytes.length) from `bytes`. */
+  pin(bytes: Buffer, start: number): void {
+    this.pinned = bytes;
+    this.pinnedStart = start;
   }
   override _readStreamForRange(start: number, end: number): Readable {
     return new RangeStream(this.fd, start, end);
   }
   override read(buffer: Buffer, offset: number, length: number, position: number, callback: (err: Error | null) => void): void {
+    if (position >= this.pinnedStart && position + length <= this.pinnedStart + this.pinned.length) return this.readFully(buffer, offset, length, position, callback);
     const cached = (): boolean => position >= this.aheadStart && position + length <= this.aheadStart + this.ahead.length;
     if (length <= READ_AHEAD && !cached() && position + length <= this.size) {
       const size = Math.min(READ_AHEAD, this.size - position);
@@ -81,6 +92,11 @@ export class FileReader extends yauzl.RandomAccessReader {
   }
   /** Exactly `length` bytes at `position`, bypassing the read-ahead. */
   readFully(buffer: Buffer, offset: number, length: number, position: number, callback: (err: Error | null) => void): void {
+    if (position >= this.pinnedStart && position + length <= this.pinnedStart + this.pinned.length) {
+      this.pinned.copy(buffer, offset, position - this.pinnedStart, position - this.pinnedStart + length);
+      queueMicrotask(() => callback(null));
+      return;
+    }
     const more = (done: number): void => {
       if (done === length) return callback(null);
       read(this.fd, buffer, offset + done, length - done, position + done, (error, bytes) => {
@@ -92,6 +108,7 @@ export class FileReader extends yauzl.RandomAccessReader {
     more(0);
   }
   override close(callback: (err: Error | null) => void): void {
+    if (!this.owned) return queueMicrotask(() => callback(null));
     close(this.fd, (error) => callback(error ?? null));
   }
 }

@@ -55,16 +55,16 @@ export const DEFLATE_MAX_RATIO = 1032;
 /** Slack over DEFLATE_MAX_RATIO for the tiniest members. */
 const DEFLATE_SLACK = 1024;
 /** A member at most this large, packed and unpacked, is read in one piece rather than streamed. */
-const SMALL_MEMBER = 1024 * 1024;
+export const SMALL_MEMBER = 1024 * 1024;
 /** How much of small members' data is read at once (read in file order). */
 const DATA_WINDOW = 1024 * 1024;
 /** How much is read at once around the local headers (read in file order; the data between them mostly skipped). */
 const HEADER_WINDOW = 256 * 1024;
 
-const LOCAL_HEADER_SIGNATURE = 0x04034b50;
-const DESCRIPTOR_SIGNATURE = 0x08074b50;
+export const LOCAL_HEADER_SIGNATURE = 0x04034b50;
+export const DESCRIPTOR_SIGNATURE = 0x08074b50;
 /** General purpose flags: sizes and CRC-32 follow the data in a data descriptor; the name is UTF-8. */
-const FLAG_DESCRIPTOR = 0x08;
+export const FLAG_DESCRIPTOR = 0x08;
 const FLAG_UTF8 = 0x800;
 
 /** CP437 above ASCII: the encoding of a zip name without the UTF-8 flag, as Python decodes it. */
@@ -74,7 +74,7 @@ const CP437_HIGH =
 const UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /** A raw zip name as Python's zipfile decodes it: UTF-8 when flagged (undefined if it is not UTF-8), else CP437. */
-function decodeName(raw: Buffer, flags: number): string | undefined {
+export function decodeName(raw: Buffer, flags: number): string | undefined {
   if (raw.every((byte) => byte < 0x80)) return raw.toString('latin1');
   if (flags & FLAG_UTF8) {
     try {
@@ -151,7 +151,8 @@ export interface ZipMember {
   readonly offset: number;
 }
 
-interface Member extends ZipMember {
+/** A member as the checks see it (zip-scan.ts reads the same fields). */
+export interface Member extends ZipMember {
   readonly flags: number;
   /** Its name as Python's zipfile decodes the central directory's bytes (undefined: flagged UTF-8 but not). */
   readonly pythonName: string | undefined;
@@ -216,6 +217,37 @@ function readMembers(zip: yauzl.ZipFile, fail: (member: string | undefined, deta
 }
 
 /**
+ * A small member's data (`raw`, all of it) inflated in one call and handed
+ * to `take` whole; throws (a plain Error, for `read` to name) when it
+ * inflates past or short of its declared size. zip.ts and zip-scan.ts both
+ * read small members through this.
+ */
+export function inflateSmall(member: Member, raw: Buffer, take: (chunk: Buffer) => void): void {
+  const tooMany = (): Error => new Error(`too many bytes: it inflates past the ${count(member.uncompressedSize)} it declares`);
+  let data = raw;
+  if (member.method === 8 && !(raw.length === 0 && member.uncompressedSize === 0)) {
+    try {
+      data = zlib.inflateRawSync(raw, { maxOutputLength: member.uncompressedSize + 1, chunkSize: inflateChunk(member.uncompressedSize) });
+    } catch (error: unknown) {
+      if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw tooMany();
+      throw error;
+    }
+  }
+  if (data.length > member.uncompressedSize) throw tooMany();
+  if (data.length < member.uncompressedSize) throw new Error(`not enough bytes: ${count(data.length)} of the ${count(member.uncompressedSize)} it declares`);
+  take(data);
+}
+
+/**
+ * zlib's output buffer for a member of `size` bytes: Node's default of
+ * 16 KiB makes a 1 MiB member 64 buffers concatenated (inflating ran at
+ * 600 MB/s, at 900 with 64 KiB); a small member gets one just big enough.
+ */
+function inflateChunk(size: number): number {
+  return Math.min(64 * 1024, Math.max(zlib.constants.Z_MIN_CHUNK, 2 ** Math.ceil(Math.log2(size + 1))));
+}
+
+/**
  * An open zip: its central directory read and checked member by member;
  * `checkLayout` checks the local headers and the members' spans before any
  * member is read; `read` and `readWhole` inflate members, their CRC-32
@@ -223,19 +255,19 @@ function readMembers(zip: yauzl.ZipFile, fail: (member: string | undefined, deta
  */
 export class ZipArchive {
   /** Small members' data, read a window at a time in file order. */
-  private readonly data: Window;
-  private laidOut = false;
+  protected readonly data: Window;
+  protected laidOut = false;
 
-  private constructor(
-    private readonly zip: yauzl.ZipFile,
-    private readonly reader: FileReader,
+  protected constructor(
+    protected readonly zip: yauzl.ZipFile,
+    protected readonly reader: FileReader,
     /** The distribution's file name, as errors name it. */
     readonly fileName: string,
     /** The archive's size in bytes. */
     readonly size: number,
-    private readonly all: readonly Member[],
+    protected readonly all: readonly Member[],
     /** Where the central directory starts: no member's bytes may reach it. */
-    private readonly centralDirectory: number,
+    protected readonly centralDirectory: number,
   ) {
     this.data = new Window(reader, centralDirectory, DATA_WINDOW);
   }
@@ -257,18 +289,32 @@ export class ZipArchive {
    * nor deflated, named twice, or declares more than deflate can make of
    * its data.
    */
-  static async open(path: string, fileName: string): Promise<ZipArchive> {
+  static async open(path: string, fileName: string, fd?: number): Promise<ZipArchive> {
+    // A descriptor given is the caller's to close; one opened here is closed with the archive.
+    const owned = fd === undefined;
+    const descriptor = fd ?? (await promisify(open)(path, 'r'));
+    let reader: FileReader;
+    try {
+      reader = new FileReader(descriptor, (await promisify(fstat)(descriptor)).size, owned);
+    } catch (error: unknown) {
+      if (owned) close(descriptor, () => undefined);
+      throw error;
+    }
+    const directory = await ZipArchive.directory(reader, fileName);
+    return new ZipArchive(directory.zip, reader, fileName, reader.size, directory.members, directory.centralDirectory);
+  }
+
+  /**
+   * Reads the central directory through `reader` (closed when this throws):
+   * the checks `open` names, shared with zip-scan.ts.
+   */
+  protected static async directory(reader: FileReader, fileName: string): Promise<{ zip: yauzl.ZipFile; members: Member[]; centralDirectory: number }> {
     const fail = (member: string | undefined, detail: string): never => {
       throw new ContentError(fileName, member, detail);
     };
-    const fd = await promisify(open)(path, 'r');
-    let reader: FileReader;
     let zip: yauzl.ZipFile;
-    let size: number;
     try {
-      size = (await promisify(fstat)(fd)).size;
-      reader = new FileReader(fd, size);
-      zip = await yauzl.fromRandomAccessReaderPromise(reader, size, {
+      zip = await yauzl.fromRandomAccessReaderPromise(reader, reader.size, {
         lazyEntries: true,
         autoClose: false,
         // Keep it on: a deflated member that inflates past its declared size is cut there.
@@ -277,7 +323,7 @@ export class ZipArchive {
         decodeStrings: true,
       });
     } catch (error: unknown) {
-      close(fd, () => undefined);
+      reader.close(() => undefined);
       if (systemError(error)) throw error;
       return fail(undefined, `not a readable zip archive: ${yauzlMessage(error)} (the central directory at its end is missing or damaged: cut short?)`);
     }
@@ -294,7 +340,7 @@ export class ZipArchive {
         if (systemError(error) || error instanceof ContentError) throw error;
         return fail(undefined, `the zip central directory is damaged: ${yauzlMessage(error)}`);
       }
-      return new ZipArchive(zip, reader, fileName, size, members, centralDirectory);
+      return { zip, members, centralDirectory };
     } catch (error: unknown) {
       zip.close();
       throw error;
@@ -327,6 +373,12 @@ export class ZipArchive {
         this.fail(member.name, `its bytes (${count(member.offset)} to ${count(end)}) run into the central directory (from ${count(this.centralDirectory)}); refused before inflating`);
       }
     });
+    this.checkDeclared();
+    this.laidOut = true;
+  }
+
+  /** Refuses declared sizes that add up to more than MAX_RATIO times the archive (from the central directory alone). */
+  protected checkDeclared(): void {
     const declared = this.all.reduce((sum, member) => sum + member.uncompressedSize, 0);
     if (declared > MAX_RATIO * this.size) {
       this.fail(
@@ -334,7 +386,6 @@ export class ZipArchive {
         `its members declare ${count(declared)} bytes uncompressed in a ${count(this.size)}-byte archive: more than ${MAX_RATIO}:1 is refused before inflating (real wheels stay under 20:1)`,
       );
     }
-    this.laidOut = true;
   }
 
   /**
@@ -342,7 +393,7 @@ export class ZipArchive {
    * as the central directory does; sets where its data starts; returns
    * where its bytes end (data descriptor included).
    */
-  private async localSpan(member: Member, window: Window): Promise<number> {
+  protected async localSpan(member: Member, window: Window): Promise<number> {
     const { name, offset } = member;
     if (offset + 30 > this.centralDirectory) {
       this.fail(name, `the central directory puts its local header at byte ${count(offset)}, in or past the central directory (from ${count(this.centralDirectory)})`);
@@ -381,6 +432,8 @@ export class ZipArchive {
    * CRC-32 checked against the central directory. checkLayout must have
    * passed. A member that cannot be inflated, or inflates to another size
    * than it declares, or to another CRC-32, is refused (ContentError).
+   * A chunk given to `update` is valid during that call only: what it
+   * keeps, it copies (zip-scan.ts hands out one buffer again and again).
    */
   async read(zipMember: ZipMember, update: (chunk: Buffer) => void): Promise<number> {
     const member = zipMember as Member;
@@ -407,19 +460,7 @@ export class ZipArchive {
   private async readSmall(member: Member, take: (chunk: Buffer) => void): Promise<void> {
     const raw = await this.data.bytes(member.dataStart, member.compressedSize);
     if (raw.length < member.compressedSize) throw new Error('its data runs into the central directory');
-    const tooMany = (): Error => new Error(`too many bytes: it inflates past the ${count(member.uncompressedSize)} it declares`);
-    let data = raw;
-    if (member.method === 8 && !(raw.length === 0 && member.uncompressedSize === 0)) {
-      try {
-        data = zlib.inflateRawSync(raw, { maxOutputLength: member.uncompressedSize + 1 });
-      } catch (error: unknown) {
-        if ((error as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') throw tooMany();
-        throw error;
-      }
-    }
-    if (data.length > member.uncompressedSize) throw tooMany();
-    if (data.length < member.uncompressedSize) throw new Error(`not enough bytes: ${count(data.length)} of the ${count(member.uncompressedSize)} it declares`);
-    take(data);
+    inflateSmall(member, raw, take);
   }
 
   /** A member streamed as yauzl inflates it, never held whole (yauzl stops it at its declared size). */
@@ -440,8 +481,13 @@ export class ZipArchive {
   async readWhole(member: ZipMember, cap: number, why: string): Promise<Buffer> {
     this.checkCap(member, cap, why);
     const chunks: Buffer[] = [];
-    await this.read(member, (chunk) => chunks.push(chunk));
+    await this.readAside(member, (chunk) => chunks.push(Buffer.from(chunk)));
     return Buffer.concat(chunks);
+  }
+
+  /** Reads a member out of file order (RECORD and WHEEL, before the rest): here, as `read` does. */
+  protected readAside(member: ZipMember, update: (chunk: Buffer) => void): Promise<number> {
+    return this.read(member, update);
   }
 
   /** Refuses a member that declares more than `cap` bytes, before anything is read (its actual bytes stop at what it declares). */

@@ -3,6 +3,7 @@ import { stat, writeFile } from 'node:fs/promises';
 import type { Container } from '../containers/container.js';
 import { finishAction, actionReporter, actionInputs } from '../core/action.js';
 import { ConflictError, ContainerError, ContentError, messageOf, NotFoundError } from '../core/errors.js';
+import { CheckPool } from '../core/check-pool.js';
 import { hashAndCheck } from '../core/contents.js';
 import type { Digest } from '../core/hash.js';
 import { runPool } from '../core/pool.js';
@@ -113,12 +114,14 @@ export async function postBuild(inputs: PostBuildInputs, reporter: Reporter): Pr
   const problems: Problem[] = [];
   const files = await findWheels(inputs, reporter, problems);
   reporter.info(`post-build: ${files.length} file(s) from ${inputs.path} to ${inputs.container.url}`);
+  // Hashing and checking on every core, one file per worker thread at a time; uploads stay here.
+  const checks = new CheckPool();
   const results = await runPool(files, inputs.concurrency, async (file): Promise<FileResult> => {
     const { options, attempts } = countedRetry(inputs.retries, reporter, file.path);
     const retry = { ...options, onProgress: (bytes: number, total: number | undefined) => reporter.progress(file.name, bytes, total) };
     let result: FileResult;
     try {
-      const { contentError, warnings, ...digest } = await hashAndCheck(file.path, file.name, inputs.checkContents, { strict: inputs.strict });
+      const { contentError, warnings, ...digest } = await hashAndCheck(file.path, file.name, inputs.checkContents, { strict: inputs.strict, pool: checks });
       // Broken before it was hashed: refused here, before anything reaches the container.
       if (contentError) throw new ContentError(contentError.file, contentError.member, `${contentError.detail}; not uploaded: rebuild it`);
       for (const warning of warnings ?? []) reporter.warning(warning.message, file.path);
@@ -132,7 +135,7 @@ export async function postBuild(inputs: PostBuildInputs, reporter: Reporter): Pr
     }
     reporter.fileDone(result);
     return result;
-  });
+  }).finally(() => checks.close());
   await commit(inputs, results, problems);
   const result: RunResult = { files: results, problems };
   const done = verifiedFiles(result);

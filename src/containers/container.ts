@@ -20,6 +20,18 @@ export interface Entry {
    * core/untrusted's door like every other listed name.
    */
   refused?: string;
+  /**
+   * A sha256 the listing itself states for this file (a package index's
+   * `#sha256=` fragment or PEP 691 `hashes.sha256`, a line of the SHA256SUMS
+   * the container was named by), raw and unchecked: collect validates it and
+   * compares it with every other digest it has for the file (sidecar,
+   * `digests` input). Absent for stores that state none.
+   */
+  listedSha256?: string;
+  /** Where `listedSha256` came from, for messages: "the index page's #sha256= fragment". */
+  listedFrom?: string;
+  /** The index marks the file yanked (PEP 592): the reason given, or '' when none. Raw and unchecked. */
+  yanked?: string;
 }
 
 /** What the caller already knows about a body it writes. */
@@ -32,6 +44,8 @@ export interface WriteOptions {
 export interface Container {
   /** The container as the user named it, for messages. Never holds a secret. */
   readonly url: string;
+  /** True for a container nothing can be written to (a web address): post-build refuses it up front. */
+  readonly readOnly?: boolean;
   /** Whether `read(name, offset)` with offset > 0 returns the bytes from offset on. */
   readonly resumable: boolean;
   /**

@@ -21,12 +21,18 @@ export interface FaultPlan {
   retryAfterSeconds?: number;
   /** Only connections whose first request line matches are eligible (e.g. /GET .*\.whl /). */
   only?: RegExp;
+  /** At most this many faults in all (every request still draws, so a seed gives the same sequence). */
+  maxFaults?: number;
 }
 
 export interface FaultProxy {
   endpoint: string;
-  /** Every request: its request line and the fault it got (`at`: body offset of the fault). */
-  connections: { request: string; fault: FaultKind; at?: number }[];
+  /**
+   * Every request: its request line, its Range header if any, the status of the
+   * answer relayed (absent when the proxy answered itself or none came), and the
+   * fault it got (`at`: body offset of the fault).
+   */
+  connections: { request: string; range?: string; status?: number; fault: FaultKind; at?: number }[];
   /** Bytes of answers sent to clients (what crossed the "network"). */
   bytesToClient: number;
   faultsInjected(): number;
@@ -75,12 +81,12 @@ export async function startFaultProxy(target: string, plan: FaultPlan, seed: num
   };
 
   /** Draws the fate of one request (every request draws, so one seed gives one sequence). */
-  const fate = (request: string): { record: FaultProxy['connections'][number]; cut: number } => {
+  const fate = (request: string, range: string | undefined): { record: FaultProxy['connections'][number]; cut: number } => {
     const draw = random();
     const pick = kinds[Math.floor(random() * kinds.length)]!;
     const cut = random();
-    const eligible = !plan.only || plan.only.test(request);
-    const record = { request, fault: (eligible && draw < plan.rate ? pick : 'none') as FaultKind };
+    const eligible = (!plan.only || plan.only.test(request)) && (plan.maxFaults === undefined || proxy.faultsInjected() < plan.maxFaults);
+    const record: FaultProxy['connections'][number] = { request, ...(range !== undefined ? { range } : {}), fault: (eligible && draw < plan.rate ? pick : 'none') as FaultKind };
     connections.push(record);
     return { record, cut };
   };
@@ -107,9 +113,11 @@ export async function startFaultProxy(target: string, plan: FaultPlan, seed: num
     let dead = false;
     client.on('data', (chunk: Buffer) => {
       if (dead) return;
-      const line = chunk.toString('latin1', 0, Math.min(chunk.length, 2048)).split('\r\n', 1)[0] ?? '';
+      const text = chunk.toString('latin1', 0, Math.min(chunk.length, 8192));
+      const line = text.split('\r\n', 1)[0] ?? '';
       if (/^(GET|PUT|POST|HEAD|DELETE) \S+ HTTP\/1\.[01]$/.test(line)) {
-        const next = fate(line);
+        const range = /\r\nrange:[ \t]*([^\r\n]*)/i.exec(text.slice(0, text.indexOf('\r\n\r\n') >>> 0))?.[1];
+        const next = fate(line, range);
         const status = { http500: 500, http503: 503, http429: 429 }[next.record.fault as 'http500'];
         if (status) {
           // Answer this request ourselves and close: the server never sees it.
@@ -140,6 +148,8 @@ export async function startFaultProxy(target: string, plan: FaultPlan, seed: num
           if (end < 0) return;
           current = pending.shift() ?? { record: { request: '?', fault: 'none' }, cut: 0 };
           const headers = head.subarray(0, end + 4);
+          const status = /^HTTP\/1\.[01] (\d{3})/.exec(headers.toString('latin1'))?.[1];
+          if (status) current.record.status = Number(status);
           // A HEAD answer (and a 204/304) announces a length it does not send.
           const noBody = current.record.request.startsWith('HEAD ') || /^HTTP\/1\.[01] (204|304)/.test(headers.toString('latin1'));
           bodyLeft = noBody ? 0 : Number(/content-length: *(\d+)/i.exec(headers.toString('latin1'))?.[1] ?? 0);

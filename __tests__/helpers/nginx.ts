@@ -57,6 +57,7 @@ export interface NginxRequest {
   contentType: string;
   contentEncoding: string;
   bytesSent: number;
+  userAgent: string;
 }
 
 export interface Nginx {
@@ -98,7 +99,7 @@ const LOG_FORMAT =
   `'{"method":"$request_method","uri":"$request_uri","served":"$uri","status":$status,` +
   `"range":"$http_range","ifRange":"$http_if_range","accept":"$http_accept","acceptEncoding":"$http_accept_encoding",` +
   `"authorization":"$http_authorization","remoteUser":"$remote_user","contentType":"$sent_http_content_type",` +
-  `"contentEncoding":"$sent_http_content_encoding","bytesSent":$body_bytes_sent}'`;
+  `"contentEncoding":"$sent_http_content_encoding","bytesSent":$body_bytes_sent,"userAgent":"$http_user_agent"}'`;
 
 function config(prefix: string, port: number, options: NginxOptions): string {
   const asRoot = process.getuid?.() === 0;

@@ -303,8 +303,12 @@ describe('a run that cannot deliver everything fails naming each problem, and pl
     expect(run.errors[0]).toMatch(/read-only|cannot be written|not writable/i);
     expect(run.errors[0]).toContain('s3://');
     const cli = await runCli(['post-build', '--container', 'https://example.invalid/wheels/', '--path', 'wheelhouse'], ws);
-    expect(cli.code).not.toBe(0);
-    expect(cli.stderr.trim().split('\n')).toHaveLength(1);
+    // A usage error (exit 2): the one line, then the CLI's usual pointer to --help.
+    expect(cli.code).toBe(2);
+    const lines = cli.stderr.trim().split('\n');
+    expect(lines.filter((line) => line.startsWith('wheel-guard: '))).toHaveLength(1);
+    expect(lines[0]).toMatch(/^wheel-guard: container: https:\/\/example\.invalid\/wheels\/ is read-only.*s3:\/\//);
+    expect(lines.slice(1)).toEqual(['Run wheel-guard --help for usage.']);
   });
 });
 

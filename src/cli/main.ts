@@ -13,7 +13,7 @@ import { getPostBuildInputs } from '../post-build/inputs.js';
 import { postBuild } from '../post-build/run.js';
 import { plain } from '../core/untrusted.js';
 import { terminalReporter, type Terminal } from './reporter.js';
-import { verifyDirectory } from './verify.js';
+import { isContainerUrl, verifyContainer, verifyDirectory } from './verify.js';
 
 /** Exit codes, as documented in the README. */
 export enum ExitCode {
@@ -29,10 +29,15 @@ export const USAGE = `wheel-guard: guard Python wheels on every hop between buil
 usage:
   wheel-guard post-build --container URL [--path wheelhouse] [options]
   wheel-guard collect    --container URL [--path dist] [--expected GLOB]... [options]
-  wheel-guard verify     DIR [--sha256sums FILE] [--pattern GLOB]... [--check-contents false]
+  wheel-guard verify     DIR [--digests FILE] [--pattern GLOB]... [--check-contents false]
+  wheel-guard verify     URL [--digests FILE] [--pattern GLOB]... [container options]
   wheel-guard demo       [--path DIR]   post-build then collect the shipped sample wheels
 
 containers: a directory path, file:///absolute/path, s3://bucket/prefix, artifact://NAME (collect: artifact://PATTERN)
+
+verify DIR checks a local directory in place (each file against the sidecar beside it, or --digests).
+verify URL (any container URL: file://, s3://, artifact://) checks what the container holds as collect
+would, downloading into a temporary directory that is removed afterwards; nothing is placed anywhere.
 
 options (named like the action's inputs):
   --container URL             where wheel/sidecar pairs live
@@ -42,7 +47,10 @@ options (named like the action's inputs):
   --concurrency N             files moved at once (default 4)
   --timeout SECONDS           a silent connection is cut and retried after this long (default 30)
   --sha256sums FILE           where to write SHA256SUMS (default ./SHA256SUMS; never inside --path);
-                              verify: check against this file instead of sidecars
+                              verify: deprecated alias of --digests
+  --digests FILE              collect, verify: a SHA256SUMS file whose digests are the truth: every file it
+                              lists that --pattern selects must be there with those bytes, a file it does
+                              not list is refused, sidecars become optional and must agree with it
   --if-no-files-found MODE    nothing to handle (post-build: no match in --path; collect: no pair in the
                               container): error (default), warn or ignore
   --overwrite                 post-build: replace a remote wheel that differs
@@ -83,6 +91,7 @@ const OPTIONS = {
   'run-id': { type: 'string' },
   repository: { type: 'string' },
   'github-token': { type: 'string' },
+  digests: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const satisfies ParseArgsConfig['options'];
@@ -103,23 +112,27 @@ function flagGetter(values: Values): InputGetter {
 
 /** Flags that only some commands take. */
 const ONLY: Record<string, string[]> = {
-  'if-no-files-found': ['post-build', 'collect'],
+  'if-no-files-found': ['post-build', 'collect', 'verify'],
   overwrite: ['post-build'],
   'local-sidecars': ['post-build'],
   expected: ['collect'],
   wait: ['collect'],
   container: ['post-build', 'collect'],
-  retries: ['post-build', 'collect'],
-  timeout: ['post-build', 'collect'],
-  endpoint: ['post-build', 'collect'],
-  region: ['post-build', 'collect'],
-  'path-style': ['post-build', 'collect'],
+  retries: ['post-build', 'collect', 'verify'],
+  timeout: ['post-build', 'collect', 'verify'],
+  endpoint: ['post-build', 'collect', 'verify'],
+  region: ['post-build', 'collect', 'verify'],
+  'path-style': ['post-build', 'collect', 'verify'],
   'check-contents': ['post-build', 'collect', 'verify'],
   strict: ['post-build', 'collect', 'verify'],
-  'run-id': ['collect'],
-  repository: ['collect'],
-  'github-token': ['collect'],
+  'run-id': ['collect', 'verify'],
+  repository: ['collect', 'verify'],
+  'github-token': ['collect', 'verify'],
+  digests: ['collect', 'verify'],
 };
+
+/** Flags verify takes only for a container URL: a directory is checked in place, nothing is fetched. */
+const VERIFY_URL_ONLY = ['if-no-files-found', 'retries', 'timeout', 'endpoint', 'region', 'path-style', 'run-id', 'repository', 'github-token'];
 
 /** The shipped sample wheels (next to dist/ in the package). */
 export const SAMPLES_DIR = fileURLToPath(new URL('../../samples/', import.meta.url));
@@ -166,6 +179,36 @@ async function demo(values: Values, reporter: () => Reporter, io: Io): Promise<E
   return code;
 }
 
+/**
+ * verify DIR (in place, as ever) or verify URL (any container, through a
+ * temporary directory). `--digests` names the truth file; `--sha256sums` is
+ * its deprecated alias here (for collect it is the file written).
+ */
+async function verify(values: Values, target: string | undefined, io: Io, reporter: Reporter): Promise<RunResult> {
+  if (!target) throw new InputError('verify: give the directory or container URL to check, e.g. wheel-guard verify dist');
+  if (values.digests !== undefined && values.sha256sums !== undefined) {
+    throw new InputError('verify: give --digests only; --sha256sums is its deprecated alias');
+  }
+  if (values.sha256sums !== undefined) io.stderr.write('wheel-guard: verify --sha256sums is deprecated; use --digests\n');
+  const digests = values.digests ?? values.sha256sums;
+  const get = flagGetter({ ...values, digests, sha256sums: undefined });
+  if (isContainerUrl(target)) return verifyContainer(target, get, reporter);
+  for (const flag of VERIFY_URL_ONLY) {
+    if ((values as Record<string, unknown>)[flag] !== undefined) throw new InputError(`--${flag} applies to verify URL (a container), not to a directory checked in place`);
+  }
+  return verifyDirectory(
+    {
+      dir: target,
+      patterns: getList(get, Inputs.Pattern, DEFAULT_PATTERNS),
+      concurrency: getInteger(get, Inputs.Concurrency, 4, 1, 256),
+      checkContents: getBoolean(get, Inputs.CheckContents, true),
+      strict: getBoolean(get, Inputs.Strict, false),
+      ...(digests ? { sha256sums: digests } : {}),
+    },
+    reporter,
+  );
+}
+
 /** Runs the CLI; returns the exit code instead of exiting, for tests. */
 export async function main(argv: string[], io: Io, version: string): Promise<ExitCode> {
   let parsed;
@@ -201,19 +244,8 @@ export async function main(argv: string[], io: Io, version: string): Promise<Exi
         return report(io, 'post-build', await postBuild(getPostBuildInputs(get), reporter));
       case 'collect':
         return report(io, 'collect', await collect(getCollectInputs(get), reporter));
-      case 'verify': {
-        const dir = rest[0] ?? values.path;
-        if (!dir) throw new InputError('verify: give the directory to check, e.g. wheel-guard verify dist');
-        const options = {
-          dir,
-          patterns: getList(get, Inputs.Pattern, DEFAULT_PATTERNS),
-          concurrency: getInteger(get, Inputs.Concurrency, 4, 1, 256),
-          checkContents: getBoolean(get, Inputs.CheckContents, true),
-          strict: getBoolean(get, Inputs.Strict, false),
-          ...(values.sha256sums ? { sha256sums: values.sha256sums } : {}),
-        };
-        return report(io, 'verify', await verifyDirectory(options, reporter));
-      }
+      case 'verify':
+        return report(io, 'verify', await verify(values, rest[0] ?? values.path, io, reporter));
       default:
         return await demo(values, () => terminalReporter(io.stderr), io);
     }

@@ -1,22 +1,31 @@
 /**
  * `wheel-guard verify DIR`: checks the distributions in a local directory in
  * place, the last check before `twine upload`. Each file is checked against
- * the sidecar beside it, or, given a SHA256SUMS file (what collect writes
- * outside `dist/`), against that list, then looked inside (RECORD, names and
+ * the sidecar beside it, or, given a SHA256SUMS file (`--digests`, e.g. what
+ * collect writes outside `dist/`), against that list (and a sidecar beside a
+ * file must then agree with it), then looked inside (RECORD, names and
  * tags; an sdist's streams) unless --check-contents false. Nothing is moved
  * or written.
+ *
+ * `wheel-guard verify URL`: any container; collect's whole check (digests
+ * from sidecars, the listing and `--digests`) into a temporary directory
+ * that is removed afterwards. Nothing is placed anywhere.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { collect } from '../collect/run.js';
+import { getCollectInputs } from '../collect/inputs.js';
 import { LocalContainer } from '../containers/local.js';
-import { MAX_SUMS_BYTES, readBounded } from '../core/bounds.js';
+import { agreedDigest, loadDigests, sidecarSource } from '../core/digests.js';
 import { IntegrityError } from '../core/errors.js';
-import { openRegular } from '../core/files.js';
+import { type InputGetter, Inputs } from '../core/inputs.js';
 import { admitListing, sameDistribution, withoutRefusedPartners } from '../core/listing.js';
 import { CheckPool } from '../core/check-pool.js';
 import { hashAndCheck } from '../core/contents.js';
 import { runPool } from '../core/pool.js';
 import { fileProblem, FileStatus, type FileResult, type Problem, type Reporter, type RunResult } from '../core/report.js';
-import { parseSha256Sums, sidecarName } from '../core/sidecar.js';
+import { sidecarName } from '../core/sidecar.js';
 import { readSidecar } from '../core/transfer.js';
 import { matchesAny, pairListing } from '../core/wheels.js';
 
@@ -24,7 +33,7 @@ export interface VerifyOptions {
   dir: string;
   patterns: string[];
   concurrency: number;
-  /** A SHA256SUMS file to check against instead of sidecars. */
+  /** A SHA256SUMS file to check against (`--digests`): sidecars become optional and must agree with it. */
   sha256sums?: string;
   /** Also look inside each distribution (default true). */
   checkContents?: boolean;
@@ -44,15 +53,21 @@ async function expectations(options: VerifyOptions, container: LocalContainer): 
   );
   const problems: Problem[] = [...admitted.problems, ...twins.problems];
   if (options.sha256sums) {
-    const file = await openRegular(options.sha256sums, options.sha256sums);
-    const text = (await readBounded(file.createReadStream(), MAX_SUMS_BYTES, options.sha256sums)).toString('utf8');
-    const sums = parseSha256Sums(text, options.sha256sums);
+    const { sums } = await loadDigests(options.sha256sums, process.cwd(), Inputs.Digests);
     const names = twins.unique;
+    const here = new Set(listed);
+    // A file the list names but pattern does not select is not this run's (as in collect).
     problems.push(
       ...names.filter((name) => !sums.has(name)).map((name) => ({ file: join(dir, name), message: `${name}: not listed in ${options.sha256sums}` })),
-      ...[...sums.keys()].filter((name) => !listed.includes(name)).map((name) => ({ message: `${name}: listed in ${options.sha256sums} but not in ${dir}` })),
+      ...[...sums.keys()].filter((name) => matchesAny(name, patterns) && !here.has(name)).map((name) => ({ message: `${name}: listed in ${options.sha256sums} but not in ${dir}` })),
     );
-    return { names: names.filter((name) => sums.has(name)), expected: async (name) => sums.get(name)!, problems };
+    // A sidecar beside a file is optional, but must agree with the list.
+    const withSidecar = new Set(pairListing(listed, patterns).pairs);
+    const expected = async (name: string): Promise<string> => {
+      const truth = { sha256: sums.get(name)!, from: options.sha256sums! };
+      return withSidecar.has(name) ? agreedDigest(name, [sidecarSource(name, await readSidecar(container, name)), truth]) : truth.sha256;
+    };
+    return { names: names.filter((name) => sums.has(name)), expected, problems };
   }
   const pairing = withoutRefusedPartners(pairListing(listed, patterns), admitted.refused);
   problems.push(
@@ -88,4 +103,34 @@ export async function verifyDirectory(options: VerifyOptions, reporter: Reporter
     problems.push({ message: `no files matching ${options.patterns.join(', ')} in ${options.dir}` });
   }
   return { files, problems };
+}
+
+/** A scheme before `://`: a container URL, not a directory (as containers/index.ts reads it). */
+export function isContainerUrl(target: string): boolean {
+  return /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(target.trim());
+}
+
+/**
+ * Checks what a container holds without placing it anywhere: collect into a
+ * temporary directory under the system's, removed afterwards (on failure
+ * too). `get` gives collect's inputs (container settings, `digests`,
+ * retries); `path`, `sha256sums`, `expected` and `wait` are this run's own.
+ */
+export async function verifyContainer(url: string, get: InputGetter, reporter: Reporter, cwd: string = process.cwd()): Promise<RunResult> {
+  const root = await mkdtemp(join(tmpdir(), 'wheel-guard-verify-'));
+  try {
+    const own: Record<string, string> = {
+      [Inputs.Container]: url,
+      [Inputs.Path]: join(root, 'dist'),
+      [Inputs.Sha256Sums]: join(root, 'SHA256SUMS'),
+      [Inputs.Expected]: '',
+      [Inputs.Wait]: '',
+    };
+    const inputs = getCollectInputs((name) => own[name] ?? get(name), cwd);
+    // The SHA256SUMS collect wrote is in the directory about to go: not reported.
+    const { files, problems } = await collect(inputs, reporter);
+    return { files, problems };
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
 }

@@ -1,4 +1,6 @@
 /** collect's inputs, parsed and checked once. */
+import { resolve } from 'node:path';
+import { InputError } from '../core/errors.js';
 import { type CommonInputs, getChoice, getCommonInputs, getInteger, getList, type InputGetter, Inputs, NoFilesFound } from '../core/inputs.js';
 
 export interface CollectInputs extends CommonInputs {
@@ -8,14 +10,40 @@ export interface CollectInputs extends CommonInputs {
   wait: number;
   /** What a container with no pair at all means: an error by default (a typo in the prefix). */
   ifNoFilesFound: NoFilesFound;
+  /**
+   * The `digests` input: a SHA256SUMS file whose digests are the truth, as
+   * given, and the directory it is relative to. Read (and refused if
+   * unreadable, malformed or empty) when the run starts: core/digests loadDigests.
+   */
+  digests?: { given: string; cwd: string };
+}
+
+/**
+ * The `digests` input, if set. It may not be the file `sha256sums` writes:
+ * the run would overwrite the release's digests with what it verified, and a
+ * re-run would check against that.
+ */
+function getDigests(get: InputGetter, sha256sums: string, cwd: string): CollectInputs['digests'] {
+  const given = get(Inputs.Digests).trim();
+  if (given === '') return undefined;
+  if (resolve(cwd, given) === sha256sums) {
+    throw new InputError(
+      `${Inputs.Digests}: ${given} is also where ${Inputs.Sha256Sums} writes what this run verified; ` +
+        `set ${Inputs.Sha256Sums} to another file (e.g. ${Inputs.Sha256Sums}: collected.SHA256SUMS) so the release's digests stay as they are`,
+    );
+  }
+  return { given, cwd };
 }
 
 /** Reads and validates every input; throws InputError on the first bad one. */
 export function getCollectInputs(get: InputGetter, cwd: string = process.cwd()): CollectInputs {
+  const common = getCommonInputs(get, 'dist', cwd);
+  const digests = getDigests(get, common.sha256sums, cwd);
   return {
-    ...getCommonInputs(get, 'dist', cwd),
+    ...common,
     expected: getList(get, Inputs.Expected, []),
     wait: getInteger(get, Inputs.Wait, 0, 0, 6 * 3600),
     ifNoFilesFound: getChoice(get, Inputs.IfNoFilesFound, NoFilesFound, NoFilesFound.Error),
+    ...(digests ? { digests } : {}),
   };
 }

@@ -12,15 +12,16 @@ import { type CheckResult, CheckPool } from '../core/check-pool.js';
 import { ContainerError, ContentError, IntegrityError } from '../core/errors.js';
 import { lockDirectory, lstatOrNothing, NotRegularFileError } from '../core/files.js';
 import type { Digest } from '../core/hash.js';
-import { NoFilesFound } from '../core/inputs.js';
-import { admitListing, sameDistribution, withoutRefusedPartners } from '../core/listing.js';
+import { Inputs, NoFilesFound } from '../core/inputs.js';
+import { agreedDigest, disagreement, loadDigests, type Plan, type PlannedFile, planListing, sidecarSource, type Truth, yankedMessage } from '../core/digests.js';
+import { admitListing, sameDistribution } from '../core/listing.js';
 import { runPool } from '../core/pool.js';
 import { fileProblem, FileStatus, type FileResult, type Problem, type Reporter, type RunResult, verifiedFiles } from '../core/report.js';
 import { retry } from '../core/retry.js';
-import { sidecarName, writeSha256Sums } from '../core/sidecar.js';
+import { writeSha256Sums } from '../core/sidecar.js';
 import { countedRetry, downloadVerified, readSidecarRetrying } from '../core/transfer.js';
 import { quote } from '../core/untrusted.js';
-import { matchesAny, type Pairing, pairListing } from '../core/wheels.js';
+import { matchesAny } from '../core/wheels.js';
 import { type CollectInputs, getCollectInputs } from './inputs.js';
 
 /** Seconds between listings while waiting for pairs to arrive. */
@@ -28,46 +29,36 @@ const POLL_SECONDS = 5;
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** True when a listing is complete: every wheel paired, every expected pattern present. */
-function complete(pairing: Pairing, expected: readonly string[]): boolean {
-  return (
-    pairing.withoutSidecar.length === 0 &&
-    pairing.withoutDistribution.length === 0 &&
-    expected.every((pattern) => pairing.pairs.some((name) => matchesAny(name, [pattern])))
-  );
+/** True when a listing is complete: nothing still arriving, every expected pattern present. */
+function complete(plan: Plan, expected: readonly string[]): boolean {
+  return plan.pending === 0 && expected.every((pattern) => plan.files.some((file) => matchesAny(file.name, [pattern])));
 }
 
-/** A listing as the run may use it: the pairs, the sizes the store gave, and what the door refused. */
+/** A listing as the run may use it: what to collect, the sizes the store gave, and what is wrong with the rest. */
 interface Listing {
-  pairing: Pairing;
-  sizes: Map<string, number>;
+  plan: Plan;
+  sizes: Map<string, number | undefined>;
   problems: Problem[];
 }
 
 /**
- * Lists the container, passes every name through the door, and pairs what
- * got in, polling up to `wait` seconds for an incomplete set.
+ * Lists the container, passes every name through the door, and plans what
+ * got in (a digest for each file: sidecar, listing, `digests`), polling up
+ * to `wait` seconds for an incomplete set.
  */
-async function listPairs(inputs: CollectInputs, reporter: Reporter): Promise<Listing> {
+async function listPairs(inputs: CollectInputs, truth: Truth | undefined, reporter: Reporter): Promise<Listing> {
   const deadline = Date.now() + inputs.wait * 1000;
+  const { container } = inputs;
   for (;;) {
-    const listed: Entry[] = await retry(() => inputs.container.list(), { retries: inputs.retries });
-    const { entries, problems, refused } = admitListing(listed, inputs.patterns, inputs.container.url);
-    const pairing = withoutRefusedPartners(
-      pairListing(
-        entries.map((entry) => entry.name),
-        inputs.patterns,
-      ),
-      refused,
-    );
+    const listed: Entry[] = await retry(() => container.list(), { retries: inputs.retries });
+    const { entries, problems, refused } = admitListing(listed, inputs.patterns, container.url);
+    const statesDigests = container.readOnly === true || entries.some((entry) => entry.listedSha256 !== undefined);
+    const plan = planListing(entries, inputs.patterns, { where: container.url, refused, statesDigests, ...(truth ? { truth } : {}) });
     const remaining = deadline - Date.now();
-    if (complete(pairing, inputs.expected) || remaining <= 0) {
-      return { pairing, sizes: new Map(entries.map((entry) => [entry.name, entry.size])), problems };
+    if (complete(plan, inputs.expected) || remaining <= 0) {
+      return { plan, sizes: new Map(entries.map((entry) => [entry.name, entry.size])), problems };
     }
-    reporter.info(
-      `waiting for ${pairing.withoutSidecar.length + pairing.withoutDistribution.length} unpaired file(s) or expected wheels; ` +
-        `${Math.ceil(remaining / 1000)} s left`,
-    );
+    reporter.info(`waiting for ${plan.pending} file(s) still missing (a wheel, its sidecar or digest) or expected wheels; ${Math.ceil(remaining / 1000)} s left`);
     await sleep(Math.min(POLL_SECONDS * 1000, remaining));
   }
 }
@@ -110,46 +101,61 @@ interface Placed {
 }
 
 /**
- * Collects one pair into `path`: skipped if already there with the right
- * hash, else downloaded and verified. A failure is added to `problems`; the
- * run removes only what it proved wrong (a file it found in `path` with
- * another hash, or a link there, still unchanged), never a file another run
- * put there since.
+ * Collects one file into `path`: skipped if already there with the right
+ * hash, else downloaded and verified. Its expected sha256 is the one every
+ * source agrees on (its sidecar, read now, and what the listing and
+ * `digests` state); two that disagree refuse it before any download. A
+ * failure is added to `problems`; the run removes only what it proved wrong
+ * (a file it found in `path` with another hash, or a link there, still
+ * unchanged), never a file another run put there since.
  */
 async function collectOne(
   container: Container,
-  name: string,
+  file: PlannedFile,
   size: number | undefined,
   inputs: CollectInputs & { before: Map<string, Stats>; checks: CheckPool },
   reporter: Reporter,
   problems: Problem[],
   placed: Placed[],
 ): Promise<FileResult> {
+  const { name } = file;
   const { options: retryOptions, attempts } = countedRetry(inputs.retries, reporter);
   const sidecarOptions = { ...retryOptions, idleTimeoutMs: inputs.timeout * 1000 };
   const target = join(inputs.path, name);
-  // After the sidecar matched: a wheel broken inside was broken when post-build hashed it.
+  // After the digests matched: a wheel broken inside was broken when it was hashed.
   const judge = ({ contentError, warnings = [] }: CheckResult): void => {
-    if (contentError) throw new ContentError(contentError.file, contentError.member, `${contentError.detail}; its sidecar matches, so it was broken before upload: rebuild it`);
+    if (contentError) throw new ContentError(contentError.file, contentError.member, `${contentError.detail}; ${file.sidecar ? 'its sidecar matches' : 'its digest matches'}, so it was broken before upload: rebuild it`);
     for (const warning of warnings) reporter.warning(warning.message);
     odd.push(...warnings.map((w) => w.message));
   };
   // The download hashed the file as it came: a worker thread checks it (check only, one read).
-  const checkContents = async (file: string): Promise<void> => {
+  const checkContents = async (temp: string): Promise<void> => {
     if (!inputs.checkContents) return;
-    judge(await inputs.checks.run({ path: file, fileName: name, hash: false, check: true, strict: inputs.strict }));
+    judge(await inputs.checks.run({ path: temp, fileName: name, hash: false, check: true, strict: inputs.strict }));
   };
   const odd: string[] = [];
-  const withWarnings = (result: FileResult): FileResult => (odd.length > 0 ? { ...result, warnings: odd } : result);
+  const done = (result: FileResult): FileResult => {
+    // Collected from an index that yanked it: said, not refused (the digests vouch for the bytes).
+    if (file.yanked !== undefined) {
+      const message = yankedMessage(name, file.yanked, container.url);
+      reporter.warning(message);
+      odd.push(message);
+    }
+    return odd.length > 0 ? { ...result, warnings: odd } : result;
+  };
+  const readSidecar = async () => sidecarSource(name, await readSidecarRetrying(container, name, sidecarOptions));
   // What `path` held under this name when the run began: removed on failure only if still that same file.
   const before = inputs.before.get(name);
   try {
-    let expected = await readSidecarRetrying(container, name, sidecarOptions);
+    let sidecar = file.sidecar ? await readSidecar() : undefined;
+    // A sidecar damaged in transit can still read as a well-formed digest: read it once more before refusing the wheel.
+    if (sidecar && disagreement([sidecar, ...file.known])) sidecar = await readSidecar();
+    let expected = agreedDigest(name, sidecar ? [sidecar, ...file.known] : file.known);
     const found = await inspect(target, name, inputs.checks, inputs.checkContents ? { strict: inputs.strict } : undefined);
     if (found?.digest?.sha256 === expected) {
       if (found.checked) judge(found.checked);
       placed.push({ name, sha256: expected, info: found.info });
-      return withWarnings({ name, ...found.digest, status: FileStatus.Present, attempts: 0 });
+      return done({ name, ...found.digest, status: FileStatus.Present, attempts: 0 });
     }
     const download = (sha256: string) =>
       downloadVerified(container, name, sha256, size, inputs.path, {
@@ -162,9 +168,10 @@ async function collectOne(
     try {
       result = await download(expected);
     } catch (error: unknown) {
-      // A sidecar damaged in transit can still read as a well-formed digest, just not this
-      // wheel's: read it once more before blaming the wheel.
-      if (!(error instanceof IntegrityError)) throw error;
+      // When the sidecar is the only source, a sidecar damaged in transit can still read as a
+      // well-formed digest, just not this wheel's: read it once more before blaming the wheel.
+      // A digest another source confirms is not read again.
+      if (!(error instanceof IntegrityError) || !sidecar || file.known.length > 0) throw error;
       const again = await readSidecarRetrying(container, name, sidecarOptions);
       if (again === expected) throw error;
       expected = again;
@@ -172,7 +179,7 @@ async function collectOne(
     }
     const info = await lstatOrNothing(target);
     if (info) placed.push({ name, sha256: result.sha256, info });
-    return withWarnings({ name, sha256: result.sha256, size: result.size, status: FileStatus.Verified, attempts: result.attempts });
+    return done({ name, sha256: result.sha256, size: result.size, status: FileStatus.Verified, attempts: result.attempts });
   } catch (error: unknown) {
     await removeIfUnchanged(target, before);
     // One error for the run, not one per file, when the container itself is unusable.
@@ -218,10 +225,12 @@ async function stillPlaced(inputs: CollectInputs & { checks: CheckPool }, placed
 /** Runs collect with parsed inputs; never throws for a per-file problem. */
 export async function collect(inputs: CollectInputs, reporter: Reporter): Promise<RunResult> {
   try {
+    // The digests input is read before any work: a bad one stops the run with one clear line.
+    const truth = inputs.digests ? await loadDigests(inputs.digests.given, inputs.digests.cwd, Inputs.Digests) : undefined;
     await mkdir(inputs.path, { recursive: true });
     const lock = await lockDirectory(inputs.path);
     try {
-      return await collectPairs(inputs, reporter);
+      return await collectPairs(inputs, truth, reporter);
     } finally {
       await lock.release();
     }
@@ -230,22 +239,25 @@ export async function collect(inputs: CollectInputs, reporter: Reporter): Promis
   }
 }
 
-/** What the listing says is wrong before any download: unpaired files, twins, nothing at all. */
-function listingProblems(inputs: CollectInputs, listing: Listing, reporter: Reporter): { pairs: string[]; unpaired: string[]; problems: Problem[] } {
+/** What the listing says is wrong before any download: files without a digest, twins, nothing at all. */
+function listingProblems(inputs: CollectInputs, listing: Listing, truth: Truth | undefined, reporter: Reporter): { files: PlannedFile[]; unpaired: string[]; problems: Problem[] } {
   const { container } = inputs;
-  const { pairing } = listing;
-  const problems: Problem[] = [...listing.problems];
-  for (const name of pairing.withoutSidecar) {
-    problems.push({ message: `${name}: no sidecar ${sidecarName(name)} in ${container.url}; its upload never finished, or post-build did not put it there` });
+  const { plan } = listing;
+  const problems: Problem[] = [...listing.problems, ...plan.problems];
+  if (truth && plan.ignored.length > 0) {
+    const shown = plan.ignored.slice(0, 20).join(', ') + (plan.ignored.length > 20 ? ` and ${plan.ignored.length - 20} more` : '');
+    reporter.info(`${truth.file} also lists ${plan.ignored.length} file(s) that pattern ${inputs.patterns.join(', ')} does not select, ignored: ${shown}`);
   }
-  for (const name of pairing.withoutDistribution) {
-    problems.push({ message: `${name}: ${sidecarName(name)} is in ${container.url} but the wheel itself is not; re-run post-build for it` });
-  }
-  const unpaired = [...pairing.withoutSidecar, ...pairing.withoutDistribution];
-  const { unique, problems: twins } = sameDistribution(pairing.pairs, container.url);
+  const { unique, problems: twins } = sameDistribution(
+    plan.files.map((file) => file.name),
+    container.url,
+  );
   problems.push(...twins);
-  if (pairing.pairs.length === 0) {
-    const message = `no wheel/sidecar pair matching ${inputs.patterns.join(', ')} in ${container.url}`;
+  const kept = new Set(unique);
+  const files = plan.files.filter((file) => kept.has(file.name));
+  if (files.length === 0) {
+    const what = truth || container.readOnly ? 'file with a digest' : 'wheel/sidecar pair';
+    const message = `no ${what} matching ${inputs.patterns.join(', ')} in ${container.url}`;
     if (inputs.ifNoFilesFound === NoFilesFound.Error) {
       problems.push({ message: `${message}; check the container (a typo in the prefix?) and pattern, or set if-no-files-found: warn` });
     } else if (inputs.ifNoFilesFound === NoFilesFound.Warn) {
@@ -254,7 +266,7 @@ function listingProblems(inputs: CollectInputs, listing: Listing, reporter: Repo
       reporter.info(message);
     }
   }
-  return { pairs: unique, unpaired, problems };
+  return { files, unpaired: plan.unverifiable, problems };
 }
 
 /**
@@ -271,29 +283,29 @@ async function snapshot(dir: string): Promise<Map<string, Stats>> {
   return found;
 }
 
-async function collectPairs(plainInputs: CollectInputs, reporter: Reporter): Promise<RunResult> {
+async function collectPairs(plainInputs: CollectInputs, truth: Truth | undefined, reporter: Reporter): Promise<RunResult> {
   // Hashing and checking on every core, one file per worker thread at a time; downloads stay here.
   const checks = new CheckPool();
   try {
-    return await collectPairsWith({ ...plainInputs, before: await snapshot(plainInputs.path), checks }, reporter);
+    return await collectPairsWith({ ...plainInputs, before: await snapshot(plainInputs.path), checks }, truth, reporter);
   } finally {
     await checks.close();
   }
 }
 
-async function collectPairsWith(inputs: CollectInputs & { before: Map<string, Stats>; checks: CheckPool }, reporter: Reporter): Promise<RunResult> {
+async function collectPairsWith(inputs: CollectInputs & { before: Map<string, Stats>; checks: CheckPool }, truth: Truth | undefined, reporter: Reporter): Promise<RunResult> {
   const { container } = inputs;
-  const listing = await listPairs(inputs, reporter);
-  const { pairs, unpaired, problems } = listingProblems(inputs, listing, reporter);
+  const listing = await listPairs(inputs, truth, reporter);
+  const { files: planned, unpaired, problems } = listingProblems(inputs, listing, truth, reporter);
   // A copy in `path` of a wheel the container cannot vouch for (an earlier run's) is not left there as if verified.
   for (const name of unpaired) await removeIfUnchanged(join(inputs.path, name), inputs.before.get(name));
-  reporter.info(`collect: ${pairs.length} pair(s) from ${container.url} into ${inputs.path}`);
+  reporter.info(`collect: ${planned.length} file(s) from ${container.url} into ${inputs.path}${truth ? `, checked against ${truth.file}` : ''}`);
   // A worker thread starts while the first files download (it will check them).
-  if (pairs.length > 0 && inputs.checkContents) inputs.checks.warm();
+  if (planned.length > 0 && inputs.checkContents) inputs.checks.warm();
 
   const placed: Placed[] = [];
-  const files = await runPool(pairs, inputs.concurrency, async (name) => {
-    const result = await collectOne(container, name, listing.sizes.get(name), inputs, reporter, problems, placed);
+  const files = await runPool(planned, inputs.concurrency, async (file) => {
+    const result = await collectOne(container, file, listing.sizes.get(file.name), inputs, reporter, problems, placed);
     reporter.fileDone(result);
     return result;
   });

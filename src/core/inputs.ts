@@ -93,6 +93,7 @@ export const Inputs = {
   RunId: 'run-id',
   Repository: 'repository',
   GithubToken: 'github-token',
+  Digests: 'digests',
 } as const;
 
 /** What to do when nothing matches: post-build's `pattern` in `path`, collect's in the container. */

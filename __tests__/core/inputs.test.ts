@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { getCollectInputs } from '../../src/collect/inputs.js';
 import { SUPPORTED_CONTAINERS } from '../../src/containers/index.js';
+import { HttpContainer } from '../../src/containers/http.js';
 import { LocalContainer } from '../../src/containers/local.js';
 import { InputError } from '../../src/core/errors.js';
 import { DEFAULT_PATTERNS, getBoolean, getChoice, getInteger, getList, getString, getSumsPath, type InputGetter } from '../../src/core/inputs.js';
@@ -213,7 +214,7 @@ describe.each([
     expect(error.message).toMatch(/^github-token: required with run-id/);
   });
 
-  it.each(['azure://acct/c', 'https://example.com/x'])('refuses the planned but unavailable %s', (container) => {
+  it.each(['azure://acct/c', 'https://acct.blob.core.windows.net/c/p'])('refuses the planned but unavailable %s', (container) => {
     const error = inputError(() => read(getter({ container }), CWD));
     const scheme = container.split(':')[0]!;
     expect(error.message).toContain(`${scheme}://`);
@@ -261,5 +262,16 @@ describe('entry-specific inputs', () => {
       wait: 600,
     });
     expect(inputError(() => getCollectInputs(getter({ container: 'c', wait: '21601' }), CWD)).message).toMatch(/^wait: "21601"/);
+  });
+
+  it('a web address: collect opens it read-only (credentials out of its url, the timeout applied); post-build refuses it in one line', () => {
+    const container = 'https://bot:t0ken@wheels.example.org/simple/x/';
+    const collect = getCollectInputs(getter({ container, timeout: '7' }), CWD);
+    expect(collect.container).toBeInstanceOf(HttpContainer);
+    expect(collect.container.readOnly).toBe(true);
+    expect(collect.container.url).toBe('https://wheels.example.org/simple/x/');
+    expect(inputError(() => getPostBuildInputs(getter({ container }), CWD)).message).toBe(
+      'container: https://wheels.example.org/simple/x/ is read-only (a web address); post-build writes to a directory, file://, s3:// or artifact://',
+    );
   });
 });

@@ -9,8 +9,11 @@ import type { Readable } from 'node:stream';
 export interface Entry {
   /** The file name (no folders: a container is flat). */
   name: string;
-  /** Size in bytes. */
-  size: number;
+  /**
+   * Size in bytes; absent when the store does not say (a web page's links).
+   * A download is cut at this size when it is known.
+   */
+  size?: number;
   /** The sha256 the store itself recorded (checksum or metadata), when it has one. */
   sha256?: string;
   /**
@@ -34,6 +37,14 @@ export interface Entry {
   yanked?: string;
 }
 
+/**
+ * A file's bytes as `read` returns them. `startsAt` is where they begin when
+ * that is not where the caller asked: a web server that answers a ranged
+ * request with the whole file (HTTP 200 instead of 206: the file changed, or
+ * it ignores ranges) sends it from 0, and the caller starts over.
+ */
+export type Body = Readable & { readonly startsAt?: number };
+
 /** What the caller already knows about a body it writes. */
 export interface WriteOptions {
   sha256: string;
@@ -46,6 +57,8 @@ export interface Container {
   readonly url: string;
   /** True for a container nothing can be written to (a web address): post-build refuses it up front. */
   readonly readOnly?: boolean;
+  /** Said once by a run that uses the container, before it starts (a plain http:// address off this machine). */
+  readonly warnings?: readonly string[];
   /** Whether `read(name, offset)` with offset > 0 returns the bytes from offset on. */
   readonly resumable: boolean;
   /**
@@ -54,8 +67,11 @@ export interface Container {
    * (core/untrusted) before using or printing any.
    */
   list(prefix?: string): Promise<Entry[]>;
-  /** The file's bytes from `offset` (default 0) on. Throws NotFoundError if absent. */
-  read(name: string, offset?: number): Promise<Readable>;
+  /**
+   * The file's bytes from `offset` (default 0) on, or from `startsAt` when
+   * the body says so. Throws NotFoundError if absent.
+   */
+  read(name: string, offset?: number): Promise<Body>;
   /** Stores `body` under `name` so that no reader ever sees it half written. */
   write(name: string, body: Readable, options: WriteOptions): Promise<void>;
   /** The file's entry, or undefined if the container does not hold it. */

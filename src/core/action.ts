@@ -13,9 +13,31 @@ export const actionInputs = (name: string): string => core.getInput(name);
 /** Environment variables that hold credentials some container may read (and the github-token input). */
 const SECRET_VARIABLES = ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AZURE_STORAGE_CONNECTION_STRING', 'AZURE_STORAGE_KEY', 'AZURE_STORAGE_SAS_TOKEN'];
 
-/** Masks every credential in the environment before anything can log it. */
+/**
+ * The secrets a container URL carries, to mask before anything is logged:
+ * the password (or token) of its userinfo, else a user name alone (a token
+ * given as `https://TOKEN@host/`), as written and percent-decoded.
+ */
+export function urlSecrets(raw: string): string[] {
+  const match = /^https?:\/\/([^/?#]*)@/i.exec(raw.trim());
+  if (!match) return [];
+  const userinfo = match[1]!;
+  const colon = userinfo.indexOf(':');
+  const secret = colon >= 0 ? userinfo.slice(colon + 1) : userinfo;
+  if (secret === '') return [];
+  let decoded = secret;
+  try {
+    decoded = decodeURIComponent(secret);
+  } catch {
+    // Not valid percent-encoding: masked as written.
+  }
+  return [...new Set([secret, decoded])];
+}
+
+/** Masks every credential in the environment, and one in the container URL (`https://user:TOKEN@host/…`), before anything can log it. */
 export function maskSecrets(): void {
-  for (const value of [...SECRET_VARIABLES.map((name) => process.env[name]), core.getInput('github-token')]) {
+  const values = [...SECRET_VARIABLES.map((name) => process.env[name]), core.getInput('github-token'), ...urlSecrets(core.getInput('container'))];
+  for (const value of values) {
     if (value) core.setSecret(value);
   }
 }

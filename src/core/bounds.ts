@@ -18,6 +18,15 @@ export const MAX_SUMS_BYTES = 32 * 1024 * 1024;
 export const MAX_LISTING_ENTRIES = 200_000;
 /** One page of a store's listing (S3 returns at most 1,000 keys of at most 1 KiB each per page). */
 export const MAX_LISTING_PAGE_BYTES = 16 * 1024 * 1024;
+/**
+ * A web address's listing (a PEP 691/503 simple page, a server's directory
+ * listing, a SHA256SUMS file), counted after any gzip is inflated: the
+ * SHA256SUMS cap, some 200,000 links; a project's page on pypi.org is a
+ * small fraction of it.
+ */
+export const MAX_WEB_LISTING_BYTES = MAX_SUMS_BYTES;
+/** Redirects followed for one request: an index or a release asset takes one or two. */
+export const MAX_REDIRECTS = 5;
 /** Problems shown in full as annotations and in the job summary; the rest are counted there and logged. */
 export const MAX_ANNOTATIONS = 50;
 /** The runner drops a step summary over 1 MiB: stay well under it. */

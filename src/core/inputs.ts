@@ -151,7 +151,7 @@ export function getCommonInputs(get: InputGetter, defaultPath: string, cwd: stri
     checkContents: getBoolean(get, Inputs.CheckContents, true),
     strict: getBoolean(get, Inputs.Strict, false),
     timeout,
-    container: openContainer(containerUrl, cwd, { s3, artifact: { ...artifact, retries, patterns } }),
+    container: openContainer(containerUrl, cwd, { s3, artifact: { ...artifact, retries, patterns }, http: { idleTimeoutMs: timeout * 1000 } }),
   };
 }
 

@@ -78,13 +78,13 @@ function limited(source: Readable, name: string, size: number): Readable {
 export async function verifyRemote(container: Container, name: string, expected: Digest): Promise<void> {
   const entry = await container.stat(name);
   if (!entry) throw new TransferError(`${name}: not found in ${container.url} right after upload`);
-  if (entry.size !== expected.size) {
+  if (entry.size !== undefined && entry.size !== expected.size) {
     throw new IntegrityError(name, expected.sha256, entry.sha256 ?? 'unknown', entry.size, `stored ${entry.size} bytes, uploaded ${expected.size}`);
   }
   // Read back no further than the size it must have: a store that sends more is refused at that byte.
   const actual = entry.sha256 ?? (await hashStream(limited(await container.read(name), name, expected.size))).sha256;
   if (actual !== expected.sha256) {
-    throw new IntegrityError(name, expected.sha256, actual, entry.size, 'read back from the container');
+    throw new IntegrityError(name, expected.sha256, actual, expected.size, 'read back from the container');
   }
 }
 
@@ -147,10 +147,12 @@ export async function downloadVerified(
   let state: HashState | undefined;
   try {
     const result = await retry(async (attempt) => {
-      const from = container.resumable ? state : undefined;
+      let from = container.resumable ? state : undefined;
       const progress = options.onProgress;
       // A refused read (not found, access denied) keeps its own error and its own retry answer.
       const source = await container.read(name, from?.size ?? 0);
+      // The store could not resume (an HTTP 200 to a ranged request) and sends the whole file: start over.
+      if (from && source.startsAt === 0) from = undefined;
       // A stalled connection (nothing for idleTimeoutMs) is cut here and retried, resuming.
       const idle = options.idleTimeoutMs ?? 30_000;
       const watchdog = setTimeout(() => source.destroy(new TransferError(`no data for ${idle / 1000} s`)), idle);

@@ -1,4 +1,6 @@
 /** post-build's inputs, parsed and checked once. */
+import { readOnlyMessage } from '../containers/http.js';
+import { InputError } from '../core/errors.js';
 import { type CommonInputs, getBoolean, getChoice, getCommonInputs, type InputGetter, Inputs, NoFilesFound } from '../core/inputs.js';
 
 export { NoFilesFound };
@@ -13,8 +15,11 @@ export interface PostBuildInputs extends CommonInputs {
 
 /** Reads and validates every input; throws InputError on the first bad one. */
 export function getPostBuildInputs(get: InputGetter, cwd: string = process.cwd()): PostBuildInputs {
+  const common = getCommonInputs(get, 'wheelhouse', cwd);
+  // Refused before any wheel is hashed: nothing can be written to a web address.
+  if (common.container.readOnly) throw new InputError(readOnlyMessage(common.container.url));
   return {
-    ...getCommonInputs(get, 'wheelhouse', cwd),
+    ...common,
     ifNoFilesFound: getChoice(get, Inputs.IfNoFilesFound, NoFilesFound, NoFilesFound.Error),
     overwrite: getBoolean(get, Inputs.Overwrite, false),
     localSidecars: getBoolean(get, Inputs.LocalSidecars, false),

@@ -208,6 +208,22 @@ describe('parseLinks on PEP 503 pages', () => {
     ]);
   });
 
+  it('stays linear on a hostile page: 100,000 script tags, one name linked 150,000 times', () => {
+    const page = new URL('https://h/simple/x/');
+    const started = Date.now();
+    const scripts = '<SCRIPT>x</SCRIPT>'.repeat(100_000);
+    const same = `<a href="${WHEEL}">x</a>`.repeat(150_000);
+    const links = parseLinks(`${scripts}${same}`, page);
+    const { entries } = toEntries(links, page);
+    expect(links).toHaveLength(150_000);
+    expect(entries).toEqual([{ name: WHEEL }]);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('refuses more than 200,000 links', () => {
+    expect(() => parseLinks('<a href="a">a</a>'.repeat(200_001), new URL('https://h/'))).toThrow(/lists more than 200000 files/);
+  });
+
   it('decodes character references', () => {
     expect(decodeEntities('&gt;=3.8 &amp;&#x41;&#66;&lt;&quot;&unknown;')).toBe('>=3.8 &AB<"&unknown;');
   });

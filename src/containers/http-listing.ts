@@ -5,13 +5,12 @@
  * functions over text already read (and capped) by containers/http.ts.
  *
  * Every name, address and digest here is a stranger's: names are given raw
- * (the door in core/listing.ts judges them), digests raw (collect validates
- * and compares them), and nothing here is printed but through `quote`.
+ * (the door in core/listing.ts judges them) and digests raw (collect
+ * validates and compares them). Work is linear in the page's size.
  */
 import { MAX_LISTING_ENTRIES } from '../core/bounds.js';
 import { ContainerError, messageOf } from '../core/errors.js';
 import { parseSha256Sums } from '../core/sidecar.js';
-import { quote } from '../core/untrusted.js';
 import type { Entry } from './container.js';
 
 /** What an address serves, as recognised. */
@@ -55,7 +54,7 @@ const HTML_TYPES = /^(text\/html|application\/vnd\.pypi\.simple\.v1\+html|applic
 /** The last segment of an address that names a checksum file. */
 const SUMS_NAME = /^(SHA256SUMS|sha256sums)(\.txt)?$/;
 /** One line of sha256sum output. */
-const SUMS_LINE = /^[0-9a-fA-F]{64}(?: \*| {2}| \*?)\S/;
+const SUMS_LINE = /^[0-9a-fA-F]{64}(?: \*| {2})\S/;
 
 /** The last path segment of an address, percent-decoded ('' for a folder). */
 export function fileNameOf(url: URL): string {
@@ -187,8 +186,10 @@ export function* startTags(html: string, wanted: ReadonlySet<string> = new Set([
     if (end >= html.length) return;
     at = end + 1;
     if (name === 'script' || name === 'style') {
-      const close = html.toLowerCase().indexOf(`</${name}`, at);
-      at = close < 0 ? html.length : close;
+      // Searched from here on, case-insensitively, without copying the page: linear however many there are.
+      const close = new RegExp(`</${name}`, 'ig');
+      close.lastIndex = at;
+      at = close.exec(html)?.index ?? html.length;
       continue;
     }
     if (!wanted.has(name)) continue;
@@ -339,7 +340,11 @@ function shownUrl(url: string): string {
  */
 export function toEntries(links: readonly Link[], pageUrl: URL): WebListing {
   const byName = new Map<string, Link[]>();
-  for (const link of links) byName.set(link.name, [...(byName.get(link.name) ?? []), link]);
+  for (const link of links) {
+    const group = byName.get(link.name);
+    if (group) group.push(link);
+    else byName.set(link.name, [link]);
+  }
   const entries: Entry[] = [];
   const addresses = new Map<string, string>();
   for (const [name, group] of byName) {
@@ -371,9 +376,4 @@ export function toEntries(links: readonly Link[], pageUrl: URL): WebListing {
   }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   return { entries, addresses };
-}
-
-/** For messages: a listing kind with the name quoted. */
-export function describeKind(kind: ListingKind | undefined, contentType: string | undefined): string {
-  return kind ?? `something else (content type ${quote(contentType ?? 'none')})`;
 }

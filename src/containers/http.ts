@@ -21,7 +21,7 @@ import { ContainerError, InputError, messageOf, NotFoundError, TransferError, Un
 import { retryAfterMs } from '../core/retry.js';
 import { quote } from '../core/untrusted.js';
 import type { Body, Container, Entry } from './container.js';
-import { describeKind, LISTING_ACCEPT, parseListing, recognise, toEntries, type WebListing } from './http-listing.js';
+import { LISTING_ACCEPT, parseListing, recognise, toEntries, type WebListing } from './http-listing.js';
 
 /** Settings from inputs. */
 export interface HttpSettings {
@@ -249,7 +249,7 @@ export class HttpContainer implements Container {
     const kind = recognise(text, contentType, url);
     if (!kind) {
       throw new ContainerError(
-        `${url.href} serves ${describeKind(kind, contentType)}: neither a PEP 691 or 503 simple page, a directory listing nor a SHA256SUMS file; point the container at one`,
+        `${url.href} serves ${quote(contentType ?? 'no content type')}, neither a PEP 691 or 503 simple page, a directory listing nor a SHA256SUMS file; point the container at one`,
       );
     }
     this.listing = toEntries(parseListing(kind, text, url), url);
@@ -257,7 +257,7 @@ export class HttpContainer implements Container {
   }
 
   /** The address a listed name is fetched from; NotFoundError for a name the listing does not link. */
-  private async addressOf(name: string): Promise<URL> {
+  private async locate(name: string): Promise<URL> {
     if (!this.listing) await this.list();
     const address = this.listing!.addresses.get(name);
     if (address === undefined) throw new NotFoundError(`${quote(name)}: not linked from ${this.url}`);
@@ -273,7 +273,7 @@ export class HttpContainer implements Container {
   }
 
   async read(name: string, offset = 0): Promise<Body> {
-    const address = await this.addressOf(name);
+    const address = await this.locate(name);
     // Without a validator from a full answer, a range could splice two versions of a file: ask for all of it.
     const validator = offset > 0 ? this.validators.get(name) : undefined;
     const headers: OutgoingHttpHeaders = { accept: '*/*', 'accept-encoding': 'identity' };

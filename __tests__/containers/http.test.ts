@@ -4,8 +4,10 @@
  * gzip), redirects and their cap, credentials kept to their origin, resume
  * with Range + If-Range, a 200 instead of a 206, statuses, caps.
  */
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { createServer as createHttpsServer } from 'node:https';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { basename, join } from 'node:path';
@@ -217,6 +219,15 @@ describe('listing', () => {
     expect((await new HttpContainer(`${server.origin}/wheels/`).list()).map((entry) => entry.name)).toEqual([WHEEL, `${WHEEL}.sha256`]);
   });
 
+  it('reads before any listing share one fetch of it', async () => {
+    const wheel = await readFile(SAMPLE_WHEEL);
+    const server = await serve(files({ '/w/': autoindex([WHEEL, `${WHEEL}.sha256`]), [`/w/${WHEEL}.sha256`]: sidecarText(wheel, WHEEL) }));
+    const box = new HttpContainer(`${server.origin}/w/`);
+    const digests = await Promise.all([1, 2, 3, 4].map(() => readSidecar(box, WHEEL)));
+    expect(new Set(digests)).toEqual(new Set([sha(wheel)]));
+    expect(server.seen.filter((request) => request.url === '/w/')).toHaveLength(1);
+  });
+
   it('one name linked twice to different addresses is reported refused, naming both', async () => {
     const page = `<a href="a/${WHEEL}">x</a><a href="b/${WHEEL}">y</a>`;
     const server = await serve(files({ '/p/': { body: page, headers: { 'content-type': 'text/html' } } }));
@@ -265,6 +276,53 @@ describe('listing', () => {
     const missing = await new HttpContainer(`${server.origin}/nothing/`).list().catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(ContainerError);
     expect((missing as Error).message).toMatch(/nothing at .*\/nothing\/ \(404\)/);
+  });
+});
+
+/** A self-signed certificate for 127.0.0.1, made by openssl for this run. */
+async function selfSigned(): Promise<{ key: Buffer; cert: Buffer }> {
+  const dir = await tempDir('wg-tls');
+  const subject = ['-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'];
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', ...subject, '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], {
+    stdio: 'ignore',
+  });
+  return { key: await readFile(join(dir, 'key.pem')), cert: await readFile(join(dir, 'cert.pem')) };
+}
+
+/** An https server on 127.0.0.1 with a self-signed certificate. */
+async function serveTls(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ origin: string; close: () => Promise<void> }> {
+  const server = createHttpsServer(await selfSigned(), handler);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const close = (): Promise<void> =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  servers.push({ origin: '', seen: [], close });
+  return { origin: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, close };
+}
+
+describe('https', () => {
+  it('a certificate the machine does not trust: one ContainerError naming it and NODE_EXTRA_CA_CERTS', async () => {
+    const tls = await serveTls((_req, res) => void res.writeHead(200, { 'content-type': 'text/html' }).end(autoindex([WHEEL])));
+    const error = await new HttpContainer(`${tls.origin}/w/`).list().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ContainerError);
+    expect((error as Error).message).toMatch(/its TLS certificate is not trusted \(DEPTH_ZERO_SELF_SIGNED_CERT\).*NODE_EXTRA_CA_CERTS/);
+  });
+
+  it('a redirect from https to plain http is refused, naming both', async () => {
+    const plain = await serve(files({ '/w/': autoindex([WHEEL]) }));
+    const tls = await serveTls((_req, res) => void res.writeHead(302, { location: `${plain.origin}/w/` }).end());
+    const previous = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+    process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0'; // this test's own certificate
+    try {
+      const error = await new HttpContainer(`${tls.origin}/w/`).list().catch((e: unknown) => e);
+      expect((error as Error).message).toMatch(/redirects to plain http:\/\/ \(http:\/\/127\.0\.0\.1:\d+\); refused/);
+      expect(plain.seen).toHaveLength(0);
+    } finally {
+      if (previous === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+      else process.env.NODE_TLS_REJECT_UNAUTHORIZED = previous;
+    }
   });
 });
 

@@ -107,6 +107,7 @@ export class HttpContainer implements Container {
   /** One client per scheme: http-client keeps one agent per client, made for the first scheme it saw. */
   private readonly clients = new Map<string, HttpClient>();
   private listing: WebListing | undefined;
+  private firstListing: Promise<unknown> | undefined;
   /** Per file: the validator (strong ETag, else Last-Modified) of its last full answer, for If-Range. */
   private readonly validators = new Map<string, string>();
 
@@ -256,10 +257,16 @@ export class HttpContainer implements Container {
     return this.listing.entries.filter((entry) => entry.name.startsWith(prefix));
   }
 
+  /** The last listing, fetched once if no run listed it yet (concurrent readers share the one fetch). */
+  private async listed(): Promise<WebListing> {
+    // Shared while it runs, forgotten once done: a failed fetch is tried afresh by the next caller.
+    if (!this.listing) await (this.firstListing ??= this.list().finally(() => (this.firstListing = undefined)));
+    return this.listing!;
+  }
+
   /** The address a listed name is fetched from; NotFoundError for a name the listing does not link. */
   private async locate(name: string): Promise<URL> {
-    if (!this.listing) await this.list();
-    const address = this.listing!.addresses.get(name);
+    const address = (await this.listed()).addresses.get(name);
     if (address === undefined) throw new NotFoundError(`${quote(name)}: not linked from ${this.url}`);
     return new URL(address);
   }
@@ -304,8 +311,7 @@ export class HttpContainer implements Container {
   }
 
   async stat(name: string): Promise<Entry | undefined> {
-    if (!this.listing) await this.list();
-    return this.listing!.entries.find((entry) => entry.name === name);
+    return (await this.listed()).entries.find((entry) => entry.name === name);
   }
 
   write(): Promise<void> {

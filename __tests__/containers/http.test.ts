@@ -434,6 +434,27 @@ describe('reads: resume, restart, statuses', () => {
     expect(await readFile(join(dir, WHEEL))).toEqual(wheel);
   });
 
+  it('416 at the end of the file is an empty rest; a 206 from elsewhere than asked is refused', async () => {
+    const wheel = await readFile(SAMPLE_WHEEL);
+    const data = await serve((req, res) => {
+      const start = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? '')?.[1] ?? -1);
+      if (start >= wheel.length) return void res.writeHead(416, { 'content-range': `bytes */${wheel.length}` }).end();
+      if (start > 0) return void res.writeHead(206, { 'content-range': `bytes 0-${wheel.length - 1}/${wheel.length}`, 'content-length': wheel.length }).end(wheel);
+      res.writeHead(200, { etag: '"e"', 'content-length': wheel.length }).end(wheel);
+    });
+    const index = await serve(files({ '/w/': { body: `<a href="${data.origin}/${WHEEL}">x</a>`, headers: { 'content-type': 'text/html' } } }));
+    const box = new HttpContainer(`${index.origin}/w/`);
+    const whole = await box.read(WHEEL);
+    expect(whole.startsAt).toBe(0);
+    for await (const _ of whole) void _;
+    const rest = await box.read(WHEEL, wheel.length);
+    expect(rest.startsAt).toBe(wheel.length);
+    const chunks: Buffer[] = [];
+    for await (const chunk of rest) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks)).toHaveLength(0);
+    await expect(box.read(WHEEL, 100)).rejects.toThrow(/asked .* for bytes from 100, got "bytes 0-65774\/65775"/);
+  });
+
   it('without a validator no range is asked for: the whole file again', async () => {
     const wheel = await readFile(SAMPLE_WHEEL);
     let requests = 0;

@@ -23,6 +23,12 @@ await build({
   platform: 'node',
   target: 'node20',
   format: 'esm',
+  // A light start: what only some runs need (the AWS SDK, @actions/artifact, unzip-stream) is imported
+  // dynamically and lands in its own chunk, parsed only by a run that opens such a container. Chunks sit
+  // one level under dist/, as the entry bundles do, so import.meta.url-relative paths (samples/, the
+  // worker bundle) resolve the same from either.
+  splitting: true,
+  chunkNames: 'chunks/[name]-[hash]',
   // @actions/* pull in CommonJS code that calls require('net') and friends.
   // (aliased: some bundled ESM dependencies import createRequire themselves)
   banner: { js: "import {createRequire as __wgCreateRequire} from 'node:module'; const require = __wgCreateRequire(import.meta.url);" },

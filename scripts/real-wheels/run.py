@@ -1364,6 +1364,49 @@ def report(ctx):
     with open(REPORT, "w") as f:
         f.write("\n".join(L))
     log(f"wrote {os.path.relpath(REPORT, REPO)}")
+    update_benchmarks()
+
+
+BENCHMARKS = os.path.join(REPO, "BENCHMARKS.md")
+BLOCK_BEGIN = "<!-- real-wheels: written by scripts/real-wheels/run.py -->"
+BLOCK_END = "<!-- /real-wheels -->"
+
+
+def update_benchmarks():
+    """Copies the report's speed section into BENCHMARKS.md, between the markers scripts/bench/report.mjs keeps."""
+    report = open(REPORT).read()
+    start = report.find("## Speed and memory")
+    if start < 0:
+        return
+    end = report.find("\n## ", start + 1)
+    speed = report[start:end if end > 0 else len(report)].strip()
+    head = re.search(r"- \*\*date\*\*: (.*)", report)
+    mach = re.search(r"- \*\*machine\*\*: (.*)", report)
+    corpus = re.search(r"^(\d+ wheels of \d+ projects, [\d.]+ GB)", report, re.M)
+    block = "\n".join([
+        BLOCK_BEGIN,
+        "## The content check on real wheels (issue 11)",
+        "",
+        f"From [docs/real-wheels.md](docs/real-wheels.md) ({head.group(1) if head else 'date unknown'}; "
+        f"{mach.group(1) if mach else ''}; {corpus.group(1) if corpus else 'the corpus'}): `wheel-guard verify` with the content "
+        "check against `sha256sum`, `openssl dgst` and a single-threaded Python loop that unzips and hashes every member, over "
+        "the same files. `npm run real-wheels -- --only-verdicts` measures it again.",
+        "",
+        "#" + speed.replace("## Speed and memory", "## Speed and memory", 1),
+        BLOCK_END,
+    ])
+    text = open(BENCHMARKS).read() if os.path.exists(BENCHMARKS) else ""
+    a, b = text.find(BLOCK_BEGIN), text.find(BLOCK_END)
+    if a >= 0 and b > a:
+        text = text[:a] + block + text[b + len(BLOCK_END):]
+    elif "## Reproduce" in text:
+        i = text.index("## Reproduce")
+        text = text[:i] + block + "\n\n" + text[i:]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    with open(BENCHMARKS, "w") as f:
+        f.write(text)
+    log(f"updated {os.path.relpath(BENCHMARKS, REPO)}")
 
 
 def skewed(r):
@@ -1422,7 +1465,10 @@ def main():
     parser.add_argument("--timing-repeats", type=int, default=1, help="runs of each timed command; the median is reported")
     parser.add_argument("--limit", type=int, help="a trial on about this many wheels (use another WG_CORPUS)")
     parser.add_argument("--no-report", action="store_true", help="do not write docs/real-wheels.md")
+    parser.add_argument("--update-benchmarks", action="store_true", help="only copy docs/real-wheels.md's speed section into BENCHMARKS.md")
     args = parser.parse_args()
+    if args.update_benchmarks:
+        return update_benchmarks()
     began = time.monotonic()
     state = load_json(STATE, {})
     this_phases = {}

@@ -24,7 +24,7 @@
  * or whose name is not a plain file name (or whose folders are `..`) is
  * listed with `refused` set and never written.
  */
-import { DefaultArtifactClient, type Artifact, type FindOptions } from '@actions/artifact';
+import type { Artifact, ArtifactClient, FindOptions } from '@actions/artifact';
 import { minimatch } from 'minimatch';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, open, readdir, rename, rm, stat } from 'node:fs/promises';
@@ -32,7 +32,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import unzip, { type Entry as StreamedEntry } from 'unzip-stream';
+import type { Entry as StreamedEntry } from 'unzip-stream';
 import yauzl from 'yauzl';
 import { formatCap, LimitError, LimitStream, MAX_LISTING_ENTRIES, MAX_SIDECAR_BYTES } from '../core/bounds.js';
 import { ContainerError, InputError, IntegrityError, messageOf, NotFoundError, TransferError } from '../core/errors.js';
@@ -44,6 +44,7 @@ import { hasUnprintable, nameProblem, plain, quote } from '../core/untrusted.js'
 import { matchesAny } from '../core/wheels.js';
 import type { Container, Entry, WriteOptions } from './container.js';
 import { checkName } from './local.js';
+import { exportsOf } from '../core/modules.js';
 
 /** Settings from the `run-id`, `repository` and `github-token` inputs. */
 export interface ArtifactSettings {
@@ -109,7 +110,11 @@ interface Fetched {
 
 export class ArtifactContainer implements Container {
   readonly resumable = true;
-  private readonly client = new DefaultArtifactClient();
+  /** @actions/artifact, loaded on first use (its own chunk): a run without artifact:// never parses it. */
+  private loading?: Promise<ArtifactClient>;
+  private client(): Promise<ArtifactClient> {
+    return (this.loading ??= import('@actions/artifact').then((module) => new (exportsOf(module, 'DefaultArtifactClient').DefaultArtifactClient)()));
+  }
   private stageRoot: string | undefined;
   /** collect: artifacts fetched, by name; files, by listed name. */
   private readonly fetched = new Map<string, Fetched>();
@@ -165,7 +170,7 @@ export class ArtifactContainer implements Container {
 
   /** The artifacts of the run whose names match the pattern (latest of each name). */
   private async matching(): Promise<Artifact[]> {
-    const { artifacts } = await this.client.listArtifacts({ latest: true, ...this.findBy() }).catch((error: unknown) => {
+    const { artifacts } = await (await this.client()).listArtifacts({ latest: true, ...this.findBy() }).catch((error: unknown) => {
       throw this.explain(error, 'listing artifacts');
     });
     return artifacts.filter((artifact) => minimatch(artifact.name, this.pattern, { dot: true }));
@@ -189,7 +194,7 @@ export class ArtifactContainer implements Container {
         async () => {
           await rm(raw, { recursive: true, force: true });
           await mkdir(raw);
-          const result = await this.client
+          const result = await (await this.client())
             .downloadArtifact(artifact.id, {
               path: raw,
               skipDecompress: true,
@@ -380,11 +385,11 @@ export class ArtifactContainer implements Container {
     const dir = outbox.dir;
     const names = [...outbox.members].filter(([, member]) => member.refused === undefined).map(([name]) => name).sort();
     if (this.existing) {
-      await this.client.deleteArtifact(this.pattern).catch((error: unknown) => {
+      await (await this.client()).deleteArtifact(this.pattern).catch((error: unknown) => {
         throw this.explain(error, `replacing artifact ${this.pattern}`);
       });
     }
-    const uploaded = await this.client
+    const uploaded = await (await this.client())
       .uploadArtifact(this.pattern, names.map((name) => join(dir, name)), dir)
       .catch((error: unknown) => {
         throw this.explain(error, `uploading artifact ${this.pattern}`);
@@ -588,7 +593,8 @@ async function namesOnly(path: string, patterns: readonly string[], members: Map
 }
 
 /** Names from a zip's local headers, read in order until the zip ends, breaks, or `budget` bytes were inflated. */
-function localHeaderNames(path: string, patterns: readonly string[], budget: number, members: Map<string, Member>): Promise<void> {
+async function localHeaderNames(path: string, patterns: readonly string[], budget: number, members: Map<string, Member>): Promise<void> {
+  const { default: unzip } = await import('unzip-stream');
   return new Promise((resolve) => {
     const source = createReadStream(path);
     // unzip-stream's parser emits 'close' by hand, before 'end'; any end, error included, ends the names.

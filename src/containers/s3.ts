@@ -2,19 +2,11 @@
  * `s3://bucket/prefix`: AWS S3 and anything that speaks its API (R2, MinIO,
  * GCS interop, B2). Credentials come from the SDK's standard chain.
  */
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  S3ServiceException,
-} from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { pipeline, type Readable } from 'node:stream';
 import { LimitError, LimitStream, MAX_LISTING_ENTRIES, MAX_LISTING_PAGE_BYTES, formatCap } from '../core/bounds.js';
 import { ContainerError, InputError, NotFoundError, TransferError, UnreachableError, WheelGuardError } from '../core/errors.js';
+import { exportsOf } from '../core/modules.js';
 import { retryAfterMs } from '../core/retry.js';
 import type { Container, Entry, WriteOptions } from './container.js';
 import { checkName } from './local.js';
@@ -55,11 +47,21 @@ function checksumHex(value: string | undefined): string | undefined {
   return bytes.length === 32 ? bytes.toString('hex') : undefined;
 }
 
+type S3Sdk = typeof import('@aws-sdk/client-s3');
+
+/**
+ * The AWS SDK, loaded on first use (its own chunk of the bundle): a run that
+ * opens no s3:// container never parses it.
+ */
+let sdkLoading: Promise<S3Sdk> | undefined;
+const loadSdk = (): Promise<S3Sdk> => (sdkLoading ??= import('@aws-sdk/client-s3').then((module) => exportsOf(module, 'S3Client')));
+
 const NETWORK = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|socket hang up/;
 
 export class S3Container implements Container {
   readonly resumable = true;
-  private readonly client: S3Client;
+  /** The SDK and its client, made on first use. */
+  private connecting?: Promise<{ sdk: S3Sdk; client: S3Client }>;
 
   constructor(
     readonly url: string,
@@ -69,8 +71,17 @@ export class S3Container implements Container {
   ) {
     // The SDK warns on every run under Node 20; the action runs on node24 and the CLI supports 20.
     process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  }
+
+  /** The SDK and a client for this container, loaded and made once. */
+  private s3(): Promise<{ sdk: S3Sdk; client: S3Client }> {
+    return (this.connecting ??= loadSdk().then((sdk) => ({ sdk, client: this.makeClient(sdk) })));
+  }
+
+  private makeClient(sdk: S3Sdk): S3Client {
+    const settings = this.settings;
     const region = settings.region || process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION || (settings.endpoint ? 'us-east-1' : undefined);
-    this.client = new S3Client({
+    const client = new sdk.S3Client({
       ...(region ? { region } : {}),
       ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
       forcePathStyle: settings.pathStyle ?? Boolean(settings.endpoint),
@@ -87,7 +98,7 @@ export class S3Container implements Container {
     });
     // The SDK reads every answer but an object's body whole before parsing it: a store that sends an
     // endless listing would fill the memory. Cut such bodies at MAX_LISTING_PAGE_BYTES, before the parser.
-    this.client.middlewareStack.add(
+    client.middlewareStack.add(
       (next, context) => async (args) => {
         const out = await next(args);
         const response = out.response as { body?: unknown };
@@ -102,6 +113,7 @@ export class S3Container implements Container {
       },
       { step: 'deserialize', priority: 'low', name: 'wheelGuardAnswerCap' },
     );
+    return client;
   }
 
   private key(name: string): string {
@@ -113,7 +125,7 @@ export class S3Container implements Container {
   private explain(error: unknown, action: string, name?: string): Error {
     const where = `s3://${this.bucket}/${this.folder}${name ?? ''}`;
     const endpoint = this.settings.endpoint ?? 'AWS S3';
-    const code = error instanceof S3ServiceException ? error.name : (error as { name?: string })?.name;
+    const code = (error as { name?: string })?.name;
     const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
     const message = (error as Error)?.message ?? String(error);
     if (error instanceof WheelGuardError) return error;
@@ -155,10 +167,11 @@ export class S3Container implements Container {
   async list(prefix = ''): Promise<Entry[]> {
     const entries: Entry[] = [];
     let token: string | undefined;
+    const { sdk, client } = await this.s3();
     do {
-      const page = await this.client
+      const page = await client
         .send(
-          new ListObjectsV2Command({
+          new sdk.ListObjectsV2Command({
             Bucket: this.bucket,
             Prefix: this.folder + prefix,
             // Only the folder's own files: s3://b/wheels/1.2 must not reach into wheels/1.2/sub/ or wheels/1.20/.
@@ -182,8 +195,9 @@ export class S3Container implements Container {
   }
 
   async read(name: string, offset = 0): Promise<Readable> {
-    const response = await this.client
-      .send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(name), ...(offset > 0 ? { Range: `bytes=${offset}-` } : {}) }))
+    const { sdk, client } = await this.s3();
+    const response = await client
+      .send(new sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.key(name), ...(offset > 0 ? { Range: `bytes=${offset}-` } : {}) }))
       .catch((error: unknown) => {
         throw this.explain(error, 's3:GetObject', name);
       });
@@ -201,13 +215,15 @@ export class S3Container implements Container {
       Metadata: { sha256: options.sha256 },
     };
     try {
+      const { sdk, client } = await this.s3();
       if (options.size <= MULTIPART_THRESHOLD) {
         // One streamed PUT carrying our sha256: real S3 rejects a body that does not match it.
-        await this.client.send(
-          new PutObjectCommand({ ...params, Body: body, ContentLength: options.size, ChecksumSHA256: hexToBase64(options.sha256) }),
+        await client.send(
+          new sdk.PutObjectCommand({ ...params, Body: body, ContentLength: options.size, ChecksumSHA256: hexToBase64(options.sha256) }),
         );
       } else {
-        const upload = new Upload({ client: this.client, params: { ...params, Body: body, ContentLength: options.size }, partSize: PART_SIZE, queueSize: QUEUE_SIZE, leavePartsOnError: false });
+        const { Upload } = exportsOf(await import('@aws-sdk/lib-storage'), 'Upload');
+        const upload = new Upload({ client, params: { ...params, Body: body, ContentLength: options.size }, partSize: PART_SIZE, queueSize: QUEUE_SIZE, leavePartsOnError: false });
         await upload.done();
       }
     } catch (error: unknown) {
@@ -218,7 +234,8 @@ export class S3Container implements Container {
 
   async stat(name: string): Promise<Entry | undefined> {
     try {
-      const head = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(name), ChecksumMode: 'ENABLED' }));
+      const { sdk, client } = await this.s3();
+      const head = await client.send(new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: this.key(name), ChecksumMode: 'ENABLED' }));
       const sha256 = checksumHex(head.ChecksumSHA256);
       return { name, size: head.ContentLength ?? 0, ...(sha256 ? { sha256 } : {}) };
     } catch (error: unknown) {
@@ -229,7 +246,8 @@ export class S3Container implements Container {
   }
 
   async remove(name: string): Promise<void> {
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(name) })).catch((error: unknown) => {
+    const { sdk, client } = await this.s3();
+    await client.send(new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(name) })).catch((error: unknown) => {
       throw this.explain(error, 's3:DeleteObject', name);
     });
   }

@@ -98,7 +98,7 @@ export function parseListing(kind: ListingKind, text: string, url: URL): Link[] 
 
 /** Too many files for one listing: refused, not held. */
 function tooMany(url: URL): ContainerError {
-  return new ContainerError(`${url.href} lists more than ${MAX_LISTING_ENTRIES} files; point the container at the page of one project or release`);
+  return new ContainerError(`${shownUrl(url.href)} lists more than ${MAX_LISTING_ENTRIES} files; point the container at the page of one project or release`);
 }
 
 /** Resolves a link against `base`; undefined for what is no http(s) address. */
@@ -246,7 +246,7 @@ export function parseLinks(html: string, pageUrl: URL): Link[] {
 
 /** A listing that is not what it claims: one line naming the address. */
 function malformed(url: URL, detail: string): ContainerError {
-  return new ContainerError(`${url.href} serves a PEP 691 JSON page that ${detail}; refused`);
+  return new ContainerError(`${shownUrl(url.href)} serves a PEP 691 JSON page that ${detail}; refused`);
 }
 
 /**
@@ -326,8 +326,8 @@ export interface WebListing {
   addresses: Map<string, string>;
 }
 
-/** `url` as a message shows it: short enough to read, never a line of its own. */
-function shownUrl(url: string): string {
+/** An address a stranger wrote, as a message shows it: cut to a readable length. */
+export function shownUrl(url: string): string {
   return url.length > 200 ? `${url.slice(0, 200)}…` : url;
 }
 

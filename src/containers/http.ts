@@ -21,7 +21,7 @@ import { ContainerError, InputError, messageOf, NotFoundError, TransferError, Un
 import { retryAfterMs } from '../core/retry.js';
 import { quote } from '../core/untrusted.js';
 import type { Body, Container, Entry } from './container.js';
-import { LISTING_ACCEPT, parseListing, recognise, toEntries, type WebListing } from './http-listing.js';
+import { LISTING_ACCEPT, parseListing, recognise, shownUrl, toEntries, type WebListing } from './http-listing.js';
 
 /** Settings from inputs. */
 export interface HttpSettings {
@@ -179,13 +179,13 @@ export class HttpContainer implements Container {
         next = undefined;
       }
       if (!next || (next.protocol !== 'https:' && next.protocol !== 'http:')) {
-        throw new HttpAnswerError(`${what}: ${url.href} answered ${message.statusCode} without an http(s) address to go to`);
+        throw new HttpAnswerError(`${what}: ${shownUrl(url.href)} answered ${message.statusCode} without an http(s) address to go to`);
       }
       if (url.protocol === 'https:' && next.protocol === 'http:') {
-        throw new HttpAnswerError(`${what}: ${url.href} redirects to plain http:// (${next.origin}); refused: anyone on the way could change what it sends`);
+        throw new HttpAnswerError(`${what}: ${shownUrl(url.href)} redirects to plain http:// (${next.origin}); refused: anyone on the way could change what it sends`);
       }
       if (redirects >= MAX_REDIRECTS) {
-        throw new HttpAnswerError(`${what}: more than ${MAX_REDIRECTS} redirects from ${start.href} (the last to ${next.href}); refused`);
+        throw new HttpAnswerError(`${what}: more than ${MAX_REDIRECTS} redirects from ${shownUrl(start.href)} (the last to ${shownUrl(next.href)}); refused`);
       }
       next.username = '';
       next.password = '';
@@ -197,7 +197,7 @@ export class HttpContainer implements Container {
   private refuse(message: IncomingMessage, url: URL, what: string): never {
     const status = message.statusCode ?? 0;
     message.destroy();
-    const answered = `${url.href} answered ${status}`;
+    const answered = `${shownUrl(url.href)} answered ${status}`;
     if (status === 404 || status === 410) throw new NotFoundError(`${what}: not found (${answered})`);
     if (status === 401 || status === 403) {
       if (url.origin !== this.origin) {
@@ -226,13 +226,13 @@ export class HttpContainer implements Container {
     else if (encoding === 'deflate') body = pipeline(message, createInflate(), () => undefined);
     else if (encoding !== 'identity' && encoding !== '') {
       message.destroy();
-      throw new ContainerError(`${url.href} sent its listing in the ${quote(encoding)} encoding, which was not asked for`);
+      throw new ContainerError(`${shownUrl(url.href)} sent its listing in the ${quote(encoding)} encoding, which was not asked for`);
     }
     try {
-      return (await readBounded(body, MAX_WEB_LISTING_BYTES, `the listing at ${url.href}`, this.idleMs)).toString('utf8');
+      return (await readBounded(body, MAX_WEB_LISTING_BYTES, `the listing at ${shownUrl(url.href)}`, this.idleMs)).toString('utf8');
     } catch (error: unknown) {
       if (error instanceof WheelGuardError) throw error;
-      throw new TransferError(`the listing at ${url.href} broke off: ${messageOf(error)}`, { cause: error });
+      throw new TransferError(`the listing at ${shownUrl(url.href)} broke off: ${messageOf(error)}`, { cause: error });
     } finally {
       message.destroy();
     }
@@ -242,7 +242,7 @@ export class HttpContainer implements Container {
     const { message, url } = await this.get(this.address, { accept: LISTING_ACCEPT, 'accept-encoding': 'gzip' }, 'the listing');
     if (message.statusCode === 404 || message.statusCode === 410) {
       message.destroy();
-      throw new ContainerError(`nothing at ${url.href} (${message.statusCode}): check the container address`);
+      throw new ContainerError(`nothing at ${shownUrl(url.href)} (${message.statusCode}): check the container address`);
     }
     if (message.statusCode !== 200) this.refuse(message, url, `the listing at ${this.url}`);
     const contentType = message.headers['content-type'];
@@ -250,7 +250,7 @@ export class HttpContainer implements Container {
     const kind = recognise(text, contentType, url);
     if (!kind) {
       throw new ContainerError(
-        `${url.href} serves ${quote(contentType ?? 'no content type')}, neither a PEP 691 or 503 simple page, a directory listing nor a SHA256SUMS file; point the container at one`,
+        `${shownUrl(url.href)} serves ${quote(contentType ?? 'no content type')}, neither a PEP 691 or 503 simple page, a directory listing nor a SHA256SUMS file; point the container at one`,
       );
     }
     this.listing = toEntries(parseListing(kind, text, url), url);
@@ -291,7 +291,7 @@ export class HttpContainer implements Container {
       const range = message.headers['content-range'];
       if (Number(/^bytes (\d+)-\d+\/(?:\d+|\*)$/.exec(range ?? '')?.[1]) !== offset) {
         message.destroy();
-        throw new TransferError(`${name}: asked ${url.href} for bytes from ${offset}, got ${range ? quote(range) : 'no Content-Range'}`);
+        throw new TransferError(`${name}: asked ${shownUrl(url.href)} for bytes from ${offset}, got ${range ? quote(range) : 'no Content-Range'}`);
       }
       return message;
     }

@@ -200,6 +200,15 @@ describe('listing', () => {
     expect(await readFile(join(dir, WHEEL))).toEqual(wheel);
   });
 
+  it('a file served at another length than its PEP 691 size is refused before it is downloaded', async () => {
+    const wheel = await readFile(SAMPLE_WHEEL);
+    const doc = { meta: { 'api-version': '1.1' }, name: 'wheel', files: [{ filename: WHEEL, url: WHEEL, hashes: { sha256: sha(wheel) }, size: wheel.length + 1 }] };
+    const server = await serve(files({ '/simple/wheel/': { body: JSON.stringify(doc), headers: { 'content-type': 'application/vnd.pypi.simple.v1+json' } }, [`/simple/wheel/${WHEEL}`]: wheel }));
+    const error = await new HttpContainer(`${server.origin}/simple/wheel/`).read(WHEEL).catch((e: unknown) => e);
+    expect((error as Error).message).toBe(`${WHEEL}: ${server.origin}/simple/wheel/${WHEEL} sends ${wheel.length} bytes, the listing says ${wheel.length + 1}; refused`);
+    expect((error as { retryable?: boolean }).retryable).toBe(false);
+  });
+
   it('a SHA256SUMS file: the names beside it, each with its digest', async () => {
     const wheel = await readFile(SAMPLE_WHEEL);
     const server = await serve(files({ '/r/1.0/SHA256SUMS': `${sha(wheel)}  ${WHEEL}\n`, [`/r/1.0/${WHEEL}`]: wheel }));

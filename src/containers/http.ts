@@ -264,11 +264,12 @@ export class HttpContainer implements Container {
     return this.listing!;
   }
 
-  /** The address a listed name is fetched from; NotFoundError for a name the listing does not link. */
-  private async locate(name: string): Promise<URL> {
-    const address = (await this.listed()).addresses.get(name);
+  /** Where a listed name is fetched from, and the size the listing gives; NotFoundError for a name it does not link. */
+  private async locate(name: string): Promise<{ address: URL; size: number | undefined }> {
+    const listing = await this.listed();
+    const address = listing.addresses.get(name);
     if (address === undefined) throw new NotFoundError(`${quote(name)}: not linked from ${this.url}`);
-    return new URL(address);
+    return { address: new URL(address), size: listing.entries.find((entry) => entry.name === name)?.size };
   }
 
   /** Remembers what If-Range may ask for next time: a strong ETag, else Last-Modified. */
@@ -280,7 +281,7 @@ export class HttpContainer implements Container {
   }
 
   async read(name: string, offset = 0): Promise<Body> {
-    const address = await this.locate(name);
+    const { address, size } = await this.locate(name);
     // Without a validator from a full answer, a range could splice two versions of a file: ask for all of it.
     const validator = offset > 0 ? this.validators.get(name) : undefined;
     const headers: OutgoingHttpHeaders = { accept: '*/*', 'accept-encoding': 'identity' };
@@ -303,6 +304,12 @@ export class HttpContainer implements Container {
       return this.read(name, 0);
     }
     if (status === 200) {
+      const length = message.headers['content-length'];
+      if (size !== undefined && length !== undefined && Number(length) !== size) {
+        // The same answer would come again: refused now, not downloaded to fail at its end.
+        message.destroy();
+        throw new HttpAnswerError(`${name}: ${shownUrl(url.href)} sends ${length} bytes, the listing says ${size}; refused`);
+      }
       this.remember(name, message.headers);
       // Asked for a range and sent the whole file (it changed, or ranges are not served): from 0.
       return Object.assign(message, { startsAt: 0 });

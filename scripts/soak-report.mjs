@@ -3,8 +3,13 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 
 const { node, runs, payload, wheels, records } = JSON.parse(readFileSync('.soak/results.json', 'utf8'));
+// Rows by container, then scenario (records from before the https:// line carry no container: s3).
+const CONTAINERS = { s3: 's3:// (s3rver)', https: 'https:// (nginx)' };
 const by = new Map();
-for (const r of records) by.set(r.scenario, [...(by.get(r.scenario) ?? []), r]);
+for (const r of records) {
+  const key = `${r.container ?? 's3'}\t${r.scenario}`;
+  by.set(key, [...(by.get(key) ?? []), r]);
+}
 const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? (s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2) : 0;
@@ -15,9 +20,10 @@ const expected = {
   'persistent-corruption': 'exit 1 naming the wheel, the others verified',
   'silent-endpoint': 'exit 1 naming the endpoint',
 };
-const rows = [...by].map(([scenario, rs]) => {
+const rows = [...by].map(([key, rs]) => {
+  const [container, scenario] = key.split('\t');
   const ratios = rs.filter((r) => r.bytesToClient > 0).map((r) => r.bytesToClient / r.payloadBytes);
-  return `| ${scenario} | ${rs.length} | ${rs.reduce((a, r) => a + r.faults, 0)} | ${expected[scenario] ?? ''} | ${rs.filter((r) => r.ok).length}/${rs.length} | ${ratios.length ? `${fmt(median(ratios))} (max ${fmt(Math.max(...ratios))})` : 'n/a'} | ${rs.reduce((a, r) => a + r.lost, 0)} | ${rs.reduce((a, r) => a + r.broken, 0)} | ${fmt(median(rs.map((r) => r.seconds)), 1)} (max ${fmt(Math.max(...rs.map((r) => r.seconds)), 1)}) |`;
+  return `| ${CONTAINERS[container] ?? container} | ${scenario} | ${rs.length} | ${rs.reduce((a, r) => a + r.faults, 0)} | ${expected[scenario] ?? ''} | ${rs.filter((r) => r.ok).length}/${rs.length} | ${ratios.length ? `${fmt(median(ratios))} (max ${fmt(Math.max(...ratios))})` : 'n/a'} | ${rs.reduce((a, r) => a + r.lost, 0)} | ${rs.reduce((a, r) => a + r.broken, 0)} | ${fmt(median(rs.map((r) => r.seconds)), 1)} (max ${fmt(Math.max(...rs.map((r) => r.seconds)), 1)}) |`;
 });
 const commit = execSync('git rev-parse --short HEAD').toString().trim();
 const text = `# Reliability report
@@ -26,14 +32,17 @@ Written by \`npm run soak\` (scripts/soak-report.mjs) from the runs it just made
 Reproduce: \`npm run soak\` (\`WG_SOAK_RUNS=${runs} npm run soak\` for this many runs per scenario).
 
 Each run is the committed \`dist/collect/index.js\` bundle, run as the Actions runner runs it, collecting ${wheels} wheels
-(${fmt(payload / 1e6, 1)} MB: the shipped samples and generated wheels of 1–4 MB) from s3rver on 127.0.0.1 through the
-fault-injecting TCP proxy of \`__tests__/helpers/fault-proxy.ts\`. Every connection draws its fate from a generator seeded
+(${fmt(payload / 1e6, 1)} MB: the shipped samples and generated wheels of 1–4 MB) through the fault-injecting TCP proxy of
+\`__tests__/helpers/fault-proxy.ts\`, from one of two servers on 127.0.0.1: s3rver (\`s3://\`), or Debian's nginx listing
+a directory where post-build parked the same wheels with their sidecars (the \`https://\` container, over plain http on
+loopback so that the proxy can see and damage each request; \`__tests__/helpers/nginx.ts\`). nginx answers ranges, so a
+broken download resumes there as it does from S3. Every connection draws its fate from a generator seeded
 per run (the seed is in \`.soak/results.json\`; the e2e test replays one with \`WG_FAULT_SEED\`): pass, reset after N bytes,
 stall (send nothing; cut by the \`timeout\` input, 2 s here), end early but cleanly, flip a byte, or answer 500, or 503/429
 with Retry-After.
 
-| scenario | runs | faults injected | expected outcome | runs with that outcome | bytes sent to the client / payload, median | wheels lost | files left broken in path | seconds, median |
-|---|---|---|---|---|---|---|---|---|
+| container | scenario | runs | faults injected | expected outcome | runs with that outcome | bytes sent to the client / payload, median | wheels lost | files left broken in path | seconds, median |
+|---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
 "Bytes sent" counts everything the proxy delivered to wheel-guard (sidecars, listings, retried and resumed transfers) over

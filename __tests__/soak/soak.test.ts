@@ -1,7 +1,9 @@
 /**
  * The reliability soak (`npm run soak`): the fault scenarios many times over,
- * each run with its own seed, against s3rver through the fault proxy. Writes
- * .soak/results.json; scripts/soak-report.mjs turns it into docs/reliability.md.
+ * each run with its own seed, through the fault proxy, against s3rver (s3://)
+ * and against Debian's nginx serving the same wheels as a directory listing
+ * with sidecars (https://, plain http on loopback). Writes .soak/results.json;
+ * scripts/soak-report.mjs turns it into docs/reliability.md.
  * WG_SOAK_RUNS sets the runs per scenario (default 20).
  */
 import { execFileSync } from 'node:child_process';
@@ -11,6 +13,7 @@ import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type FaultPlan, startFaultProxy } from '../helpers/fault-proxy.js';
+import { type Nginx, startNginx } from '../helpers/nginx.js';
 import { type S3Server, startS3rver } from '../helpers/s3rver.js';
 import { ROOT, runAction, workspace } from '../e2e/harness.js';
 
@@ -19,6 +22,8 @@ const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).dig
 
 interface RunRecord {
   scenario: string;
+  /** The container kind: s3:// (s3rver) or https:// (nginx). */
+  container: 's3' | 'https';
   seed: number;
   faults: number;
   connections: number;
@@ -33,6 +38,7 @@ interface RunRecord {
 
 const records: RunRecord[] = [];
 let server: S3Server;
+let web: Nginx;
 let ws: string;
 let payload = 0;
 let wheels: string[] = [];
@@ -46,6 +52,10 @@ beforeAll(async () => {
   }
   const up = await runAction('post-build', { container: 's3://wheels/soak', endpoint: server.endpoint }, ws, server.env);
   expect(up.errors).toEqual([]);
+  // The same pairs parked in a directory that nginx lists (autoindex): the https:// container's wheelhouse.
+  const parked = await runAction('post-build', { container: join(ws, 'site', 'soak') }, ws);
+  expect(parked.errors).toEqual([]);
+  web = await startNginx({ root: join(ws, 'site') });
   wheels = (await readdir(join(ws, 'wheelhouse'))).filter((n) => n.endsWith('.whl')).sort();
   for (const wheel of wheels) payload += (await readFile(join(ws, 'wheelhouse', wheel))).length;
 }, 120_000);
@@ -54,6 +64,7 @@ afterAll(async () => {
   await mkdir(join(ROOT, '.soak'), { recursive: true });
   await writeFile(join(ROOT, '.soak/results.json'), JSON.stringify({ node: process.version, runs: RUNS, payload, wheels: wheels.length, records }, null, 2));
   await server.stop();
+  await web?.stop();
 });
 
 /** What a run left in its dist: wheels missing, and files there that are not exactly the wheel. */
@@ -67,15 +78,24 @@ async function audit(dist: string): Promise<{ lost: number; broken: number }> {
   return { lost: wheels.filter((w) => !present.includes(w)).length, broken };
 }
 
-async function scenario(name: string, plan: FaultPlan, seed: number, inputs: Record<string, string>, expectOk: boolean): Promise<void> {
-  const proxy = await startFaultProxy(server.endpoint, plan, seed);
-  const dist = `dist-${name}-${seed}`;
+async function scenario(
+  name: string,
+  plan: FaultPlan,
+  seed: number,
+  inputs: Record<string, string>,
+  expectOk: boolean,
+  container: RunRecord['container'] = 's3',
+): Promise<void> {
+  const proxy = await startFaultProxy(container === 's3' ? server.endpoint : web.endpoint, plan, seed);
+  const dist = `dist-${container}-${name}-${seed}`;
   const started = Date.now();
   try {
-    const run = await runAction('collect', { container: 's3://wheels/soak', endpoint: proxy.endpoint, path: dist, sha256sums: `${dist}.sums`, ...inputs }, ws, server.env);
+    const where: Record<string, string> = container === 's3' ? { container: 's3://wheels/soak', endpoint: proxy.endpoint } : { container: `${proxy.endpoint}/soak/` };
+    const run = await runAction('collect', { ...where, path: dist, sha256sums: `${dist}.sums`, ...inputs }, ws, container === 's3' ? server.env : {});
     const { lost, broken } = await audit(join(ws, dist));
     records.push({
       scenario: name,
+      container,
       seed,
       faults: proxy.faultsInjected(),
       connections: proxy.connections.length,
@@ -113,10 +133,20 @@ it(`an endpoint that never answers: ${Math.min(RUNS, 5)} runs`, async () => {
       const started = Date.now();
       const run = await runAction('collect', { container: 's3://wheels/soak', endpoint: `http://127.0.0.1:${port}`, path: dist, retries: '1', timeout: '2' }, ws, server.env);
       const { broken } = await audit(join(ws, dist));
-      records.push({ scenario: 'silent-endpoint', seed: 0, faults: 1, connections: sockets.length, exit: run.code, ok: run.code === 1, seconds: (Date.now() - started) / 1000, payloadBytes: payload, bytesToClient: 0, lost: 0, broken });
+      records.push({ scenario: 'silent-endpoint', container: 's3', seed: 0, faults: 1, connections: sockets.length, exit: run.code, ok: run.code === 1, seconds: (Date.now() - started) / 1000, payloadBytes: payload, bytesToClient: 0, lost: 0, broken });
     }
   } finally {
     for (const socket of sockets) socket.destroy();
     silent.close();
+  }
+}, 3_600_000);
+
+it(`https:// (nginx autoindex, sidecars): 30% of requests faulted: ${RUNS} runs`, async () => {
+  for (let i = 0; i < RUNS; i++) await scenario('random-30%', { rate: 0.3, stallMs: 30_000 }, 3000 + i, { retries: '10', timeout: '2' }, true, 'https');
+}, 3_600_000);
+
+it(`https:// (nginx autoindex, sidecars): a wheel corrupted in transit every time: ${Math.min(RUNS, 5)} runs`, async () => {
+  for (let i = 0; i < Math.min(RUNS, 5); i++) {
+    await scenario('persistent-corruption', { rate: 1, kinds: ['flip'], only: /^GET \S*soak_pkg2\S*\.whl / }, 4000 + i, { retries: '2', timeout: '2' }, false, 'https');
   }
 }, 3_600_000);

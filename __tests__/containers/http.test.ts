@@ -585,5 +585,6 @@ describe('opening', () => {
     expect(() => openContainer('https://u:topsecret@acct.blob.core.windows.net/w')).not.toThrow(/topsecret/);
     expect(() => openContainer('https://u:topsecret@[bad/x')).toThrow(InputError);
     expect(() => openContainer('https://u:topsecret@[bad/x')).not.toThrow(/topsecret/);
+    expect(() => openContainer('https://u:top%zzsecret@h/x')).toThrow(/^container: https:\/\/\*\*\*@h\/x: the user or password is not valid percent-encoding/);
   });
 });

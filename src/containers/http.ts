@@ -17,7 +17,7 @@ import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from '
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip, createInflate } from 'node:zlib';
 import { MAX_REDIRECTS, MAX_WEB_LISTING_BYTES, readBounded } from '../core/bounds.js';
-import { ContainerError, InputError, messageOf, NotFoundError, TransferError, UnreachableError, WheelGuardError } from '../core/errors.js';
+import { ContainerError, InputError, isRetryable, messageOf, NotFoundError, TransferError, UnreachableError, WheelGuardError } from '../core/errors.js';
 import { retryAfterMs } from '../core/retry.js';
 import { quote } from '../core/untrusted.js';
 import type { Body, Container, Entry } from './container.js';
@@ -37,7 +37,6 @@ export function readOnlyMessage(url: string): string {
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 /** Node's error codes for a certificate the machine does not trust. */
 const TLS_CODES = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/;
-const NETWORK = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|EPIPE|socket hang up/;
 
 /** `raw` with any userinfo replaced by `***`, for messages about a URL that did not parse. */
 function redacted(raw: string): string {
@@ -60,7 +59,7 @@ export interface HttpAddress {
 /**
  * Parses an `https://` or `http://` container URL, taking the userinfo out
  * of it. Throws InputError (never echoing the credentials) for what is no
- * URL, and for an Azure Blob address, which a later version opens as Azure.
+ * http(s) URL.
  */
 export function parseHttpUrl(raw: string): HttpAddress {
   let address: URL;
@@ -74,9 +73,13 @@ export function parseHttpUrl(raw: string): HttpAddress {
   }
   let authorization: string | undefined;
   if (address.username !== '' || address.password !== '') {
-    const user = decodeURIComponent(address.username);
-    const password = decodeURIComponent(address.password);
-    authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+    let userinfo: string;
+    try {
+      userinfo = `${decodeURIComponent(address.username)}:${decodeURIComponent(address.password)}`;
+    } catch {
+      throw new InputError(`container: ${redacted(raw)}: the user or password is not valid percent-encoding (write % as %25)`);
+    }
+    authorization = `Basic ${Buffer.from(userinfo).toString('base64')}`;
     address.username = '';
     address.password = '';
   }
@@ -147,7 +150,7 @@ export class HttpContainer implements Container {
     if (TLS_CODES.test(code)) {
       return new ContainerError(`${url.origin}: its TLS certificate is not trusted (${code}) for ${what}; a private CA can be added with NODE_EXTRA_CA_CERTS`, { cause: error });
     }
-    if (NETWORK.test(`${code} ${message}`)) {
+    if (isRetryable(error)) {
       return new UnreachableError(`cannot reach ${url.origin} for ${what} (${code || message}): check the address, the network and HTTPS_PROXY/NO_PROXY`, { cause: error });
     }
     return new TransferError(`${url.origin}: ${what}: ${message}`, { cause: error });

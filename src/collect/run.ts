@@ -58,7 +58,8 @@ async function listPairs(inputs: CollectInputs, truth: Truth | undefined, report
     if (complete(plan, inputs.expected) || remaining <= 0) {
       return { plan, sizes: new Map(entries.map((entry) => [entry.name, entry.size])), problems };
     }
-    reporter.info(`waiting for ${plan.pending} file(s) still missing (a wheel, its sidecar or digest) or expected wheels; ${Math.ceil(remaining / 1000)} s left`);
+    const what = truth ? `file(s) still missing (listed in ${truth.file}, or unpaired)` : 'unpaired file(s)';
+    reporter.info(`waiting for ${plan.pending} ${what} or expected wheels; ${Math.ceil(remaining / 1000)} s left`);
     await sleep(Math.min(POLL_SECONDS * 1000, remaining));
   }
 }

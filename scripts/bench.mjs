@@ -11,7 +11,9 @@
  *   3. times, repeated and interleaved: hashing (verify vs sha256sum and
  *      openssl), collect from S3 (vs aws s3 cp, aws s3 cp + sha256sum -c,
  *      rclone copy), collect from a directory (vs cp + sha256sum -c), peak
- *      RSS on the 1 GiB wheel, and time per wheel at 10, 100 and 1,000 wheels;
+ *      RSS on the 1 GiB wheel, time per wheel at 10, 100 and 1,000 wheels,
+ *      and collect from a web address: Debian's nginx listing each set's
+ *      directory (vs curl, curl + sha256sum -c, rclone's http backend);
  *   4. writes BENCHMARKS.md (scripts/bench/report.mjs) and .bench/results.json
  *      (the raw figures), and removes the data.
  *
@@ -29,12 +31,13 @@
  * from this process's event loop.
  */
 import { existsSync } from 'node:fs';
-import { copyFile, link, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, link, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import S3rver from 's3rver';
 import { GNU_TIME, bytes, machine, machineBusy, measure, mib, probe, run, runOk, secs, sha256File, summary } from './bench/lib.mjs';
+import { nginxVersion, startNginx } from './bench/nginx.mjs';
 import { renderReport } from './bench/report.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -51,11 +54,13 @@ const RESULTS = join(BENCH, 'results.json');
 const WG_NODE = process.env.WG_NODE || process.execPath;
 const CLI = join(ROOT, 'dist/cli/index.js');
 /**
- * What is measured: a copy of dist/cli/index.js taken when the run starts
- * (one self-contained ESM file), so a rebuild of dist/ during the run
- * cannot change, or remove, the program half-way through.
+ * What is measured: a copy of dist/ taken when the run starts (the CLI's
+ * entry, the chunks it loads on first use and the worker bundle, in their
+ * layout), so a rebuild of dist/ during the run cannot change, or remove,
+ * the program half-way through.
  */
-const CLI_COPY = join(BENCH, 'bin', 'wheel-guard.mjs');
+const DIST_COPY = join(BENCH, 'bin', 'dist');
+const CLI_COPY = join(DIST_COPY, 'cli', 'index.js');
 const CORES = os.availableParallelism?.() ?? os.cpus().length;
 const BUCKET = 'bench';
 
@@ -122,6 +127,8 @@ async function findTools() {
   if (!existsSync('/usr/bin/aws') && !(await which('aws'))) want.push('awscli');
   if (!(await which('rclone'))) want.push('rclone');
   if (!(await which('openssl'))) want.push('openssl');
+  if (!(await which('curl'))) want.push('curl');
+  // nginx is not installed here: its Debian package starts a service on port 80 (.ci/run installs it with that kept off).
   if (want.length > 0) {
     const root = process.getuid?.() === 0;
     if (root && (await which('apt-get'))) {
@@ -142,7 +149,11 @@ async function findTools() {
   if (!aws) notes.push('the AWS CLI is not installed: its comparisons are left out');
   if (!rclone) notes.push('rclone is not installed: its comparison is left out');
   if (!openssl) throw new Error('openssl is needed (the hashing reference)');
-  return { aws, rclone, openssl, notes };
+  const curl = await which('curl');
+  const nginx = await nginxVersion();
+  if (!curl) notes.push('curl is not installed: its comparisons are left out');
+  if (!nginx) notes.push('nginx is not installed: the web-address section is left out');
+  return { aws, rclone, openssl, curl, nginx, notes };
 }
 
 /** Versions of everything measured. */
@@ -154,7 +165,7 @@ async function versions(tools) {
   const dirty = await probe('git', ['-C', ROOT, 'status', '--porcelain', '--', 'dist', 'src']);
   const dpkgTime = await probe('dpkg-query', ['-W', '-f', '${Version}', 'time']);
   return {
-    wheelGuard: `${pkg.version}${commit ? ` (commit ${commit}${dirty ? ', with uncommitted changes in src/ or dist/' : ''})` : ''}; dist/cli/index.js sha256 ${(await sha256File(CLI_COPY)).slice(0, 16)}… (copied at the start and run from the copy)`,
+    wheelGuard: `${pkg.version}${commit ? ` (commit ${commit}${dirty ? ', with uncommitted changes in src/ or dist/' : ''})` : ''}; dist/cli/index.js sha256 ${(await sha256File(CLI_COPY)).slice(0, 16)}… (dist/ copied at the start and run from the copy)`,
     wgNode: first(await probe(WG_NODE, ['--version'])),
     benchNode: process.version,
     nodeOpenssl: first(await probe(WG_NODE, ['-p', 'process.versions.openssl'])),
@@ -162,6 +173,8 @@ async function versions(tools) {
     openssl: first(await probe(tools.openssl, ['version'])),
     aws: tools.aws ? first(await probe(tools.aws, ['--version'], { env: { ...process.env, AWS_CA_BUNDLE: '' } })) : 'not installed',
     rclone: tools.rclone ? first(await probe(tools.rclone, ['version'])) : 'not installed',
+    curl: tools.curl ? first(await probe(tools.curl, ['--version'])) : 'not installed',
+    nginx: tools.nginx ?? 'not installed',
     s3rver: s3rverPkg.version,
     python: first(await probe('python3', ['--version'])),
     coreutils: first(await probe('cp', ['--version'])),
@@ -535,6 +548,98 @@ async function collectLocal() {
   return results;
 }
 
+/**
+ * Collect from a web address: nginx (autoindex) lists each set's directory,
+ * the wheels with their sidecars, over loopback. Against downloading the same
+ * files with curl (4 transfers at once, as wheel-guard's concurrency), curl
+ * then sha256sum -c, and rclone's http backend (which reads the same listing).
+ * nginx runs in its own processes: its CPU is measured from /proc around each
+ * sample and reported as the server's, not as other processes' load.
+ */
+async function collectHttp(tools, server) {
+  const results = {};
+  // rclone, like the AWS CLI, fails with a CA bundle set (even for plain http).
+  const env = { ...process.env, RCLONE_CONFIG: join(dirs.scratch, 'rclone.conf') };
+  delete env.AWS_CA_BUNDLE;
+  /** Measures nginx's CPU around a sample: it is the server's, not other processes' load. */
+  const served = (dl) => {
+    let before;
+    return {
+      before: async (rep) => {
+        await dl.before?.(rep);
+        before = await server.cpuSeconds();
+      },
+      after: async (sample, rep) => {
+        const after = await server.cpuSeconds();
+        if (before !== undefined && after !== undefined) {
+          sample.server = after - before;
+          if (sample.others !== undefined) sample.others = Math.max(0, sample.others - sample.server);
+        }
+        await dl.after?.(sample, rep);
+      },
+    };
+  };
+  for (const set of SETS) {
+    const url = `${server.endpoint}/${set.id}/`;
+    const sums = join(dirs.scratch, `collect-http-${set.id}.sums`);
+    const urls = set.files.flatMap((name) => [`${url}${name}`, `${url}${name}.sha256`]);
+    const dl = (name, sidecars) => downloadDir(`${set.id}-http-${name}`, set.count, { sidecars });
+    const wgDl = dl('wg');
+    const curlDl = dl('curl', true);
+    const curlCheckDl = dl('curl-check', true);
+    const rcloneDl = dl('rclone', true);
+    const curlArgs = (dir) => ['-sS', '--fail', '--parallel', '--parallel-max', '4', '--output-dir', dir, '--remote-name-all', ...urls];
+    const variants = [
+      {
+        id: 'wg',
+        label: 'wheel-guard collect (hash + contents, the default)',
+        shown: `${WG_SHOWN} collect --container http://127.0.0.1:$PORT/${set.id}/ --path DEST`,
+        ...wgDl,
+        ...served(wgDl),
+        command: () => wg('collect', '--container', url, '--path', wgDl.dir, '--sha256sums', sums).concat([{ env }]),
+      },
+      ...(tools.curl
+        ? [
+            {
+              id: 'curl',
+              label: 'curl, 4 at once',
+              shown: `curl -sS --fail --parallel --parallel-max 4 --output-dir DEST --remote-name-all $URL/<each wheel> $URL/<each sidecar>`,
+              ...curlDl,
+              ...served(curlDl),
+              command: () => [tools.curl, curlArgs(curlDl.dir), { env }],
+            },
+            {
+              id: 'curl-check',
+              label: 'curl, 4 at once, then sha256sum -c',
+              shown: `curl … (as above) && cd DEST && cat *.sha256 | sha256sum -c --quiet`,
+              ...curlCheckDl,
+              ...served(curlCheckDl),
+              command: () => [
+                'sh',
+                ['-c', 'set -e; dir=$1; shift; "$0" "$@"; cd "$dir"; cat -- *.sha256 | sha256sum -c --quiet -', tools.curl, curlCheckDl.dir, ...curlArgs(curlCheckDl.dir)],
+                { env },
+              ],
+            },
+          ]
+        : []),
+      ...(tools.rclone
+        ? [
+            {
+              id: 'rclone',
+              label: 'rclone copy (http backend)',
+              shown: `rclone copy -q --http-url http://127.0.0.1:$PORT/${set.id}/ :http: DEST`,
+              ...rcloneDl,
+              ...served(rcloneDl),
+              command: () => [tools.rclone, ['copy', '-q', '--http-url', url, ':http:', rcloneDl.dir], { env }],
+            },
+          ]
+        : []),
+    ];
+    results[set.id] = await compare(`collect http ${set.id}`, variants);
+  }
+  return results;
+}
+
 /** post-build of the largest wheel into a fresh directory container, repeated (its peak RSS). */
 async function postBuildBig() {
   const big = SETS.reduce((a, b) => (b.size > a.size ? b : a));
@@ -602,8 +707,9 @@ async function main() {
   for (const dir of Object.values(dirs)) await mkdir(dir, { recursive: true });
   await fresh(dirs.out);
   await fresh(dirs.s3rver);
-  await mkdir(dirname(CLI_COPY), { recursive: true });
-  await copyFile(CLI, CLI_COPY);
+  await rm(DIST_COPY, { recursive: true, force: true });
+  await mkdir(dirname(DIST_COPY), { recursive: true });
+  await cp(join(ROOT, 'dist'), DIST_COPY, { recursive: true });
 
   const tools = await findTools();
   const info = { machine: await machine(BENCH), versions: await versions(tools) };
@@ -632,7 +738,18 @@ async function main() {
     const local = await collectLocal();
     const big = await postBuildBig();
     const scaled = await scaling(endpoint);
-    results = { startup, populated, hashed, s3, local, big, scaled };
+    // The sets' own directories (wheels and the sidecars post-build wrote beside them), listed by nginx.
+    let http;
+    if (tools.nginx) {
+      const web = await startNginx(dirs.wheels, join(BENCH, 'nginx'));
+      log(`nginx at ${web.endpoint}`);
+      try {
+        http = await collectHttp(tools, web);
+      } finally {
+        await web.stop();
+      }
+    }
+    results = { startup, populated, hashed, s3, local, big, scaled, ...(http ? { http } : {}) };
   } finally {
     await server.close();
   }
@@ -667,7 +784,7 @@ async function cleanUp() {
     log(`kept the data in ${rel(BENCH)} (BENCH_KEEP=1)`);
     return;
   }
-  for (const dir of [...Object.values(dirs), dirname(CLI_COPY)]) await rm(dir, { recursive: true, force: true });
+  for (const dir of [...Object.values(dirs), dirname(DIST_COPY)]) await rm(dir, { recursive: true, force: true });
 }
 
 /** `--render [results.json]`: the report again from saved figures (wording changes), nothing measured. */

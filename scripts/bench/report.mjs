@@ -45,7 +45,15 @@ export function renderReport(r) {
   const multi = r.sets.filter((set) => set.count > 1);
   const throughputSet = multi.reduce((a, b) => (b.bytes > a.bytes ? b : a), multi[0]);
   const startup = r.startup;
-  const everyRun = [startup, r.big.result, ...Object.values(r.hashed), ...Object.values(r.s3), ...Object.values(r.local), ...Object.values(r.scaled)].flat();
+  const everyRun = [
+    startup,
+    r.big.result,
+    ...Object.values(r.hashed),
+    ...Object.values(r.s3),
+    ...Object.values(r.local),
+    ...Object.values(r.scaled),
+    ...Object.values(r.http ?? {}),
+  ].flat();
   const allLoad = othersLoad(everyRun.flatMap((variant) => variant.samples));
   const out = [];
   /** Blocks (paragraphs, tables, pre-joined lists), a blank line after each. */
@@ -225,6 +233,9 @@ export function renderReport(r) {
       ['wheel-guard collect ← S3 (default)', find(c, 'wg')?.samples.length, find(c, 'wg')?.rss.median, maxRss(find(c, 'wg')), 'collect'],
       ['wheel-guard collect ← S3, --check-contents false', find(c, 'wg-nocheck')?.samples.length, find(c, 'wg-nocheck')?.rss.median, maxRss(find(c, 'wg-nocheck')), 'collect'],
       ['wheel-guard collect ← directory (default)', find(l, 'wg')?.samples.length, find(l, 'wg')?.rss.median, maxRss(find(l, 'wg')), 'collect'],
+      ...(r.http
+        ? [['wheel-guard collect ← web address (nginx, default)', find(r.http[big.id], 'wg')?.samples.length, find(r.http[big.id], 'wg')?.rss.median, maxRss(find(r.http[big.id], 'wg')), 'collect']]
+        : []),
       ['wheel-guard verify, hash only', find(h, 'wg')?.samples.length, find(h, 'wg')?.rss.median, maxRss(find(h, 'wg'))],
       ['wheel-guard verify, hash + contents (default)', find(h, 'wg-contents')?.samples.length, find(h, 'wg-contents')?.rss.median, maxRss(find(h, 'wg-contents'))],
       ['wheel-guard --version (start-up only, no wheel)', startup.samples.length, startup.rss.median, startup.rss.max],
@@ -318,6 +329,8 @@ export function renderReport(r) {
         ['openssl', r.versions.openssl],
         ['AWS CLI', r.versions.aws],
         ['rclone', r.versions.rclone],
+        ...(r.versions.curl ? [['curl', r.versions.curl]] : []),
+        ...(r.versions.nginx ? [['nginx (the web server of section 6)', r.versions.nginx]] : []),
         ['s3rver', r.versions.s3rver],
         ['Python (makes the wheels)', r.versions.python],
         ['GNU time', r.versions.time],
@@ -459,6 +472,59 @@ export function renderReport(r) {
     list(r.scaled[counts[0]].map((v) => `${v.label}: ${code(v.shown)}`)),
   );
 
+  // Collect from a web address
+  p(
+    '## 6. Collect from a web address (nginx)',
+    'The container is a web address: Debian\'s nginx on 127.0.0.1 lists each set\'s directory (autoindex; the wheels with the sidecars post-build wrote beside them) over plain http on loopback, so these are the costs of the client, not of TLS or a network. ' +
+      'wheel-guard collect reads the listing, each sidecar, then downloads each wheel while hashing it and checks it (by default also against its RECORD) before moving it into place. ' +
+      `curl downloads the same wheels and sidecars, 4 at once (wheel-guard's default concurrency), checking nothing; followed by ${code('sha256sum -c')} over the sidecars it is the check done by hand. ` +
+      'rclone\'s http backend reads the same directory listing and copies every file in it with its defaults (4 transfers); it checks sizes only. ' +
+      '"nginx CPU s" is what the server\'s processes spent serving that client (from /proc), left out of the other processes\' load.',
+  );
+  if (!r.http) {
+    p('Not measured in this run (nginx was not installed, or the figures come from a run before this section existed).');
+  } else {
+    for (const set of r.sets) {
+      const c = r.http[set.id];
+      if (!c) continue;
+      const curl = find(c, 'curl');
+      const check = find(c, 'curl-check');
+      const rclone = find(c, 'rclone');
+      const wgv = find(c, 'wg');
+      p(
+        `### ${set.count} × ${bytes(set.size)} (${set.id})`,
+        table(
+          ['tool', 'median s', 'min–max s', 'MB/s', 'CPU s', 'peak RSS', 'nginx CPU s', 'vs curl', 'vs curl + sha256sum -c', 'vs rclone copy'],
+          c.map((v) => [
+            v.label,
+            secs(wall(v)),
+            spread(v),
+            rate(set.bytes, wall(v)),
+            secs(v.cpu.median),
+            mb(v.rss.median),
+            v.server ? secs(v.server.median) : 'n/a',
+            ratio(over(wall(v), wall(curl))),
+            ratio(over(wall(v), wall(check))),
+            ratio(over(wall(v), wall(rclone))),
+          ]),
+        ),
+        [
+          wgv && curl
+            ? `wheel-guard spent ${secs(wgv.cpu.median)} CPU seconds (${(wgv.cpu.median / wgv.wall.median).toFixed(2)} cores busy) where curl spent ${secs(curl.cpu.median)}` +
+              (check ? ` and curl with ${code('sha256sum -c')} ${secs(check.cpu.median)}` : '') +
+              (rclone ? `, rclone ${secs(rclone.cpu.median)}` : '') +
+              '.'
+            : '',
+          loadNote(c),
+        ]
+          .filter((text) => text !== '')
+          .join(' '),
+      );
+    }
+    const first = r.http[r.sets[0].id];
+    if (first) p('Commands ($PORT is nginx\'s; AWS_CA_BUNDLE unset for rclone):', list(first.map((v) => `${v.label}: ${code(v.shown)}`)));
+  }
+
   // Populating
   p(
     '## Parking the sets (one run each, for reference)',
@@ -483,7 +549,7 @@ export function renderReport(r) {
     '## Reproduce',
     'On a clean clone, after the README\'s set-up (`npm ci`):',
     '```sh\nnpm run bench                  # the full run: the sets of issue 7, 3 repetitions\nBENCH_QUICK=1 npm run bench    # a smoke run: 6 × 20 MiB, 1 × 200 MiB, 50 × 200 KiB, 10 and 100 wheels, 1 repetition\n```',
-    'It needs python3, GNU time (`/usr/bin/time`), openssl, and for the comparisons the AWS CLI and rclone; as root with apt-get it installs `time`, `awscli` and `rclone` when missing, otherwise it leaves out what is missing and says so above. ' +
+    'It needs python3, GNU time (`/usr/bin/time`), openssl, and for the comparisons the AWS CLI, rclone, curl and nginx (section 6); as root with apt-get it installs `time`, `awscli`, `rclone` and `curl` when missing (nginx comes from `bash .ci/run`, which keeps its service from starting), otherwise it leaves out what is missing and says so above. ' +
       'Data goes to `.bench/` (about 2.5 GiB of wheels, as much again in the bucket, and up to 1.2 GiB of downloads at a time) and is removed at the end (`BENCH_KEEP=1` keeps it), all but `.bench/results.json`: the raw figures of every sample, from which `node scripts/bench.mjs --render` rewrites this report without measuring anything. ' +
       '`BENCH_REPS=N` changes the repetitions, `WG_NODE=/path/to/node` the Node that runs wheel-guard (default: the Node running the bench, which under `npm run bench` is the `node` devDependency, the action\'s Node 24).',
   );

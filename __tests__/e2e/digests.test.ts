@@ -2,16 +2,19 @@
  * The `digests` input (collect, verify) and `verify URL`, on the committed
  * bundles, against a local directory container and s3rver: the release's
  * SHA256SUMS is the truth, sidecars become optional and must agree, a file
- * it lists must be there, a file it does not list is not part of the release.
+ * it lists must be there, a file it does not list is not part of the release;
+ * and the digests an https:// listing states (nginx on 127.0.0.1).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type Nginx, startNginx } from '../helpers/nginx.js';
 import { startProxy } from '../helpers/proxy.js';
+import { makeWheel, writeSimpleProject } from '../helpers/web-tree.js';
 import { type ContainerFixture, localFixture, s3Fixture } from './fixtures.js';
-import { names, problems, runAction, runCli, WHEELS, workspace } from './harness.js';
+import { names, problems, runAction, runCli, SAMPLES, WHEELS, workspace } from './harness.js';
 
 const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
@@ -199,10 +202,19 @@ describe('digests input, bad values', () => {
     expect(verify.code).toBe(2);
   });
 
-  it('the digests file may not be the SHA256SUMS collect writes', async () => {
-    const run = await runAction('collect', { container: 'parked', digests: SUMS, sha256sums: SUMS }, ws);
-    expect(run.code).toBe(1);
-    expect(run.errors).toEqual([expect.stringMatching(/^digests: release\.SHA256SUMS is also where sha256sums writes/)]);
+  it('the digests file is never overwritten by the SHA256SUMS collect writes (both default to SHA256SUMS)', async () => {
+    const { rename } = await import('node:fs/promises');
+    await rename(join(ws, SUMS), join(ws, 'SHA256SUMS'));
+    // The release's list names a file pattern leaves out: rewriting it would lose that line.
+    const text = `${await readFile(join(ws, 'SHA256SUMS'), 'utf8')}${'e'.repeat(64)}  wheel_guard_sample-1.0.0.tar.gz\n`;
+    await writeFile(join(ws, 'SHA256SUMS'), text);
+    const run = await runAction('collect', { container: 'parked', digests: 'SHA256SUMS' }, ws);
+    expect(run.errors).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(await readFile(join(ws, 'SHA256SUMS'), 'utf8')).toBe(text);
+    expect(run.outputs.sha256sums).toBe('');
+    expect(run.stdout).toContain('is the digests file this run checked against: left as it is');
+    expect(await names(join(ws, 'dist'))).toEqual(WHEELS);
   });
 
   it('the root action takes digests too', async () => {
@@ -214,7 +226,6 @@ describe('digests input, bad values', () => {
   it('wait: polls for a listed file still arriving', async () => {
     const wheel = WHEELS[1]!;
     const bytes = await readFile(join(ws, 'parked', wheel));
-    const { rm } = await import('node:fs/promises');
     await rm(join(ws, 'parked', wheel));
     await rm(join(ws, 'parked', `${wheel}.sha256`));
     const late = setTimeout(() => void writeFile(join(ws, 'parked', wheel), bytes), 2000);
@@ -241,5 +252,145 @@ describe('digests input, bad values', () => {
     const misplaced = await runCli(['verify', 'dist', '--endpoint', 'http://127.0.0.1:1'], ws);
     expect(misplaced.code).toBe(2);
     expect(misplaced.stderr).toContain('--endpoint applies to verify URL');
+  });
+});
+
+/**
+ * Digests a web listing states (https:// container, nginx on 127.0.0.1): the
+ * after-release recipe against a package index laid out as mirrors lay it,
+ * and a page whose digests disagree with a sidecar or state none.
+ */
+describe('digests a web listing states (nginx)', () => {
+  const DEMO = ['demo_pkg-1.0.0-py3-none-any.whl', 'demo_pkg-1.1.0-py3-none-any.whl', 'demo_pkg-2.0.0-py3-none-any.whl'];
+  const RELEASED = DEMO[1]!;
+  let root: string;
+  let made: string;
+  let server: Nginx;
+  let truth: string;
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'wg-digests-site-'));
+    made = await mkdtemp(join(tmpdir(), 'wg-digests-wheels-'));
+    makeWheel(made, 'demo-pkg', '1.0.0', 100_000, 1);
+    makeWheel(made, 'demo-pkg', '1.1.0', 300_000, 2);
+    makeWheel(made, 'demo-pkg', '2.0.0', 100_000, 3);
+    const wheels = DEMO.map((name) => join(made, name));
+    truth = sha256(await readFile(join(made, RELEASED)));
+    await writeSimpleProject(root, 'demo-pkg', wheels);
+    await writeSimpleProject(root, 'demo-wrong', wheels, { digests: { [RELEASED]: 'd'.repeat(64) } });
+    await writeSimpleProject(root, 'demo-yanked', wheels, { yanked: { [RELEASED]: 'broken <build>\n::warning::x' } });
+    // A page written by hand: one wheel whose #sha256= disagrees with its sidecar, one with a fragment only, one with neither.
+    await mkdir(join(root, 'files'));
+    await mkdir(join(root, 'simple', 'mix'), { recursive: true });
+    for (const name of WHEELS) await writeFile(join(root, 'files', name), await readFile(join(SAMPLES, name)));
+    const [a, b, c] = WHEELS as [string, string, string];
+    const digestOf = async (name: string) => sha256(await readFile(join(SAMPLES, name)));
+    await writeFile(join(root, 'files', `${a}.sha256`), `${await digestOf(a)}  ${a}\n`);
+    await writeFile(
+      join(root, 'simple', 'mix', 'index.html'),
+      '<!DOCTYPE html>\n<html><body>\n' +
+        `<a href="../../files/${a}#sha256=${'e'.repeat(64)}">${a}</a>\n` +
+        `<a href="../../files/${a}.sha256">${a}.sha256</a>\n` +
+        `<a href="../../files/${b}#sha256=${await digestOf(b)}">${b}</a>\n` +
+        `<a href="../../files/${c}">${c}</a>\n` +
+        '</body></html>\n',
+    );
+    server = await startNginx({ root });
+  }, 120_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    await rm(root, { recursive: true, force: true });
+    await rm(made, { recursive: true, force: true });
+  });
+
+  /** The GET requests nginx served for a file name. */
+  const requested = async (name: string) => (await server.accessLog()).filter((r) => r.method === 'GET' && r.uri.split('/').pop() === name);
+
+  /** A workspace holding the release's SHA256SUMS: the wheel of 1.1.0 and an sdist line pattern leaves out. */
+  async function releaseWorkspace(): Promise<string> {
+    const ws = await workspace();
+    await writeFile(join(ws, 'SHA256SUMS'), `${truth}  ${RELEASED}\n${'a'.repeat(64)}  demo_pkg-1.1.0.tar.gz\n`);
+    return ws;
+  }
+
+  it('the recipe: the index serves exactly the released bytes (PEP 691 hashes agree with digests), exit 0', async () => {
+    const ws = await releaseWorkspace();
+    const run = await runAction(
+      'collect',
+      { container: `${server.endpoint}/simple/demo-pkg/`, digests: 'SHA256SUMS', pattern: 'demo_pkg-1.1.0-*.whl', path: 'from-pypi', sha256sums: 'from-pypi.SHA256SUMS' },
+      ws,
+    );
+    expect(run.errors).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('SHA256SUMS also lists 1 file(s) that pattern demo_pkg-1.1.0-*.whl does not select, ignored: demo_pkg-1.1.0.tar.gz');
+    expect(await readFile(join(ws, 'from-pypi.SHA256SUMS'), 'utf8')).toBe(`${truth}  ${RELEASED}\n`);
+    expect(await names(join(ws, 'from-pypi'))).toEqual([RELEASED]);
+  });
+
+  it('a file of that version the release does not list: a problem, never requested', async () => {
+    const ws = await releaseWorkspace();
+    const run = await runAction('collect', { container: `${server.endpoint}/simple/demo-pkg/`, digests: 'SHA256SUMS', pattern: 'demo_pkg-1.*' }, ws);
+    expect(run.code).toBe(1);
+    expect(problems(run)).toEqual([
+      `${DEMO[0]}: not in SHA256SUMS: not part of this release; it was not downloaded (narrow pattern to the release's files, or list it in SHA256SUMS)`,
+      expect.stringMatching(/^demo_pkg-1\.1\.0\.tar\.gz: listed in SHA256SUMS but not in http/),
+    ]);
+    expect(await requested(DEMO[0]!)).toEqual([]);
+    expect(await names(join(ws, 'dist'))).toEqual([RELEASED]);
+  });
+
+  it("the index states another digest than the release's: refused before download, both named", async () => {
+    const ws = await releaseWorkspace();
+    const before = (await requested(RELEASED)).length;
+    const run = await runAction('collect', { container: `${server.endpoint}/simple/demo-wrong/`, digests: 'SHA256SUMS', pattern: 'demo_pkg-1.1.0-*.whl' }, ws);
+    expect(run.code).toBe(1);
+    expect(problems(run)).toEqual([
+      `${RELEASED}: its digests disagree: the index's JSON hashes says sha256 ${'d'.repeat(64)}, SHA256SUMS says ${truth}; refused without downloading it`,
+    ]);
+    expect((await requested(RELEASED)).length).toBe(before);
+    expect(await names(join(ws, 'dist'))).toEqual([]);
+  });
+
+  it("a page's #sha256= that disagrees with the sidecar refuses the wheel, naming both; a wheel with neither is never downloaded", async () => {
+    const ws = await workspace();
+    const [a, b, c] = WHEELS as [string, string, string];
+    const run = await runAction('collect', { container: `${server.endpoint}/simple/mix/` }, ws);
+    expect(run.code).toBe(1);
+    const trueA = sha256(await readFile(join(SAMPLES, a)));
+    expect(problems(run).sort()).toEqual(
+      [
+        `${a}: its digests disagree: its sidecar ${a}.sha256 says sha256 ${trueA}, the index page's #sha256= fragment says ${'e'.repeat(64)}; refused without downloading it`,
+        `${c}: no digest: no ${c}.sha256 sidecar in ${server.endpoint}/simple/mix/, and the listing states none; it is never downloaded unverified`,
+      ].sort(),
+    );
+    expect(await names(join(ws, 'dist'))).toEqual([b]);
+    expect(await requested(a)).toEqual([]);
+    expect((await requested(`${a}.sha256`)).length).toBeGreaterThan(0);
+    expect(await requested(c)).toEqual([]);
+  });
+
+  it('a yanked file is collected with a warning naming it and the reason, escaped', async () => {
+    const ws = await releaseWorkspace();
+    const run = await runAction('collect', { container: `${server.endpoint}/simple/demo-yanked/`, digests: 'SHA256SUMS', pattern: 'demo_pkg-1.1.0-*.whl' }, ws);
+    expect(run.errors).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(run.warnings).toEqual([expect.stringContaining(`${RELEASED}: yanked in ${server.endpoint}/simple/demo-yanked/, reason: "broken <build>\\n::warning::x"`)]);
+    expect(run.stdout.split('\n').filter((line) => line.startsWith('::warning'))).toHaveLength(1);
+    expect(await names(join(ws, 'dist'))).toEqual([RELEASED]);
+  });
+
+  it('verify URL on the index with --digests: reports the file, places nothing', async () => {
+    const ws = await releaseWorkspace();
+    const tmp = await mkdtemp(join(tmpdir(), 'wg-verify-tmp-'));
+    const run = await runCli(['verify', `${server.endpoint}/simple/demo-pkg/`, '--digests', 'SHA256SUMS', '--pattern', 'demo_pkg-1.1.0-*.whl'], ws, { TMPDIR: tmp });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(new RegExp(`${escape(RELEASED)}.*verified`));
+    expect(await readdir(tmp)).toEqual([]);
+    expect((await readdir(ws)).sort()).toEqual(['SHA256SUMS', 'wheelhouse']);
+    const wrong = await runCli(['verify', `${server.endpoint}/simple/demo-wrong/`, '--digests', 'SHA256SUMS', '--pattern', 'demo_pkg-1.1.0-*.whl'], ws, { TMPDIR: tmp });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toContain(`${RELEASED}: its digests disagree`);
+    expect(await readdir(tmp)).toEqual([]);
   });
 });

@@ -1,6 +1,5 @@
 /** collect's inputs, parsed and checked once. */
 import { resolve } from 'node:path';
-import { InputError } from '../core/errors.js';
 import { type CommonInputs, getChoice, getCommonInputs, getInteger, getList, type InputGetter, Inputs, NoFilesFound } from '../core/inputs.js';
 
 export interface CollectInputs extends CommonInputs {
@@ -15,24 +14,23 @@ export interface CollectInputs extends CommonInputs {
    * given, and the directory it is relative to. Read (and refused if
    * unreadable, malformed or empty) when the run starts: core/digests loadDigests.
    */
-  digests?: { given: string; cwd: string };
+  digests?: {
+    given: string;
+    cwd: string;
+    /**
+     * `sha256sums` names the same file (both default to SHA256SUMS): the run
+     * leaves it as it is rather than overwrite the truth with what it verified.
+     */
+    isSha256Sums?: boolean;
+  };
 }
 
-/**
- * The `digests` input, if set. It may not be the file `sha256sums` writes:
- * the run would overwrite the release's digests with what it verified, and a
- * re-run would check against that.
- */
+/** The `digests` input, if set, resolved against the working directory when read. */
 function getDigests(get: InputGetter, sha256sums: string, cwd: string): CollectInputs['digests'] {
   const given = get(Inputs.Digests).trim();
   if (given === '') return undefined;
-  if (resolve(cwd, given) === sha256sums) {
-    throw new InputError(
-      `${Inputs.Digests}: ${given} is also where ${Inputs.Sha256Sums} writes what this run verified; ` +
-        `set ${Inputs.Sha256Sums} to another file (e.g. ${Inputs.Sha256Sums}: collected.SHA256SUMS) so the release's digests stay as they are`,
-    );
-  }
-  return { given, cwd };
+  // Both default to SHA256SUMS: the release's digests are never overwritten with what one run verified.
+  return { given, cwd, ...(resolve(cwd, given) === sha256sums ? { isSha256Sums: true } : {}) };
 }
 
 /** Reads and validates every input; throws InputError on the first bad one. */

@@ -256,8 +256,10 @@ function listingProblems(inputs: CollectInputs, listing: Listing, truth: Truth |
   problems.push(...twins);
   const kept = new Set(unique);
   const files = plan.files.filter((file) => kept.has(file.name));
-  if (files.length === 0) {
-    const what = truth || container.readOnly ? 'file with a digest' : 'wheel/sidecar pair';
+  const byDigest = truth !== undefined || container.readOnly === true;
+  // Where files are judged by their digests, files already named above are not "nothing found" too.
+  if (files.length === 0 && !(byDigest && plan.problems.length > 0)) {
+    const what = byDigest ? 'file with a digest' : 'wheel/sidecar pair';
     const message = `no ${what} matching ${inputs.patterns.join(', ')} in ${container.url}`;
     if (inputs.ifNoFilesFound === NoFilesFound.Error) {
       problems.push({ message: `${message}; check the container (a typo in the prefix?) and pattern, or set if-no-files-found: warn` });
@@ -322,7 +324,11 @@ async function collectPairsWith(inputs: CollectInputs & { before: Map<string, St
 
   const result: RunResult = { files, problems };
   const done = verifiedFiles(result);
-  if (done.length > 0) result.sha256sums = await writeSha256Sums(inputs.sha256sums, done);
+  if (done.length > 0 && inputs.digests?.isSha256Sums) {
+    reporter.info(`${inputs.sha256sums} is the digests file this run checked against: left as it is (set sha256sums to another file to have one written)`);
+  } else if (done.length > 0) {
+    result.sha256sums = await writeSha256Sums(inputs.sha256sums, done);
+  }
   return result;
 }
 

@@ -195,6 +195,8 @@ describe('collect from a web address', () => {
     const page = log.find((r) => r.uri === '/simple/demo-pkg/');
     expect(page?.served).toBe('/simple/demo-pkg/index.json');
     expect(page?.contentType).toBe('application/vnd.pypi.simple.v1+json');
+    // The page came gzip-compressed (nginx compresses it for a client that accepts gzip), the wheels as they are.
+    expect(page?.contentEncoding).toBe('gzip');
     for (const wheel of DEMO) expect(log.some((r) => r.uri.startsWith('/packages/') && r.uri.endsWith(`/${wheel}`) && r.status === 200), wheel).toBe(true);
   });
 

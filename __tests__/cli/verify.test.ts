@@ -191,6 +191,35 @@ describe('verifyDirectory with a SHA256SUMS file', () => {
     expect(result.files.every((f) => f.status === FileStatus.Verified)).toBe(true);
   });
 
+  it('a sidecar beside a listed wheel is optional but must agree: one that disagrees refuses the wheel, naming both', async () => {
+    const { dir, sums } = await distWithSums();
+    const [agrees, disagrees] = [basename(SAMPLE_WHEEL), basename(SAMPLE_SMALL_WHEEL)];
+    await writeFile(join(dir, `${agrees}.sha256`), formatSidecar(await shaOf(join(dir, agrees)), agrees));
+    await writeFile(join(dir, `${disagrees}.sha256`), formatSidecar('f'.repeat(64), disagrees));
+    const result = await verifyDirectory({ dir, patterns: ['*.whl'], concurrency: 3, sha256sums: sums }, recorder());
+    expect(result.problems).toEqual([
+      {
+        file: join(dir, disagrees),
+        message: `${disagrees}: its digests disagree: its sidecar ${disagrees}.sha256 says sha256 ${'f'.repeat(64)}, ${sums} says ${await shaOf(join(dir, disagrees))}; refused`,
+      },
+    ]);
+    expect(result.files.filter((f) => f.status === FileStatus.Verified).map((f) => f.name).sort()).toEqual(NAMES.filter((n) => n !== disagrees));
+  });
+
+  it('files the list names that the patterns do not select are not missing', async () => {
+    const { dir, sums } = await distWithSums();
+    await writeFile(sums, `${await readFile(sums, 'utf8')}${'a'.repeat(64)}  wheel-guard-sample-1.0.0.tar.gz\n`);
+    const result = await verifyDirectory({ dir, patterns: ['*.whl'], concurrency: 3, sha256sums: sums }, recorder());
+    expect(result.problems).toEqual([]);
+    expect(result.files).toHaveLength(3);
+  });
+
+  it('rejects an empty sums file as an input error', async () => {
+    const { dir, sums } = await distWithSums();
+    await writeFile(sums, '');
+    await expect(verifyDirectory({ dir, patterns: ['*.whl'], concurrency: 1, sha256sums: sums }, recorder())).rejects.toThrow(`digests: ${sums} lists no file`);
+  });
+
   it('rejects a malformed sums file, naming it', async () => {
     const { dir, sums } = await distWithSums();
     await writeFile(sums, `${'a'.repeat(64)}\n`);

@@ -33,11 +33,12 @@ usage:
   wheel-guard verify     URL [--digests FILE] [--pattern GLOB]... [container options]
   wheel-guard demo       [--path DIR]   post-build then collect the shipped sample wheels
 
-containers: a directory path, file:///absolute/path, s3://bucket/prefix, artifact://NAME (collect: artifact://PATTERN)
+containers: a directory path, file:///absolute/path, s3://bucket/prefix, artifact://NAME (collect: artifact://PATTERN),
+            https://… (collect and verify only: a package index page, a directory listing, a SHA256SUMS)
 
 verify DIR checks a local directory in place (each file against the sidecar beside it, or --digests).
-verify URL (any container URL: file://, s3://, artifact://) checks what the container holds as collect
-would, downloading into a temporary directory that is removed afterwards; nothing is placed anywhere.
+verify URL (any container URL: file://, s3://, artifact://, https://) checks what the container holds
+as collect would, downloading into a temporary directory that is removed afterwards; nothing is placed.
 
 options (named like the action's inputs):
   --container URL             where wheel/sidecar pairs live

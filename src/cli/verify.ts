@@ -65,7 +65,7 @@ async function expectations(options: VerifyOptions, container: LocalContainer): 
     const withSidecar = new Set(pairListing(listed, patterns).pairs);
     const expected = async (name: string): Promise<string> => {
       const truth = { sha256: sums.get(name)!, from: options.sha256sums! };
-      return withSidecar.has(name) ? agreedDigest(name, [sidecarSource(name, await readSidecar(container, name)), truth]) : truth.sha256;
+      return withSidecar.has(name) ? agreedDigest(name, [sidecarSource(name, await readSidecar(container, name)), truth], 'refused') : truth.sha256;
     };
     return { names: names.filter((name) => sums.has(name)), expected, problems };
   }

@@ -77,18 +77,18 @@ export function disagreement(sources: readonly DigestSource[]): [DigestSource, D
 }
 
 /** The message for two sources that disagree: both digests, and where each came from. */
-export function conflictMessage(name: string, [a, b]: [DigestSource, DigestSource]): string {
-  return `${name}: its digests disagree: ${a.from} says sha256 ${a.sha256}, ${b.from} says ${b.sha256}; refused without downloading it`;
+export function conflictMessage(name: string, [a, b]: [DigestSource, DigestSource], outcome = 'refused without downloading it'): string {
+  return `${name}: its digests disagree: ${a.from} says sha256 ${a.sha256}, ${b.from} says ${b.sha256}; ${outcome}`;
 }
 
 /**
  * The sha256 every source agrees on. Throws DigestConflictError naming two
- * that disagree, or, with no source at all, the "no digest" problem: a file
+ * that disagree (`outcome` ends the message: what became of the file), or, with no source at all, the "no digest" problem: a file
  * is never downloaded unverified.
  */
-export function agreedDigest(name: string, sources: readonly DigestSource[]): string {
+export function agreedDigest(name: string, sources: readonly DigestSource[], outcome?: string): string {
   const conflict = disagreement(sources);
-  if (conflict) throw new DigestConflictError(conflictMessage(name, conflict));
+  if (conflict) throw new DigestConflictError(conflictMessage(name, conflict, outcome));
   const first = sources[0];
   if (!first) throw new DigestConflictError(noDigestMessage(name, 'the listing', true));
   return first.sha256;

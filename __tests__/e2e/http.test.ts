@@ -19,7 +19,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -431,6 +431,30 @@ describe(`on a flaky network: the fault proxy in front of each server (seed ${SE
       }
     },
   );
+
+  it('nginx: the file changes on the server while its download is stalled: If-Range gets the whole new file (200), never a splice', async () => {
+    const file = join(site, 'wheels', BIG);
+    const proxy = await startFaultProxy(nginx.endpoint, { rate: 1, kinds: ['stall'], only: new RegExp(`^GET \\S*${escape(BIG)} `), maxFaults: 1, stallMs: 30_000 }, SEED);
+    try {
+      const running = collect(`${proxy.endpoint}/wheels/`, { retries: '3', timeout: '2' });
+      // While the first download hangs (cut after the 2 s timeout), the file is rewritten with the same bytes: a new
+      // mtime, so a new ETag; a range of the old version must not be spliced onto what arrived.
+      const stalled = (): boolean => proxy.connections.some((c) => c.fault === 'stall' && c.status === 200);
+      for (let i = 0; i < 200 && !stalled(); i++) await new Promise((r) => setTimeout(r, 25));
+      expect(stalled()).toBe(true);
+      await writeFile(file, await original(BIG));
+      const later = new Date(Date.now() + 60_000);
+      await utimes(file, later, later);
+      const { dist, run } = await running;
+      expect(run.errors).toEqual([]);
+      await expectVerified(dist, PARKED);
+      const gets = proxy.connections.filter((c) => c.request.startsWith(`GET /wheels/${BIG} `));
+      expect(gets[1]?.range, JSON.stringify(gets)).toMatch(/^bytes=[1-9]\d*-$/);
+      expect(gets[1]?.status).toBe(200);
+    } finally {
+      await proxy.stop();
+    }
+  });
 
   it('python http.server: a download cut short asks for the rest, gets the whole file again (200), starts over and verifies', async () => {
     const proxy = await startFaultProxy(python.endpoint, { rate: 1, kinds: ['early-end'], only: new RegExp(`^GET \\S*${escape(BIG)} `), maxFaults: 1 }, SEED);

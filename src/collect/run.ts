@@ -298,6 +298,8 @@ async function collectPairs(plainInputs: CollectInputs, truth: Truth | undefined
 
 async function collectPairsWith(inputs: CollectInputs & { before: Map<string, Stats>; checks: CheckPool }, truth: Truth | undefined, reporter: Reporter): Promise<RunResult> {
   const { container } = inputs;
+  // What the container itself warns about (plain http:// off this machine), once, before anything is read.
+  for (const warning of container.warnings ?? []) reporter.warning(warning);
   const listing = await listPairs(inputs, truth, reporter);
   const { files: planned, unpaired, problems } = listingProblems(inputs, listing, truth, reporter);
   // A copy in `path` of a wheel the container cannot vouch for (an earlier run's) is not left there as if verified.

@@ -143,10 +143,19 @@ it(`an endpoint that never answers: ${Math.min(RUNS, 5)} runs`, async () => {
 
 it(`https:// (nginx autoindex, sidecars): 30% of requests faulted: ${RUNS} runs`, async () => {
   for (let i = 0; i < RUNS; i++) await scenario('random-30%', { rate: 0.3, stallMs: 30_000 }, 3000 + i, { retries: '10', timeout: '2' }, true, 'https');
+  expectEveryRun('https', 'random-30%');
 }, 3_600_000);
 
 it(`https:// (nginx autoindex, sidecars): a wheel corrupted in transit every time: ${Math.min(RUNS, 5)} runs`, async () => {
   for (let i = 0; i < Math.min(RUNS, 5); i++) {
     await scenario('persistent-corruption', { rate: 1, kinds: ['flip'], only: /^GET \S*soak_pkg2\S*\.whl / }, 4000 + i, { retries: '2', timeout: '2' }, false, 'https');
   }
+  expectEveryRun('https', 'persistent-corruption');
 }, 3_600_000);
+
+/** Every run of a scenario had its expected outcome, and none left a broken file in path or lost a wheel (seeds named on failure). */
+function expectEveryRun(container: RunRecord['container'], name: string): void {
+  const runs = records.filter((r) => r.container === container && r.scenario === name);
+  expect(runs.length).toBeGreaterThan(0);
+  expect(runs.filter((r) => !r.ok || r.broken > 0 || r.lost > 0).map((r) => `seed ${r.seed}: exit ${r.exit}, lost ${r.lost}, broken ${r.broken}`)).toEqual([]);
+}

@@ -116,7 +116,9 @@ export async function startFaultProxy(target: string, plan: FaultPlan, seed: num
       const text = chunk.toString('latin1', 0, Math.min(chunk.length, 8192));
       const line = text.split('\r\n', 1)[0] ?? '';
       if (/^(GET|PUT|POST|HEAD|DELETE) \S+ HTTP\/1\.[01]$/.test(line)) {
-        const range = /\r\nrange:[ \t]*([^\r\n]*)/i.exec(text.slice(0, text.indexOf('\r\n\r\n') >>> 0))?.[1];
+        // The Range header, looked for in this request's head only (the chunk may go on into a body or the next request).
+        const headEnd = text.indexOf('\r\n\r\n');
+        const range = /\r\nrange:[ \t]*([^\r\n]*)/i.exec(headEnd < 0 ? text : text.slice(0, headEnd))?.[1];
         const next = fate(line, range);
         const status = { http500: 500, http503: 503, http429: 429 }[next.record.fault as 'http500'];
         if (status) {

@@ -1,6 +1,7 @@
 // Bundles every entry point into dist/<entry>/index.js (ESM, one file each).
 import { build } from 'esbuild';
 import { readFileSync, renameSync, rmSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 
@@ -11,6 +12,30 @@ const entries = {
   'cli/index': 'src/cli/index.ts',
   // The worker threads of core/check-pool.ts, found beside the bundle that starts them.
   'worker/index': 'src/worker/index.ts',
+};
+
+/**
+ * @actions/core imports its OIDC client (for getIDToken) at the top, and with it @actions/http-client
+ * and undici: 0.8 MB that every run would parse, for a token no run here asks for yet. This plugin
+ * puts a stand-in there whose getIDToken imports the real client (a chunk of its own) when called.
+ */
+const lazyOidc = {
+  name: 'lazy-actions-core-oidc',
+  setup(b) {
+    const OIDC = /[\\/]@actions[\\/]core[\\/]lib[\\/]oidc-utils\.js$/;
+    b.onLoad({ filter: OIDC }, (args) => ({
+      contents:
+        `export class OidcClient {\n` +
+        `  static async getIDToken(audience) {\n` +
+        `    const { OidcClient: Real } = await import(${JSON.stringify(`wg-real-oidc:${args.path}`)});\n` +
+        `    return Real.getIDToken(audience);\n` +
+        `  }\n` +
+        `}\n`,
+      loader: 'js',
+    }));
+    b.onResolve({ filter: /^wg-real-oidc:/ }, (args) => ({ path: args.path.slice('wg-real-oidc:'.length), namespace: 'wg-real-oidc' }));
+    b.onLoad({ filter: /.*/, namespace: 'wg-real-oidc' }, (args) => ({ contents: readFileSync(args.path, 'utf8'), resolveDir: dirname(args.path), loader: 'js' }));
+  },
 };
 
 // Built beside dist/ and swapped in, so a test running the bundles never finds dist/ half written.
@@ -35,6 +60,7 @@ await build({
   legalComments: 'none',
   define: { 'process.env.WHEEL_GUARD_VERSION': JSON.stringify(pkg.version) },
   logLevel: 'warning',
+  plugins: [lazyOidc],
 });
 const old = `dist.old-${process.pid}`;
 try {

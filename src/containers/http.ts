@@ -12,12 +12,13 @@
  * credential handler adds it again on every hop) and so that a redirect's
  * body is never read (http-client reads it whole).
  */
-import { HttpClient, type HttpClientResponse } from '@actions/http-client';
+import type { HttpClient, HttpClientResponse } from '@actions/http-client';
 import type { IncomingHttpHeaders, IncomingMessage, OutgoingHttpHeaders } from 'node:http';
 import { pipeline, Readable } from 'node:stream';
 import { createGunzip, createInflate } from 'node:zlib';
 import { MAX_REDIRECTS, MAX_WEB_LISTING_BYTES, readBounded } from '../core/bounds.js';
 import { ContainerError, InputError, isRetryable, messageOf, NotFoundError, TransferError, UnreachableError, WheelGuardError } from '../core/errors.js';
+import { exportsOf } from '../core/modules.js';
 import { retryAfterMs } from '../core/retry.js';
 import { quote } from '../core/untrusted.js';
 import type { Body, Container, Entry } from './container.js';
@@ -130,10 +131,12 @@ export class HttpContainer implements Container {
         : [];
   }
 
-  private client(url: URL): HttpClient {
+  /** @actions/http-client, loaded on first use (it brings undici): a run without a web address never parses it. */
+  private async client(url: URL): Promise<HttpClient> {
     let client = this.clients.get(url.protocol);
     if (!client) {
-      client = new HttpClient('wheel-guard', [], { allowRedirects: false, keepAlive: true, socketTimeout: this.idleMs, maxSockets: 32 });
+      const { HttpClient } = exportsOf(await import('@actions/http-client'), 'HttpClient');
+      client = this.clients.get(url.protocol) ?? new HttpClient('wheel-guard', [], { allowRedirects: false, keepAlive: true, socketTimeout: this.idleMs, maxSockets: 32 });
       this.clients.set(url.protocol, client);
     }
     return client;
@@ -166,7 +169,7 @@ export class HttpContainer implements Container {
       const sent: OutgoingHttpHeaders = { ...headers, ...(this.authorization && url.origin === this.origin ? { authorization: this.authorization } : {}) };
       let response: HttpClientResponse;
       try {
-        response = await this.client(url).get(url.href, sent);
+        response = await (await this.client(url)).get(url.href, sent);
       } catch (error: unknown) {
         throw this.unreachable(error, url, what);
       }

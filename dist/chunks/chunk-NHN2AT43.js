@@ -1,5 +1,18 @@
 import {createRequire as __wgCreateRequire} from 'node:module'; const require = __wgCreateRequire(import.meta.url);
 import {
+  debug,
+  endGroup,
+  error,
+  getInput,
+  info,
+  setFailed,
+  setOutput,
+  setSecret,
+  startGroup,
+  summary,
+  warning
+} from "./chunk-7N66VNY6.js";
+import {
   ContainerError,
   InputError,
   IntegrityError,
@@ -39,20 +52,6 @@ import {
   temporaryName,
   versionKey
 } from "./chunk-LCF2N22R.js";
-import {
-  HttpClient,
-  debug,
-  endGroup,
-  error,
-  getInput,
-  info,
-  setFailed,
-  setOutput,
-  setSecret,
-  startGroup,
-  summary,
-  warning
-} from "./chunk-EZG5WIYL.js";
 import {
   __toESM
 } from "./chunk-735RXGZ6.js";
@@ -3051,7 +3050,7 @@ var ArtifactContainer = class {
   /** @actions/artifact, loaded on first use (its own chunk): a run without artifact:// never parses it. */
   loading;
   client() {
-    return this.loading ??= import("./artifact-B4W6I56I.js").then((module) => new (exportsOf(module, "DefaultArtifactClient")).DefaultArtifactClient());
+    return this.loading ??= import("./artifact-EDRT5YRJ.js").then((module) => new (exportsOf(module, "DefaultArtifactClient")).DefaultArtifactClient());
   }
   stageRoot;
   /** collect: artifacts fetched, by name; files, by listed name. */
@@ -3793,10 +3792,12 @@ var HttpContainer = class {
       `container: ${this.url} is plain http:// off this machine: nothing authenticates the server, and its digests come from it too, so anyone on the way could change a wheel and its digest alike${authorization ? " (and read the credentials)" : ""}; use https://, or give digests`
     ] : [];
   }
-  client(url) {
+  /** @actions/http-client, loaded on first use (it brings undici): a run without a web address never parses it. */
+  async client(url) {
     let client = this.clients.get(url.protocol);
     if (!client) {
-      client = new HttpClient("wheel-guard", [], { allowRedirects: false, keepAlive: true, socketTimeout: this.idleMs, maxSockets: 32 });
+      const { HttpClient } = exportsOf(await import("./lib-LPBFYNIP.js"), "HttpClient");
+      client = this.clients.get(url.protocol) ?? new HttpClient("wheel-guard", [], { allowRedirects: false, keepAlive: true, socketTimeout: this.idleMs, maxSockets: 32 });
       this.clients.set(url.protocol, client);
     }
     return client;
@@ -3827,7 +3828,7 @@ var HttpContainer = class {
       const sent = { ...headers, ...this.authorization && url.origin === this.origin ? { authorization: this.authorization } : {} };
       let response;
       try {
-        response = await this.client(url).get(url.href, sent);
+        response = await (await this.client(url)).get(url.href, sent);
       } catch (error2) {
         throw this.unreachable(error2, url, what);
       }
@@ -4001,7 +4002,7 @@ function checksumHex(value) {
   return bytes.length === 32 ? bytes.toString("hex") : void 0;
 }
 var sdkLoading;
-var loadSdk = () => sdkLoading ??= import("./dist-cjs-KDPI2GXK.js").then((module) => exportsOf(module, "S3Client"));
+var loadSdk = () => sdkLoading ??= import("./dist-cjs-Q6VJZQ6Q.js").then((module) => exportsOf(module, "S3Client"));
 var NETWORK = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|socket hang up/;
 var S3Container = class {
   constructor(url, bucket, folder, settings) {
@@ -4154,7 +4155,7 @@ var S3Container = class {
           new sdk.PutObjectCommand({ ...params, Body: body, ContentLength: options.size, ChecksumSHA256: hexToBase64(options.sha256) })
         );
       } else {
-        const { Upload } = exportsOf(await import("./dist-cjs-CKPL5BMH.js"), "Upload");
+        const { Upload } = exportsOf(await import("./dist-cjs-XPEJIJLY.js"), "Upload");
         const upload = new Upload({ client, params: { ...params, Body: body, ContentLength: options.size }, partSize: PART_SIZE, queueSize: QUEUE_SIZE, leavePartsOnError: false });
         await upload.done();
       }

@@ -3,7 +3,7 @@ import {
   init_protocols,
   protocols_exports,
   require_dist_cjs
-} from "./chunk-FT3PQTIA.js";
+} from "./chunk-RFRMSWWV.js";
 import {
   endpoints_exports,
   init_endpoints

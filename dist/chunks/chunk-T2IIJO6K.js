@@ -24,7 +24,7 @@ import {
   sidecarName,
   verifiedFiles,
   writeSha256Sums
-} from "./chunk-OGGEVEV6.js";
+} from "./chunk-NHN2AT43.js";
 import {
   ContainerError,
   ContentError,

@@ -1,0 +1,55 @@
+/**
+ * A light start (issue 13 item 3): what each committed entry bundle loads
+ * before it does anything (the entry and the chunks it imports statically)
+ * holds none of the packages only some runs need: the AWS SDK, the
+ * artifact client (and the Azure SDK and archiver under it), undici (under
+ * @actions/http-client). They sit in chunks of their own, loaded by
+ * `import()` when a run opens such a container; the S3, artifact and web
+ * e2e suites prove those chunks load from the bundle.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from './harness.js';
+
+/** The files a module loads before its first line runs: itself and its static imports, transitively. */
+function staticGraph(file: string, seen = new Set<string>()): Set<string> {
+  if (seen.has(file)) return seen;
+  seen.add(file);
+  const text = readFileSync(file, 'utf8');
+  // `import … from "./x.js"`, `export … from "./x.js"`, `import "./x.js"`; never `import("./x.js")`.
+  for (const [, spec] of text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^;('"]*?(?:from\s*)?["'](\.{1,2}\/[^"']+)["']/g)) {
+    staticGraph(resolve(dirname(file), spec!), seen);
+  }
+  return seen;
+}
+
+/** A name each package defines and wheel-guard's own code never spells. */
+const HEAVY = {
+  'the AWS SDK': 'S3ServiceException',
+  '@actions/artifact': 'ArtifactServiceClientJSON',
+  'the Azure SDK': 'BlobClient',
+  'undici (@actions/http-client)': 'ProxyAgent',
+};
+
+const ENTRIES = ['index.js', 'post-build/index.js', 'collect/index.js', 'cli/index.js', 'worker/index.js'];
+
+describe('the committed bundles start light', () => {
+  it.each(ENTRIES)('dist/%s loads none of the heavy packages before it runs, and under 1 MiB of code', (entry) => {
+    const files = [...staticGraph(join(ROOT, 'dist', entry))];
+    const code = files.map((file) => readFileSync(file, 'utf8')).join('\n');
+    for (const [name, marker] of Object.entries(HEAVY)) expect(code.includes(marker), `${name} is loaded at start by dist/${entry}`).toBe(false);
+    expect(code.length).toBeLessThan(1024 * 1024);
+  });
+
+  it('the heavy packages are in the bundle all the same, each in a chunk loaded on demand', () => {
+    const chunks = [...staticGraph(join(ROOT, 'dist', 'cli', 'index.js'))];
+    const dir = join(ROOT, 'dist', 'chunks');
+    const every = readdirSync(dir).map((name) => join(dir, name));
+    for (const [name, marker] of Object.entries(HEAVY)) {
+      const holders = every.filter((file) => readFileSync(file, 'utf8').includes(marker));
+      expect(holders.length, `${name} is missing from dist/chunks`).toBeGreaterThan(0);
+      for (const holder of holders) expect(chunks).not.toContain(holder);
+    }
+  });
+});

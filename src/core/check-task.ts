@@ -12,12 +12,12 @@
  * - an sdist: its bytes go to the hash as they stream into gunzip and tar;
  * - with the check off, the hash alone.
  */
-import { constants } from 'node:fs';
-import { type FileHandle, open } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { ContentError } from './errors.js';
 import { type ContentWarning, Findings } from './findings.js';
-import { openRegular } from './files.js';
-import { readTail, releaseTail, Scan } from './scan.js';
+import { openRegular, openRegularSync } from './files.js';
+import { READS_IN_PLACE, readTail, releaseTail, Scan } from './scan.js';
 import { checkSdist } from './sdist.js';
 import { checkWheel } from './wheel-contents.js';
 import type { SdistName, WheelName } from './wheels.js';
@@ -96,17 +96,36 @@ export async function runCheckTask(task: NamedCheckTask): Promise<CheckResult> {
   const nameError = task.check && !parsed ? new ContentError(fileName, undefined, 'not a wheel (PEP 427) or sdist (name-version.tar.gz) file name') : undefined;
   // Nothing to read: a check refused by the name alone.
   if (nameError && !task.hash) return { size: 0, contentError: nameError };
-  const handle: FileHandle = task.regular ? await openRegular(task.path, fileName) : await open(task.path, constants.O_RDONLY);
+  const { fd, size, close } = await openTask(task);
   try {
-    const size = (await handle.stat()).size;
     if (!parsed) {
-      const scan = new Scan(handle.fd, size, { hash: task.hash });
+      const scan = new Scan(fd, size, { hash: task.hash });
       return withFound(await scan.finish(), nameError);
     }
-    if (parsed.kind === 'wheel') return await wheelTask(handle.fd, size, task, parsed);
-    return await sdistTask(handle.fd, size, task, parsed);
+    if (parsed.kind === 'wheel') return await wheelTask(fd, size, task, parsed);
+    return await sdistTask(fd, size, task, parsed);
   } finally {
+    await close();
+  }
+}
+
+/** A task's file, open: in place in a worker thread (READS_IN_PLACE), through the thread pool in the main one. */
+async function openTask(task: NamedCheckTask): Promise<{ fd: number; size: number; close: () => void | Promise<void> }> {
+  if (READS_IN_PLACE) {
+    const fd = task.regular ? openRegularSync(task.path, task.fileName) : openSync(task.path, constants.O_RDONLY);
+    try {
+      return { fd, size: fstatSync(fd).size, close: () => closeSync(fd) };
+    } catch (error: unknown) {
+      closeSync(fd);
+      throw error;
+    }
+  }
+  const handle = task.regular ? await openRegular(task.path, task.fileName) : await open(task.path, constants.O_RDONLY);
+  try {
+    return { fd: handle.fd, size: (await handle.stat()).size, close: () => handle.close() };
+  } catch (error: unknown) {
     await handle.close();
+    throw error;
   }
 }
 

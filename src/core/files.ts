@@ -5,7 +5,7 @@
  * run left behind long ago.
  */
 import { randomBytes } from 'node:crypto';
-import { constants, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, type Stats } from 'node:fs';
 import { type FileHandle, lstat, open, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -74,6 +74,31 @@ export async function openRegular(path: string, shownName: string): Promise<File
     throw new NotRegularFileError(`${quote(shownName)} ${why}`);
   }
   return handle;
+}
+
+/** openRegular, blocking this thread (for worker threads, see scan.ts READS_IN_PLACE): the open file descriptor. */
+export function openRegularSync(path: string, shownName: string): number {
+  const flags = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+  let fd: number;
+  try {
+    fd = openSync(path, flags);
+  } catch (error: unknown) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ELOOP' || code === 'EMLINK') throw new NotRegularFileError(`${quote(shownName)} is a symbolic link, not a regular file; only regular files are read`);
+    throw error;
+  }
+  let why: string | undefined;
+  try {
+    why = irregular(fstatSync(fd));
+  } catch (error: unknown) {
+    closeSync(fd);
+    throw error;
+  }
+  if (why) {
+    closeSync(fd);
+    throw new NotRegularFileError(`${quote(shownName)} ${why}`);
+  }
+  return fd;
 }
 
 /** The lstat of a path, or undefined if nothing is there. */

@@ -51,7 +51,7 @@ import {
   sinkTo,
   temporaryName,
   versionKey
-} from "./chunk-LCF2N22R.js";
+} from "./chunk-VXBT55J2.js";
 import {
   __toESM
 } from "./chunk-735RXGZ6.js";

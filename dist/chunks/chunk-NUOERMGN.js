@@ -24,7 +24,7 @@ import {
   sidecarName,
   verifiedFiles,
   writeSha256Sums
-} from "./chunk-NHN2AT43.js";
+} from "./chunk-GS3PEMWL.js";
 import {
   ContainerError,
   ContentError,
@@ -42,7 +42,7 @@ import {
   plain,
   quote,
   readBounded
-} from "./chunk-LCF2N22R.js";
+} from "./chunk-VXBT55J2.js";
 
 // src/collect/run.ts
 import { mkdir, readdir, rm } from "node:fs/promises";

@@ -24,7 +24,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-NHN2AT43.js";
+} from "./chunk-GS3PEMWL.js";
 import {
   ConflictError,
   ContainerError,
@@ -34,7 +34,7 @@ import {
   messageOf,
   nameProblem,
   quote
-} from "./chunk-LCF2N22R.js";
+} from "./chunk-VXBT55J2.js";
 
 // src/post-build/run.ts
 import { stat, writeFile } from "node:fs/promises";

@@ -1352,7 +1352,7 @@ var require_yauzl = __commonJS({
 });
 
 // src/core/check-task.ts
-import { constants as constants2 } from "node:fs";
+import { closeSync as closeSync2, constants as constants2, fstatSync as fstatSync2, openSync as openSync2 } from "node:fs";
 import { open as open3 } from "node:fs/promises";
 
 // src/core/untrusted.ts
@@ -1492,7 +1492,7 @@ var Findings = class {
 
 // src/core/files.ts
 import { randomBytes } from "node:crypto";
-import { constants } from "node:fs";
+import { closeSync, constants, fstatSync, openSync } from "node:fs";
 import { lstat, open, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -1534,6 +1534,29 @@ async function openRegular(path, shownName) {
     throw new NotRegularFileError(`${quote(shownName)} ${why}`);
   }
   return handle;
+}
+function openRegularSync(path, shownName) {
+  const flags = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+  let fd;
+  try {
+    fd = openSync(path, flags);
+  } catch (error) {
+    const code = error.code;
+    if (code === "ELOOP" || code === "EMLINK") throw new NotRegularFileError(`${quote(shownName)} is a symbolic link, not a regular file; only regular files are read`);
+    throw error;
+  }
+  let why;
+  try {
+    why = irregular(fstatSync(fd));
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
+  if (why) {
+    closeSync(fd);
+    throw new NotRegularFileError(`${quote(shownName)} ${why}`);
+  }
+  return fd;
 }
 async function lstatOrNothing(path) {
   try {
@@ -1601,7 +1624,8 @@ async function removeLeftovers(dir) {
 
 // src/core/scan.ts
 import { createHash } from "node:crypto";
-import { read } from "node:fs";
+import { read, readSync } from "node:fs";
+import { isMainThread } from "node:worker_threads";
 
 // src/core/bounds.ts
 import { Transform } from "node:stream";
@@ -1665,7 +1689,15 @@ var IDLE_MOST = 4;
 function release(list, buffer) {
   if (buffer && list.length < IDLE_MOST) list.push(buffer);
 }
+var READS_IN_PLACE = !isMainThread;
 function readAt(fd, buffer, position) {
+  if (READS_IN_PLACE) {
+    try {
+      return Promise.resolve(readAtSync(fd, buffer, position));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
   return new Promise((resolve, reject) => {
     const more = (done) => {
       if (done === buffer.length) return resolve(buffer);
@@ -1677,6 +1709,15 @@ function readAt(fd, buffer, position) {
     };
     more(0);
   });
+}
+function readAtSync(fd, buffer, position) {
+  let done = 0;
+  while (done < buffer.length) {
+    const bytes = readSync(fd, buffer, done, buffer.length - done, position + done);
+    if (bytes === 0) throw Object.assign(new Error(`the file ended at byte ${position + done}, before its size when opened`), { code: "WG_SHORT_READ" });
+    done += bytes;
+  }
+  return buffer;
 }
 async function readTail(fd, size) {
   let start = Math.max(0, size - TAIL);
@@ -2979,17 +3020,34 @@ async function runCheckTask(task) {
   const parsed = task.check ? task.parsed : void 0;
   const nameError = task.check && !parsed ? new ContentError(fileName, void 0, "not a wheel (PEP 427) or sdist (name-version.tar.gz) file name") : void 0;
   if (nameError && !task.hash) return { size: 0, contentError: nameError };
-  const handle = task.regular ? await openRegular(task.path, fileName) : await open3(task.path, constants2.O_RDONLY);
+  const { fd, size, close: close3 } = await openTask(task);
   try {
-    const size = (await handle.stat()).size;
     if (!parsed) {
-      const scan = new Scan(handle.fd, size, { hash: task.hash });
+      const scan = new Scan(fd, size, { hash: task.hash });
       return withFound(await scan.finish(), nameError);
     }
-    if (parsed.kind === "wheel") return await wheelTask(handle.fd, size, task, parsed);
-    return await sdistTask(handle.fd, size, task, parsed);
+    if (parsed.kind === "wheel") return await wheelTask(fd, size, task, parsed);
+    return await sdistTask(fd, size, task, parsed);
   } finally {
+    await close3();
+  }
+}
+async function openTask(task) {
+  if (READS_IN_PLACE) {
+    const fd = task.regular ? openRegularSync(task.path, task.fileName) : openSync2(task.path, constants2.O_RDONLY);
+    try {
+      return { fd, size: fstatSync2(fd).size, close: () => closeSync2(fd) };
+    } catch (error) {
+      closeSync2(fd);
+      throw error;
+    }
+  }
+  const handle = task.regular ? await openRegular(task.path, task.fileName) : await open3(task.path, constants2.O_RDONLY);
+  try {
+    return { fd: handle.fd, size: (await handle.stat()).size, close: () => handle.close() };
+  } catch (error) {
     await handle.close();
+    throw error;
   }
 }
 async function wheelTask(fd, size, task, parsed) {

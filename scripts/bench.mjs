@@ -5,17 +5,23 @@
  *
  *   1. makes the data: valid wheels with RECORD (__tests__/helpers/make-wheel.py)
  *      — 60 × 20 MiB (a numpy-like release matrix), 1 × 1 GiB (a GPU wheel),
- *      500 × 200 KiB (a nightly channel), and 10/100/1,000 × 200 KiB for scaling;
+ *      500 × 200 KiB (a nightly channel), all with stored members; 40 × 20 MiB
+ *      of source-like text in deflated members (make-wheel.py --deflate); and
+ *      10/100/1,000 × 200 KiB for scaling;
  *   2. starts s3rver in this process and parks every set with wheel-guard
  *      post-build, in a directory container and in the bucket;
- *   3. times, repeated and interleaved: hashing (verify vs sha256sum and
- *      openssl), collect from S3 (vs aws s3 cp, aws s3 cp + sha256sum -c,
- *      rclone copy), collect from a directory (vs cp + sha256sum -c), peak
- *      RSS on the 1 GiB wheel, time per wheel at 10, 100 and 1,000 wheels,
- *      and collect from a web address: Debian's nginx listing each set's
- *      directory (vs curl, curl + sha256sum -c, rclone's http backend);
- *   4. writes BENCHMARKS.md (scripts/bench/report.mjs) and .bench/results.json
- *      (the raw figures), and removes the data.
+ *   3. times, repeated and interleaved: the start-up (--version and a
+ *      3-wheel local collect against bare `node -e 0`), hashing and the
+ *      content check (verify vs sha256sum, openssl on 1 and on every core,
+ *      unzip -tq + sha256sum on every core for the deflated set), collect
+ *      from S3 (vs aws s3 cp, aws s3 cp + sha256sum -c, rclone copy),
+ *      collect from a directory (vs cp + sha256sum -c), peak RSS on the
+ *      1 GiB wheel, time and memory at 10, 100 and 1,000 wheels, and collect
+ *      from a web address: Debian's nginx listing each set's directory (vs
+ *      curl, curl + sha256sum -c, rclone's http backend);
+ *   4. writes BENCHMARKS.md (scripts/bench/report.mjs: the targets of issue 13,
+ *      and those of issue 7 still standing, judged from the run's figures)
+ *      and .bench/results.json (the raw figures), and removes the data.
  *
  * `node scripts/bench.mjs --render [FILE]` rewrites the report from saved
  * figures (default .bench/results.json) without measuring anything.
@@ -93,6 +99,16 @@ const SETS = QUICK
       { id: 'gpu', title: 'one GPU wheel', count: 1, size: 1 * GiB },
       { id: 'nightly', title: 'nightly channel', count: 500, size: 200 * KiB },
     ];
+/**
+ * Wheels whose members are DEFLATED (most real wheels): source-like text, in
+ * members of 16–256 KiB (make-wheel.py --deflate). `size` is the uncompressed
+ * payload; on disk they take about half. Only verify reads them (section 1).
+ */
+const DEFLATED = QUICK
+  ? { id: 'deflated', title: 'deflated members (source-like text)', count: 6, size: 5 * MiB, deflate: true }
+  : { id: 'deflated', title: 'deflated members (source-like text)', count: 40, size: 20 * MiB, deflate: true };
+/** The start-up line's collect: this many small wheels from a local directory. */
+const START_WHEELS = 3;
 const SCALE_SIZE = 200 * KiB;
 const SCALE_COUNTS = QUICK ? [10, 100] : [10, 100, 1000];
 
@@ -167,10 +183,12 @@ async function findTools() {
   if (!rclone) notes.push('rclone is not installed: its comparison is left out');
   if (!openssl) throw new Error('openssl is needed (the hashing reference)');
   const curl = await which('curl');
+  const unzip = await which('unzip');
+  if (!unzip) notes.push('unzip is not installed: the deflated set\'s comparison (unzip -tq then sha256sum) is left out');
   const nginx = await nginxVersion();
   if (!curl) notes.push('curl is not installed: its comparisons are left out');
   if (!nginx) notes.push('nginx is not installed: the web-address section is left out');
-  return { aws, rclone, openssl, curl, nginx, notes };
+  return { aws, rclone, openssl, curl, unzip, nginx, notes };
 }
 
 /** Versions of everything measured. */
@@ -191,6 +209,7 @@ async function versions(tools) {
     aws: tools.aws ? first(await probe(tools.aws, ['--version'], { env: { ...process.env, AWS_CA_BUNDLE: '' } })) : 'not installed',
     rclone: tools.rclone ? first(await probe(tools.rclone, ['version'])) : 'not installed',
     curl: tools.curl ? first(await probe(tools.curl, ['--version'])) : 'not installed',
+    unzip: tools.unzip ? first(await probe(tools.unzip, ['-v'])) : 'not installed',
     nginx: tools.nginx ?? 'not installed',
     s3rver: s3rverPkg.version,
     python: first(await probe('python3', ['--version'])),
@@ -215,16 +234,16 @@ async function listWheels(dir) {
  * by size. A set already there with the same spec (BENCH_KEEP=1) is reused.
  */
 async function makeData() {
-  const wanted = [...SETS, { id: 'scale', count: Math.max(...SCALE_COUNTS), size: SCALE_SIZE }];
+  const wanted = [...SETS, DEFLATED, { id: 'scale', count: Math.max(...SCALE_COUNTS), size: SCALE_SIZE }];
   const jobs = [];
   for (const set of wanted) {
     const dir = join(dirs.wheels, set.id);
-    const spec = JSON.stringify({ count: set.count, size: set.size });
+    const spec = JSON.stringify({ count: set.count, size: set.size, ...(set.deflate ? { deflate: true } : {}) });
     const marker = join(dir, '.spec');
     if (existsSync(marker) && (await readFile(marker, 'utf8')) === spec && (await listWheels(dir)).length === set.count) continue;
     await fresh(dir);
     for (let i = 1; i <= set.count; i++) {
-      jobs.push({ set, marker, spec, line: `${dir} ${set.id}${String(i).padStart(4, '0')} 1.0.0 ${set.size} ${i}` });
+      jobs.push({ set, marker, spec, line: `${dir} ${set.id}${String(i).padStart(4, '0')} 1.0.0 ${set.size} ${i}${set.deflate ? ' --deflate' : ''}` });
     }
   }
   if (jobs.length > 0) {
@@ -247,12 +266,12 @@ async function makeData() {
   }
   // The scaling sets: the first N of the 1,000, hard-linked.
   const all = await listWheels(join(dirs.wheels, 'scale'));
-  for (const n of SCALE_COUNTS) {
+  for (const n of [...SCALE_COUNTS, START_WHEELS]) {
     const dir = join(dirs.wheels, `scale-${n}`);
     await fresh(dir);
     for (const name of all.slice(0, n)) await link(join(dirs.wheels, 'scale', name), join(dir, name));
   }
-  for (const set of SETS) {
+  for (const set of [...SETS, DEFLATED]) {
     const dir = join(dirs.wheels, set.id);
     const names = await listWheels(dir);
     set.files = names;
@@ -368,16 +387,33 @@ function downloadDir(name, expectedWheels, { sidecars = false } = {}) {
   };
 }
 
-/** The fixed cost of every wheel-guard run: Node starting and loading the bundle; bare Node for scale. */
+/**
+ * The fixed cost of every wheel-guard run: Node starting and loading the
+ * bundle (`--version`), and the smallest real run, a collect of 3 small
+ * wheels from a local directory (with the content check: the chunks and
+ * worker threads a run loads on first use); bare Node for scale.
+ */
 async function startupCost() {
+  // The 3 wheels' directory container: post-build (not timed) puts each wheel and its sidecar there.
+  const container = join(dirs.wheels, `start-${START_WHEELS}`);
+  await rm(container, { recursive: true, force: true });
+  await runOk(...wg('post-build', '--container', container, '--path', join(dirs.wheels, `scale-${START_WHEELS}`), '--sha256sums', join(dirs.scratch, 'start.sums')));
+  const dl = downloadDir('start-collect', START_WHEELS);
   const variants = [
     { id: 'wg-version', label: 'wheel-guard --version', shown: `${WG_SHOWN} --version`, command: () => wg('--version') },
+    {
+      id: 'wg-collect',
+      label: `wheel-guard collect, ${START_WHEELS} wheels of ${SCALE_SIZE / KiB} KiB from a directory (hash + contents)`,
+      shown: `${WG_SHOWN} collect --container ${rel(container)} --path DEST`,
+      ...dl,
+      command: () => wg('collect', '--container', container, '--path', dl.dir, '--sha256sums', join(dirs.scratch, 'start-collect.sums')),
+    },
     { id: 'node', label: 'bare Node (node -e 0)', shown: 'node -e 0', command: () => [WG_NODE, ['-e', '0']] },
   ];
   // One warm-up, not kept; then more repetitions than elsewhere: every "net of start-up" figure leans on it.
   await measure(...wg('--version'), { scratch: dirs.scratch });
-  const [wgStart, nodeStart] = await compare('start-up', variants, Math.max(5, 2 * REPS));
-  return { ...wgStart, node: nodeStart };
+  const [wgStart, collectStart, nodeStart] = await compare('start-up', variants, Math.max(5, 2 * REPS));
+  return { ...wgStart, node: nodeStart, collect: collectStart, wheels: START_WHEELS };
 }
 
 /**
@@ -398,6 +434,18 @@ async function populate(endpoint) {
     log(`post-build ${set.id} → ${url}: ${secs(sample.wall)} s, rss ${mib(sample.rss)}`);
     runs.push({ set: set.id, target: 's3', sample, shown: `${WG_SHOWN} post-build --container ${url} --endpoint $URL --path ${rel(dir)} --local-sidecars` });
   }
+  // The deflated set only needs its sidecars beside it (verify reads it in place): post-build into a scratch directory.
+  {
+    const dir = join(dirs.wheels, DEFLATED.id);
+    const container = join(dirs.out, 'park-deflated');
+    log(`post-build ${DEFLATED.id} → a directory (its sidecars)`);
+    const sample = await measure(
+      ...wg('post-build', '--container', container, '--path', dir, '--local-sidecars', '--sha256sums', join(dirs.scratch, `${DEFLATED.id}.sums`)),
+      { scratch: dirs.scratch },
+    );
+    await rm(container, { recursive: true, force: true });
+    runs.push({ set: DEFLATED.id, target: 'directory', sample, shown: `${WG_SHOWN} post-build --container DIR --path ${rel(dir)} --local-sidecars` });
+  }
   return runs;
 }
 
@@ -407,17 +455,24 @@ const nodeHash = (chunk) =>
   `require('node:fs').createReadStream(process.argv[1], { highWaterMark: ${chunk} })` +
   `.on('data', (c) => h.update(c)).on('end', () => console.log(h.digest('hex')));`;
 
-/** Hashing: verify (post-build's hash, without the copy) against sha256sum and openssl, one process and one per core. */
+/**
+ * Hashing and the content check: verify (post-build's hash, without the
+ * copy) hash only and with the check, against sha256sum and openssl, one
+ * process and one per core; on the deflated set, against unzip -tq (each
+ * member inflated, its CRC-32 checked) plus sha256sum, one process per core.
+ */
 async function hashing(tools) {
   const results = {};
-  for (const set of SETS) {
+  for (const set of [...SETS, DEFLATED]) {
     const dir = join(dirs.wheels, set.id);
     const files = set.files;
     const perProcess = Math.ceil(files.length / CORES);
     const many = files.length > 1;
     const variants = [
       { id: 'wg', label: 'wheel-guard verify, hash only', shown: `${WG_SHOWN} verify ${rel(dir)} --check-contents false`, command: () => wg('verify', dir, '--check-contents', 'false') },
-      ...(many && CORES !== 4
+      // The content check (the default), on every set.
+      { id: 'wg-contents', label: 'wheel-guard verify, hash + contents (default)', shown: `${WG_SHOWN} verify ${rel(dir)}`, command: () => wg('verify', dir) },
+      ...(many && CORES !== 4 && !set.deflate
         ? [
             {
               id: 'wg-cores',
@@ -427,8 +482,6 @@ async function hashing(tools) {
             },
           ]
         : []),
-      // The content check (the default) as an extra line, on the big wheel.
-      ...(!many ? [{ id: 'wg-contents', label: 'wheel-guard verify, hash + contents (default)', shown: `${WG_SHOWN} verify ${rel(dir)}`, command: () => wg('verify', dir) }] : []),
       // The floor for any Node program: Node's own sha256 over the file, nothing of wheel-guard loaded.
       ...(!many
         ? [64 * KiB].map((chunk) => ({
@@ -438,7 +491,7 @@ async function hashing(tools) {
             command: () => [WG_NODE, ['-e', nodeHash(chunk), files[0]], { cwd: dir }],
           }))
         : []),
-      { id: 'sha256sum', label: 'sha256sum', shown: `sha256sum *.whl`, command: () => ['sha256sum', files, { cwd: dir }] },
+      ...(set.deflate ? [] : [{ id: 'sha256sum', label: 'sha256sum', shown: `sha256sum *.whl`, command: () => ['sha256sum', files, { cwd: dir }] }]),
       { id: 'openssl', label: 'openssl dgst -sha256', shown: `openssl dgst -sha256 *.whl`, command: () => [tools.openssl, ['dgst', '-sha256', ...files], { cwd: dir }] },
       ...(many
         ? [
@@ -447,6 +500,21 @@ async function hashing(tools) {
               label: `openssl dgst -sha256, ${CORES} processes`,
               shown: `printf '%s\\0' *.whl | xargs -0 -P ${CORES} -n ${perProcess} openssl dgst -sha256`,
               command: () => ['xargs', ['-0', '-P', String(CORES), '-n', String(perProcess), tools.openssl, 'dgst', '-sha256'], { cwd: dir, input: files.join('\0') }],
+            },
+          ]
+        : []),
+      // What a careful person would run on deflated members: every member inflated and its CRC-32 checked, then the file's sha256.
+      ...(set.deflate && tools.unzip
+        ? [
+            {
+              id: 'unzip-par',
+              label: `unzip -tq then sha256sum, ${CORES} processes`,
+              shown: `printf '%s\\0' *.whl | xargs -0 -P ${CORES} -n ${perProcess} sh -c 'for f; do unzip -tq "$f" >/dev/null || exit 255; done; sha256sum "$@"' sh`,
+              command: () => [
+                'xargs',
+                ['-0', '-P', String(CORES), '-n', String(perProcess), 'sh', '-c', 'for f; do unzip -tq "$f" >/dev/null || exit 255; done; sha256sum "$@"', 'sh'],
+                { cwd: dir, input: files.join('\0') },
+              ],
             },
           ]
         : []),
@@ -477,18 +545,14 @@ async function collectS3(tools, endpoint) {
         ...wgDl,
         command: () => wg('collect', '--container', src, '--endpoint', endpoint, '--path', wgDl.dir, '--sha256sums', sums).concat([{ env }]),
       },
-      // Without the content check, as an extra line on the big wheel: what the check costs.
-      ...(set.count === 1
-        ? [
-            {
-              id: 'wg-nocheck',
-              label: 'wheel-guard collect --check-contents false',
-              shown: `${WG_SHOWN} collect --container ${src} --endpoint $URL --path DEST --check-contents false`,
-              ...wgFastDl,
-              command: () => wg('collect', '--container', src, '--endpoint', endpoint, '--path', wgFastDl.dir, '--sha256sums', sums, '--check-contents', 'false').concat([{ env }]),
-            },
-          ]
-        : []),
+      // Without the content check, as an extra line: what the check costs.
+      {
+        id: 'wg-nocheck',
+        label: 'wheel-guard collect --check-contents false',
+        shown: `${WG_SHOWN} collect --container ${src} --endpoint $URL --path DEST --check-contents false`,
+        ...wgFastDl,
+        command: () => wg('collect', '--container', src, '--endpoint', endpoint, '--path', wgFastDl.dir, '--sha256sums', sums, '--check-contents', 'false').concat([{ env }]),
+      },
       ...(tools.aws
         ? [
             {
@@ -778,6 +842,7 @@ async function main() {
     date: new Date(started).toISOString(),
     seconds,
     sets: SETS.map(({ files, ...set }) => set),
+    deflated: (({ files, ...set }) => set)(DEFLATED),
     scale: { counts: SCALE_COUNTS, size: SCALE_SIZE },
     notes: tools.notes,
     command: QUICK ? 'BENCH_QUICK=1 npm run bench' : 'npm run bench',

@@ -1,6 +1,7 @@
 """Makes many wheels in one process: runs __tests__/helpers/make-wheel.py (the
 tests' generator: a valid wheel with RECORD, random stored payload) once per
-line of stdin, `OUTDIR NAME VERSION SIZE_BYTES SEED`.
+line of stdin, `OUTDIR NAME VERSION SIZE_BYTES SEED [--deflate]` (--deflate:
+compressible text in many DEFLATED members instead of one stored random payload).
 
 CPython's Random.randbytes(n) calls getrandbits(n * 8), which takes a C int:
 it overflows past 256 MiB. For the 1 GiB wheel it is made in 64 MiB pieces

@@ -161,6 +161,7 @@ async function findTools() {
   if (!(await which('rclone'))) want.push('rclone');
   if (!(await which('openssl'))) want.push('openssl');
   if (!(await which('curl'))) want.push('curl');
+  if (!(await which('unzip'))) want.push('unzip');
   // nginx is not installed here: its Debian package starts a service on port 80 (.ci/run installs it with that kept off).
   if (want.length > 0) {
     const root = process.getuid?.() === 0;

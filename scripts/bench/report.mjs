@@ -655,7 +655,7 @@ export function renderReport(r, previous = '') {
     }),
   ]);
   p(
-    `## 5. Time and memory at ${counts.map((n) => n.toLocaleString('en')).join(', ')} wheels`,
+    `## 5. Time and memory at ${counts.slice(0, -1).map((n) => n.toLocaleString('en')).join(', ')} and ${counts[counts.length - 1].toLocaleString('en')} wheels`,
     `${bytes(r.scale.size)} wheels: median total seconds, time per wheel, and the largest peak RSS of the runs (the target: it grows by at most 20 MB from the fewest wheels to the most). post-build uploads to a fresh S3 prefix each repetition; collect reads the first repetition's prefix; verify checks the wheels against the SHA256SUMS post-build wrote. ` +
       `The fixed start-up of every wheel-guard run (${secs(S)} s) is inside each total: per wheel it weighs ${ms(S / counts[0])} at ${counts[0]} wheels and ${ms(S / counts[counts.length - 1])} at ${counts[counts.length - 1].toLocaleString('en')}.`,
     table(['wheels', ...scaleIds.flatMap(([, label]) => [`${label} s`, 'per wheel', 'peak RSS'])], scaleRows),
@@ -767,8 +767,8 @@ export function renderReport(r, previous = '') {
     '## Reproduce',
     'On a clean clone, after the README\'s set-up (`npm ci`):',
     '```sh\nnpm run bench                  # the full run: the sets above, 3 repetitions (under 25 minutes on 2 cores: issue 13)\nBENCH_QUICK=1 npm run bench    # a smoke run: 6 × 20 MiB, 1 × 200 MiB, 50 × 200 KiB, 6 × 5 MiB deflated, 10 and 100 wheels, 1 repetition\n```',
-    'It needs python3, GNU time (`/usr/bin/time`), openssl, and for the comparisons the AWS CLI, rclone, curl, unzip (section 1\'s deflated set) and nginx (section 6); as root with apt-get it installs `time`, `awscli`, `rclone` and `curl` when missing (nginx comes from `bash .ci/run`, which keeps its service from starting), otherwise it leaves out what is missing and says so above. ' +
-      'Data goes to `.bench/` (about 2.8 GiB of wheels, as much again in the bucket, and up to 1.2 GiB of downloads at a time) and is removed at the end (`BENCH_KEEP=1` keeps it), all but `.bench/results.json`: the raw figures of every sample, from which `node scripts/bench.mjs --render` rewrites this report without measuring anything. ' +
+    'It needs python3, GNU time (`/usr/bin/time`), openssl, and for the comparisons the AWS CLI, rclone, curl, unzip (section 1\'s deflated set) and nginx (section 6); as root with apt-get it installs `time`, `awscli`, `rclone`, `curl` and `unzip` when missing (nginx comes from `bash .ci/run`, which keeps its service from starting), otherwise it leaves out what is missing and says so above. ' +
+      'Data goes to `.bench/` (about 2.9 GiB of wheels, as much again in the bucket, and up to 1.2 GiB of downloads at a time) and is removed at the end (`BENCH_KEEP=1` keeps it), all but `.bench/results.json`: the raw figures of every sample, from which `node scripts/bench.mjs --render` rewrites this report without measuring anything. ' +
       '`BENCH_REPS=N` changes the repetitions, `WG_NODE=/path/to/node` the Node that runs wheel-guard (default: the Node running the bench, which under `npm run bench` is the `node` devDependency, the action\'s Node 24).',
   );
   return out.join('\n');

@@ -1568,9 +1568,32 @@ async function lstatOrNothing(path) {
 }
 function sinkTo(handle) {
   return async (source) => {
-    for await (const chunk of source) await handle.write(chunk);
+    let batch = [];
+    let bytes = 0;
+    const flush = async () => {
+      const chunks = batch;
+      batch = [];
+      bytes = 0;
+      let at = 0;
+      while (at < chunks.length) {
+        const { bytesWritten } = await handle.writev(chunks.slice(at));
+        let written = bytesWritten;
+        while (at < chunks.length && written >= chunks[at].length) written -= chunks[at++].length;
+        if (written > 0) chunks[at] = chunks[at].subarray(written);
+      }
+    };
+    try {
+      for await (const chunk of source) {
+        batch.push(chunk);
+        bytes += chunk.length;
+        if (bytes >= SINK_BATCH) await flush();
+      }
+    } finally {
+      if (bytes > 0) await flush();
+    }
   };
 }
+var SINK_BATCH = 256 * 1024;
 function alive(pid) {
   try {
     process.kill(pid, 0);

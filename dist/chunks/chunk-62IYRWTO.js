@@ -51,7 +51,7 @@ import {
   sinkTo,
   temporaryName,
   versionKey
-} from "./chunk-VXBT55J2.js";
+} from "./chunk-4L3L3QWY.js";
 import {
   __toESM
 } from "./chunk-735RXGZ6.js";

@@ -24,7 +24,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-GS3PEMWL.js";
+} from "./chunk-62IYRWTO.js";
 import {
   ConflictError,
   ContainerError,
@@ -34,7 +34,7 @@ import {
   messageOf,
   nameProblem,
   quote
-} from "./chunk-VXBT55J2.js";
+} from "./chunk-4L3L3QWY.js";
 
 // src/post-build/run.ts
 import { stat, writeFile } from "node:fs/promises";

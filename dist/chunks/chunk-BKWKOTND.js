@@ -24,7 +24,7 @@ import {
   sidecarName,
   verifiedFiles,
   writeSha256Sums
-} from "./chunk-GS3PEMWL.js";
+} from "./chunk-62IYRWTO.js";
 import {
   ContainerError,
   ContentError,
@@ -42,7 +42,7 @@ import {
   plain,
   quote,
   readBounded
-} from "./chunk-VXBT55J2.js";
+} from "./chunk-4L3L3QWY.js";
 
 // src/collect/run.ts
 import { mkdir, readdir, rm } from "node:fs/promises";

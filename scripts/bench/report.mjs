@@ -275,7 +275,10 @@ export function renderReport(r, previous = '') {
     parts.push(
       `wheel-guard kept ${busy.toFixed(2)} of ${cores} cores busy for ${secs(wall(wg))} s and used ${secs(cpuOf(wg))} CPU seconds` +
         (busy > 0.8 && busy < 1.3 ? ', bound by about one core (its wall time about its CPU time),' : ',') +
-        ` where the AWS CLI used ${secs(cpuOf(aws))} CPU seconds${rclone ? ` and rclone ${secs(cpuOf(rclone))}` : ''}.`,
+        ` where the AWS CLI used ${secs(cpuOf(aws))} CPU seconds${rclone ? ` and rclone ${secs(cpuOf(rclone))}` : ''}.` +
+        (busy <= 0.8 && fastest
+          ? ` Under one core busy, it waits more than it computes: on s3rver, which answers from the same ${cores} cores, and on its own pace of requests (4 transfers at once, the default; the AWS CLI runs 10, rclone 4); ${fastest.label} kept ${busyOf(fastest).toFixed(2)} cores busy for its ${secs(wall(fastest))} s.`
+          : ''),
     );
     const nodeRate = bareHashCpuPerByte();
     const load = othersLoad(c.flatMap((variant) => variant.samples));

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { keepHeapSmall } from '../core/heap.js';
 import { main } from './main.js';
 
 // @actions/glob logs through @actions/core, which prints ::debug:: lines meant for a runner.
@@ -11,4 +12,4 @@ const io = {
   // Progress redraws go to stderr, only when a person is watching stdout.
   stderr: { write: (text: string) => void process.stderr.write(text), isTTY: Boolean(process.stdout.isTTY && process.stderr.isTTY) },
 };
-process.exitCode = await main(process.argv.slice(2), io, process.env.WHEEL_GUARD_VERSION ?? 'dev');
+process.exitCode = await main(process.argv.slice(2), io, process.env.WHEEL_GUARD_VERSION ?? 'dev', keepHeapSmall);

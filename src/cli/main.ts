@@ -211,7 +211,12 @@ async function verify(values: Values, target: string | undefined, io: Io, report
 }
 
 /** Runs the CLI; returns the exit code instead of exiting, for tests. */
-export async function main(argv: string[], io: Io, version: string): Promise<ExitCode> {
+/**
+ * Runs the CLI. `beforeRun` is called once a command is about to run (not
+ * for --help or --version): bin/index.ts keeps the heap small there
+ * (core/heap.ts), which the tests' own process does not need.
+ */
+export async function main(argv: string[], io: Io, version: string, beforeRun?: () => void): Promise<ExitCode> {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
@@ -240,6 +245,7 @@ export async function main(argv: string[], io: Io, version: string): Promise<Exi
     }
     if (rest.length > (command === 'verify' ? 1 : 0)) throw new InputError(`unexpected argument "${rest.at(-1)}"`);
     const get = flagGetter(values);
+    beforeRun?.();
     switch (command) {
       case 'post-build':
         return report(io, 'post-build', await postBuild(getPostBuildInputs(get), reporter));

@@ -1,3 +1,5 @@
+import { keepHeapSmall } from '../core/heap.js';
 import { run } from './run.js';
 
+keepHeapSmall();
 await run();

@@ -1,6 +1,7 @@
 /** The root action: one entry for the Marketplace, `mode` picks post-build or collect. */
 import * as core from '@actions/core';
 import { run as collect } from '../collect/run.js';
+import { keepHeapSmall } from '../core/heap.js';
 import { getChoice } from '../core/inputs.js';
 import { Inputs } from '../core/inputs.js';
 import { run as postBuild } from '../post-build/run.js';
@@ -10,6 +11,7 @@ enum Mode {
   Collect = 'collect',
 }
 
+keepHeapSmall();
 try {
   const mode = getChoice((name) => core.getInput(name), Inputs.Mode, Mode, '' as Mode);
   if (mode === Mode.PostBuild) await postBuild();

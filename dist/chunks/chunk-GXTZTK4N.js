@@ -4330,6 +4330,40 @@ function getArtifactSettings(get) {
   };
 }
 
+// src/core/heap.ts
+import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+var HEAP_STEP = 16 * 1024 * 1024;
+var YOUNG_MOST = 8 * 1024 * 1024;
+var LOOK_MS = 100;
+var started = false;
+function keepHeapSmall() {
+  if (started) return;
+  started = true;
+  let gc;
+  try {
+    setFlagsFromString("--expose-gc");
+    gc = runInNewContext("gc");
+  } catch {
+  } finally {
+    setFlagsFromString("--no-expose-gc");
+  }
+  let capped = false;
+  const capYoung = () => {
+    if (capped || (getHeapSpaceStatistics().find((space) => space.space_name === "new_space")?.space_size ?? 0) < YOUNG_MOST) return;
+    setFlagsFromString("--semi-space-growth-factor=1");
+    capped = true;
+  };
+  capYoung();
+  let base = getHeapStatistics().used_heap_size;
+  setInterval(() => {
+    capYoung();
+    if (typeof gc !== "function" || getHeapStatistics().used_heap_size < base + HEAP_STEP) return;
+    gc();
+    base = getHeapStatistics().used_heap_size;
+  }, LOOK_MS).unref();
+}
+
 // src/core/report.ts
 function verifiedFiles(result) {
   return result.files.filter((file) => file.status !== "failed" /* Failed */ && file.sha256 !== void 0).map((file) => ({ name: file.name, size: file.size ?? 0, sha256: file.sha256 }));
@@ -4861,5 +4895,6 @@ export {
   readSidecarRetrying,
   verifyRemote,
   uploadPair,
-  downloadVerified
+  downloadVerified,
+  keepHeapSmall
 };

@@ -24,7 +24,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-62IYRWTO.js";
+} from "./chunk-GXTZTK4N.js";
 import {
   ConflictError,
   ContainerError,

@@ -24,7 +24,7 @@ import {
   sidecarName,
   verifiedFiles,
   writeSha256Sums
-} from "./chunk-62IYRWTO.js";
+} from "./chunk-GXTZTK4N.js";
 import {
   ContainerError,
   ContentError,

@@ -210,11 +210,11 @@ async function verify(values: Values, target: string | undefined, io: Io, report
   );
 }
 
-/** Runs the CLI; returns the exit code instead of exiting, for tests. */
 /**
- * Runs the CLI. `beforeRun` is called once a command is about to run (not
- * for --help or --version): bin/index.ts keeps the heap small there
- * (core/heap.ts), which the tests' own process does not need.
+ * Runs the CLI; returns the exit code instead of exiting, for tests.
+ * `beforeRun` is called once a command is about to run (not for --help or
+ * --version): cli/index.ts keeps the heap small there (core/heap.ts), which
+ * the tests' own process does not need.
  */
 export async function main(argv: string[], io: Io, version: string, beforeRun?: () => void): Promise<ExitCode> {
   let parsed;

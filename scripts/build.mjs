@@ -1,7 +1,7 @@
 // Bundles every entry point into dist/<entry>/index.js (ESM, one file each).
 import { build } from 'esbuild';
 import { readFileSync, renameSync, rmSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, relative, resolve } from 'node:path';
 
 const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
 
@@ -27,14 +27,18 @@ const lazyOidc = {
       contents:
         `export class OidcClient {\n` +
         `  static async getIDToken(audience) {\n` +
-        `    const { OidcClient: Real } = await import(${JSON.stringify(`wg-real-oidc:${args.path}`)});\n` +
+        // The path relative to the checkout: esbuild names the module in a comment, and dist/ must not depend on where it was built.
+        `    const { OidcClient: Real } = await import(${JSON.stringify(`wg-real-oidc:${relative(process.cwd(), args.path)}`)});\n` +
         `    return Real.getIDToken(audience);\n` +
         `  }\n` +
         `}\n`,
       loader: 'js',
     }));
     b.onResolve({ filter: /^wg-real-oidc:/ }, (args) => ({ path: args.path.slice('wg-real-oidc:'.length), namespace: 'wg-real-oidc' }));
-    b.onLoad({ filter: /.*/, namespace: 'wg-real-oidc' }, (args) => ({ contents: readFileSync(args.path, 'utf8'), resolveDir: dirname(args.path), loader: 'js' }));
+    b.onLoad({ filter: /.*/, namespace: 'wg-real-oidc' }, (args) => {
+      const path = resolve(process.cwd(), args.path);
+      return { contents: readFileSync(path, 'utf8'), resolveDir: dirname(path), loader: 'js' };
+    });
   },
 };
 

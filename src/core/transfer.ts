@@ -169,10 +169,15 @@ export async function downloadVerified(
       const limit = new LimitStream(expectedSize === undefined ? Number.MAX_SAFE_INTEGER : expectedSize - (from?.size ?? 0), (bytes) =>
         new LimitError(`${name}: the container sent more than the ${expectedSize} bytes it listed for it (${(from?.size ?? 0) + bytes} so far); refused`),
       );
+      // The sink writes in batches: on a break, what it still holds is written before the file is looked at,
+      // or a resume would start before the bytes that arrived (pipeline rejects as soon as the source breaks).
+      const sink = sinkTo(handle);
+      let sunk: Promise<void> | undefined;
       try {
-        await pipeline(source, limit, hasher, sinkTo(handle));
+        await pipeline(source, limit, hasher, (chunks: AsyncIterable<Buffer>) => (sunk = sink(chunks)));
       } catch (error: unknown) {
         clearTimeout(watchdog);
+        await sunk?.catch(() => undefined);
         await handle.close().catch(() => undefined);
         if (error instanceof LimitError) throw error;
         const onDisk = (await stat(temp)).size;

@@ -24,7 +24,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-GXTZTK4N.js";
+} from "./chunk-VG2RHEM2.js";
 import {
   ConflictError,
   ContainerError,

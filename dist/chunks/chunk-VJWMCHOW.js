@@ -24,7 +24,7 @@ import {
   sidecarName,
   verifiedFiles,
   writeSha256Sums
-} from "./chunk-GXTZTK4N.js";
+} from "./chunk-VG2RHEM2.js";
 import {
   ContainerError,
   ContentError,

@@ -4826,10 +4826,13 @@ async function downloadVerified(container, name, expectedSha256, expectedSize, d
         expectedSize === void 0 ? Number.MAX_SAFE_INTEGER : expectedSize - (from?.size ?? 0),
         (bytes) => new LimitError(`${name}: the container sent more than the ${expectedSize} bytes it listed for it (${(from?.size ?? 0) + bytes} so far); refused`)
       );
+      const sink = sinkTo(handle);
+      let sunk;
       try {
-        await pipeline5(source, limit, hasher, sinkTo(handle));
+        await pipeline5(source, limit, hasher, (chunks) => sunk = sink(chunks));
       } catch (error2) {
         clearTimeout(watchdog);
+        await sunk?.catch(() => void 0);
         await handle.close().catch(() => void 0);
         if (error2 instanceof LimitError) throw error2;
         const onDisk = (await stat2(temp)).size;

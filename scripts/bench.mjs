@@ -45,6 +45,7 @@ import S3rver from 's3rver';
 import { GNU_TIME, bytes, machine, machineBusy, measure, mib, probe, run, runOk, secs, sha256File, summary } from './bench/lib.mjs';
 import { nginxVersion, startNginx } from './bench/nginx.mjs';
 import { renderReport } from './bench/report.mjs';
+import { staticImports } from './static-imports.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const KiB = 1024;
@@ -73,15 +74,9 @@ const CLI_COPY = join(DIST_COPY, 'cli', 'index.js');
  * imports statically, and theirs (the chunks imported with import() load
  * only in runs that need them: a light start).
  */
-async function staticBytes(entry, seen = new Set()) {
-  if (seen.has(entry)) return 0;
-  seen.add(entry);
-  const text = await readFile(entry, 'utf8');
-  let total = Buffer.byteLength(text);
-  // Static imports only: `import … from "./x.js"` and `import "./x.js"`, never `import("./x.js")`.
-  for (const [, spec] of text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^;('"]*?(?:from\s*)?["'](\.{1,2}\/[^"']+)["']/g)) {
-    total += await staticBytes(resolve(dirname(entry), spec), seen);
-  }
+async function staticBytes(entry) {
+  let total = 0;
+  for (const file of staticImports(entry)) total += (await stat(file)).size;
   return total;
 }
 const CORES = os.availableParallelism?.() ?? os.cpus().length;

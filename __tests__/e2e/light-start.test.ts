@@ -8,21 +8,10 @@
  * e2e suites prove those chunks load from the bundle.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { staticImports as staticGraph } from '../../scripts/static-imports.mjs';
 import { ROOT } from './harness.js';
-
-/** The files a module loads before its first line runs: itself and its static imports, transitively. */
-function staticGraph(file: string, seen = new Set<string>()): Set<string> {
-  if (seen.has(file)) return seen;
-  seen.add(file);
-  const text = readFileSync(file, 'utf8');
-  // `import … from "./x.js"`, `export … from "./x.js"`, `import "./x.js"`; never `import("./x.js")`.
-  for (const [, spec] of text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^;('"]*?(?:from\s*)?["'](\.{1,2}\/[^"']+)["']/g)) {
-    staticGraph(resolve(dirname(file), spec!), seen);
-  }
-  return seen;
-}
 
 /** A name each package defines and wheel-guard's own code never spells. */
 const HEAVY = {

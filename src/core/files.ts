@@ -58,15 +58,11 @@ export function irregular(info: Stats): string | undefined {
  * else that fstat does not call a regular file. ENOENT is thrown as is.
  */
 export async function openRegular(path: string, shownName: string): Promise<FileHandle> {
-  const flags = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
   let handle: FileHandle;
   try {
-    handle = await open(path, flags);
+    handle = await open(path, REGULAR_FLAGS);
   } catch (error: unknown) {
-    const code = (error as NodeJS.ErrnoException).code;
-    // ELOOP: the last part of the path is a symbolic link (O_NOFOLLOW).
-    if (code === 'ELOOP' || code === 'EMLINK') throw new NotRegularFileError(`${quote(shownName)} is a symbolic link, not a regular file; only regular files are read`);
-    throw error;
+    throw openError(error, shownName);
   }
   const why = irregular(await handle.stat());
   if (why) {
@@ -76,16 +72,24 @@ export async function openRegular(path: string, shownName: string): Promise<File
   return handle;
 }
 
+/** How openRegular opens: never through a symbolic link, never blocking on a FIFO. */
+const REGULAR_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+
+/** An error of opening with REGULAR_FLAGS, as openRegular throws it. */
+function openError(error: unknown, shownName: string): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  // ELOOP: the last part of the path is a symbolic link (O_NOFOLLOW).
+  if (code === 'ELOOP' || code === 'EMLINK') return new NotRegularFileError(`${quote(shownName)} is a symbolic link, not a regular file; only regular files are read`);
+  return error;
+}
+
 /** openRegular, blocking this thread (for worker threads, see scan.ts READS_IN_PLACE): the open file descriptor. */
 export function openRegularSync(path: string, shownName: string): number {
-  const flags = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
   let fd: number;
   try {
-    fd = openSync(path, flags);
+    fd = openSync(path, REGULAR_FLAGS);
   } catch (error: unknown) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ELOOP' || code === 'EMLINK') throw new NotRegularFileError(`${quote(shownName)} is a symbolic link, not a regular file; only regular files are read`);
-    throw error;
+    throw openError(error, shownName);
   }
   let why: string | undefined;
   try {

@@ -24,7 +24,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-VG2RHEM2.js";
+} from "./chunk-IWKP7XVG.js";
 import {
   ConflictError,
   ContainerError,
@@ -34,7 +34,7 @@ import {
   messageOf,
   nameProblem,
   quote
-} from "./chunk-4L3L3QWY.js";
+} from "./chunk-S4TNQYKR.js";
 
 // src/post-build/run.ts
 import { stat, writeFile } from "node:fs/promises";

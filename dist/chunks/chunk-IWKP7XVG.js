@@ -51,7 +51,7 @@ import {
   sinkTo,
   temporaryName,
   versionKey
-} from "./chunk-4L3L3QWY.js";
+} from "./chunk-S4TNQYKR.js";
 import {
   __toESM
 } from "./chunk-735RXGZ6.js";

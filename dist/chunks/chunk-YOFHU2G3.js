@@ -24,7 +24,7 @@ import {
   sidecarName,
   verifiedFiles,
   writeSha256Sums
-} from "./chunk-VG2RHEM2.js";
+} from "./chunk-IWKP7XVG.js";
 import {
   ContainerError,
   ContentError,
@@ -42,7 +42,7 @@ import {
   plain,
   quote,
   readBounded
-} from "./chunk-4L3L3QWY.js";
+} from "./chunk-S4TNQYKR.js";
 
 // src/collect/run.ts
 import { mkdir, readdir, rm } from "node:fs/promises";

@@ -1519,14 +1519,11 @@ function irregular(info) {
   return info.isFile() ? void 0 : `is ${kindOf(info)}, not a regular file; only regular files are read`;
 }
 async function openRegular(path, shownName) {
-  const flags = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
   let handle;
   try {
-    handle = await open(path, flags);
+    handle = await open(path, REGULAR_FLAGS);
   } catch (error) {
-    const code = error.code;
-    if (code === "ELOOP" || code === "EMLINK") throw new NotRegularFileError(`${quote(shownName)} is a symbolic link, not a regular file; only regular files are read`);
-    throw error;
+    throw openError(error, shownName);
   }
   const why = irregular(await handle.stat());
   if (why) {
@@ -1535,15 +1532,18 @@ async function openRegular(path, shownName) {
   }
   return handle;
 }
+var REGULAR_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
+function openError(error, shownName) {
+  const code = error.code;
+  if (code === "ELOOP" || code === "EMLINK") return new NotRegularFileError(`${quote(shownName)} is a symbolic link, not a regular file; only regular files are read`);
+  return error;
+}
 function openRegularSync(path, shownName) {
-  const flags = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
   let fd;
   try {
-    fd = openSync(path, flags);
+    fd = openSync(path, REGULAR_FLAGS);
   } catch (error) {
-    const code = error.code;
-    if (code === "ELOOP" || code === "EMLINK") throw new NotRegularFileError(`${quote(shownName)} is a symbolic link, not a regular file; only regular files are read`);
-    throw error;
+    throw openError(error, shownName);
   }
   let why;
   try {

@@ -249,6 +249,21 @@ describe('LocalContainer: only regular files', () => {
     ]);
     await expect(box.read('a-1.0-py3-none-any.whl.sha256')).rejects.toThrow(/is a symbolic link/);
     await expect(box.read('b-1.0-py3-none-any.whl.sha256')).rejects.toThrow(/is a FIFO/);
+    // readSmall (sidecars) goes through the same door, without blocking on the FIFO.
+    await expect(box.readSmall('a-1.0-py3-none-any.whl.sha256', 4096)).rejects.toThrow(/is a symbolic link/);
+    await expect(box.readSmall('b-1.0-py3-none-any.whl.sha256', 4096)).rejects.toThrow(/is a FIFO/);
     expect(await box.stat('a-1.0-py3-none-any.whl.sha256')).toBeUndefined();
+  });
+
+  it('readSmall gives a small file whole, refuses one past its limit without reading it all, and says what is missing', async () => {
+    const { dir, box } = await container();
+    await writeFile(join(dir, 'a.sha256'), 'x'.repeat(4096));
+    await writeFile(join(dir, 'b.sha256'), 'x'.repeat(4097));
+    await writeFile(join(dir, 'empty.sha256'), '');
+    expect((await box.readSmall('a.sha256', 4096)).toString()).toBe('x'.repeat(4096));
+    expect((await box.readSmall('empty.sha256', 4096)).length).toBe(0);
+    await expect(box.readSmall('b.sha256', 4096)).rejects.toThrow('b.sha256 is larger than 4 KiB: refused, not read further');
+    await expect(box.readSmall('gone.sha256', 4096)).rejects.toBeInstanceOf(NotFoundError);
+    await expect(box.readSmall('../escape.sha256', 4096)).rejects.toThrow();
   });
 });

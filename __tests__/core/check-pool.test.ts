@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CheckPool, type CheckTask, workerScript } from '../../src/core/check-pool.js';
+import { CheckPool, type CheckTask, MANY_FILES, workerScript } from '../../src/core/check-pool.js';
 import { ContentError } from '../../src/core/errors.js';
 import { NotRegularFileError } from '../../src/core/files.js';
 import { hashFile } from '../../src/core/hash.js';
@@ -180,6 +180,23 @@ describe('CheckPool: threads', () => {
     const local = new CheckPool({ script: null });
     local.warm();
     expect(local.workers).toBe(0);
+  });
+
+  it('warm(n) starts every worker at once for MANY_FILES per core or more, one for fewer; files then go to every worker without waiting', async () => {
+    const few = new CheckPool({ size: 2, script: fake, growAfterMs: 5_000 });
+    const many = new CheckPool({ size: 2, script: fake, growAfterMs: 5_000 });
+    try {
+      few.warm(2 * MANY_FILES - 1);
+      expect(few.workers).toBe(1);
+      many.warm(2 * MANY_FILES);
+      expect(many.workers).toBe(2);
+      // growAfterMs is 5 s: both workers run these at once only because warm(n) grew the pool.
+      const spans = (await Promise.all(Array.from({ length: 4 }, () => many.run(task('sleep:100'))))).map((r) => JSON.parse(r.sha256!) as { threadId: number; start: number; end: number });
+      expect(mostAtOnce(spans)).toBe(2);
+      expect(many.capacity).toBe(4);
+    } finally {
+      await Promise.all([few.close(), many.close()]);
+    }
   });
 
   it('close fails what is still queued, and what its workers hold, and ends the workers', async () => {

@@ -74,16 +74,23 @@ async function expectations(options: VerifyOptions, container: LocalContainer): 
     ...pairing.withoutSidecar.map((name) => ({ file: join(dir, name), message: `${name}: no sidecar ${sidecarName(name)} beside it` })),
     ...pairing.withoutDistribution.map((name) => ({ file: join(dir, sidecarName(name)), message: `${name}: ${sidecarName(name)} is here but the wheel is not` })),
   );
-  return { names: pairing.pairs.filter((name) => twins.unique.includes(name)), expected: (name) => readSidecar(container, name), problems };
+  const unique = new Set(twins.unique);
+  return { names: pairing.pairs.filter((name) => unique.has(name)), expected: (name) => readSidecar(container, name), problems };
 }
 
 /** Checks every distribution in `options.dir`; never throws for a per-file problem. */
 export async function verifyDirectory(options: VerifyOptions, reporter: Reporter): Promise<RunResult> {
   const container = new LocalContainer(options.dir, resolve(options.dir));
-  const { names, expected, problems } = await expectations(options, container);
-  // Hashing and checking on every core, one file per worker thread at a time.
+  // Hashing and checking on every core, one file per worker thread at a time: the first worker starts while the directory is listed.
   const checks = new CheckPool();
-  const files = await runPool(names, options.concurrency, async (name): Promise<FileResult> => {
+  checks.warm();
+  const { names, expected, problems } = await expectations(options, container).catch(async (error: unknown) => {
+    await checks.close();
+    throw error;
+  });
+  checks.warm(names.length);
+  // Nothing is moved: `concurrency` only bounds how many files are under way, and the pool is kept fed.
+  const files = await runPool(names, Math.max(options.concurrency, checks.capacity + checks.size), async (name): Promise<FileResult> => {
     let result: FileResult;
     try {
       const sha256 = await expected(name);

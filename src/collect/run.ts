@@ -306,7 +306,7 @@ async function collectPairsWith(inputs: CollectInputs & { before: Map<string, St
   for (const name of unpaired) await removeIfUnchanged(join(inputs.path, name), inputs.before.get(name));
   reporter.info(`collect: ${planned.length} file(s) from ${container.url} into ${inputs.path}${truth ? `, checked against ${truth.file}` : ''}`);
   // A worker thread starts while the first files download (it will check them).
-  if (planned.length > 0 && inputs.checkContents) inputs.checks.warm();
+  if (inputs.checkContents) inputs.checks.warm(planned.length);
 
   const placed: Placed[] = [];
   const files = await runPool(planned, inputs.concurrency, async (file) => {

@@ -72,6 +72,12 @@ export interface Container {
    * the body says so. Throws NotFoundError if absent.
    */
   read(name: string, offset?: number): Promise<Body>;
+  /**
+   * A small file whole (a sidecar), for a container that has a cheaper way
+   * than `read`: at most `limit` bytes, else the LimitError of
+   * bounds.ts tooLarge. Throws NotFoundError if absent.
+   */
+  readSmall?(name: string, limit: number): Promise<Buffer>;
   /** Stores `body` under `name` so that no reader ever sees it half written. */
   write(name: string, body: Readable, options: WriteOptions): Promise<void>;
   /** The file's entry, or undefined if the container does not hold it. */

@@ -69,6 +69,11 @@ export class LimitStream extends Transform {
   }
 }
 
+/** The refusal of a file larger than the `limit` it may have (readBounded, Container.readSmall). */
+export function tooLarge(what: string, limit: number): LimitError {
+  return new LimitError(`${what} is larger than ${formatCap(limit)}: refused, not read further`);
+}
+
 /**
  * Reads a stream to its end, refusing it as soon as it exceeds `limit`
  * bytes (the stream is destroyed, so an endless body ends here), and
@@ -84,7 +89,7 @@ export async function readBounded(stream: Readable, limit: number, what: string,
       bytes += chunk.length;
       if (bytes > limit) {
         stream.destroy();
-        throw new LimitError(`${what} is larger than ${formatCap(limit)}: refused, not read further`);
+        throw tooLarge(what, limit);
       }
       chunks.push(chunk);
     }

@@ -5,7 +5,7 @@
  * run left behind long ago.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, openSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
 import { type FileHandle, lstat, open, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -103,6 +103,26 @@ export function openRegularSync(path: string, shownName: string): number {
     throw new NotRegularFileError(`${quote(shownName)} ${why}`);
   }
   return fd;
+}
+
+/**
+ * A small regular file's bytes (a sidecar), read at once in this thread:
+ * opened as openRegularSync opens it, read to its end but never past
+ * `limit` + 1 bytes; `tooLarge` is thrown when it holds more than `limit`.
+ * A few system calls, none through the thread pool: the per-file cost of a
+ * run over many small wheels is in such round trips.
+ */
+export function readSmallSync(path: string, shownName: string, limit: number, tooLarge: () => Error): Buffer {
+  const fd = openRegularSync(path, shownName);
+  try {
+    const buffer = Buffer.allocUnsafe(limit + 1);
+    let filled = 0;
+    for (let got = -1; got !== 0 && filled < buffer.length; filled += got) got = readSync(fd, buffer, filled, buffer.length - filled, null);
+    if (filled > limit) throw tooLarge();
+    return Buffer.from(buffer.subarray(0, filled));
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** The lstat of a path, or undefined if nothing is there. */

@@ -47,7 +47,7 @@ export function countedRetry(retries: number, reporter: Reporter, file?: string)
  */
 export async function readSidecar(container: Container, name: string, idleMs?: number): Promise<string> {
   const sidecar = sidecarName(name);
-  const bytes = await readBounded(await container.read(sidecar), MAX_SIDECAR_BYTES, sidecar, idleMs);
+  const bytes = container.readSmall ? await container.readSmall(sidecar, MAX_SIDECAR_BYTES) : await readBounded(await container.read(sidecar), MAX_SIDECAR_BYTES, sidecar, idleMs);
   return parseSidecar(bytes.toString('utf8'), name, sidecar);
 }
 

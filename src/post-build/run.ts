@@ -116,6 +116,7 @@ export async function postBuild(inputs: PostBuildInputs, reporter: Reporter): Pr
   reporter.info(`post-build: ${files.length} file(s) from ${inputs.path} to ${inputs.container.url}`);
   // Hashing and checking on every core, one file per worker thread at a time; uploads stay here.
   const checks = new CheckPool();
+  checks.warm(files.length);
   const results = await runPool(files, inputs.concurrency, async (file): Promise<FileResult> => {
     const { options, attempts } = countedRetry(inputs.retries, reporter, file.path);
     const retry = { ...options, onProgress: (bytes: number, total: number | undefined) => reporter.progress(file.name, bytes, total) };

@@ -24,7 +24,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-IWKP7XVG.js";
+} from "./chunk-CSQVPH3Z.js";
 import {
   ConflictError,
   ContainerError,
@@ -34,7 +34,7 @@ import {
   messageOf,
   nameProblem,
   quote
-} from "./chunk-S4TNQYKR.js";
+} from "./chunk-XC4OPGEQ.js";
 
 // src/post-build/run.ts
 import { stat, writeFile } from "node:fs/promises";
@@ -127,6 +127,7 @@ async function postBuild(inputs, reporter) {
   const files = await findWheels(inputs, reporter, problems);
   reporter.info(`post-build: ${files.length} file(s) from ${inputs.path} to ${inputs.container.url}`);
   const checks = new CheckPool();
+  checks.warm(files.length);
   const results = await runPool(files, inputs.concurrency, async (file) => {
     const { options, attempts } = countedRetry(inputs.retries, reporter, file.path);
     const retry = { ...options, onProgress: (bytes, total) => reporter.progress(file.name, bytes, total) };

@@ -1492,7 +1492,7 @@ var Findings = class {
 
 // src/core/files.ts
 import { randomBytes } from "node:crypto";
-import { closeSync, constants, fstatSync, openSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import { lstat, open, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -1557,6 +1557,18 @@ function openRegularSync(path, shownName) {
     throw new NotRegularFileError(`${quote(shownName)} ${why}`);
   }
   return fd;
+}
+function readSmallSync(path, shownName, limit, tooLarge2) {
+  const fd = openRegularSync(path, shownName);
+  try {
+    const buffer = Buffer.allocUnsafe(limit + 1);
+    let filled = 0;
+    for (let got = -1; got !== 0 && filled < buffer.length; filled += got) got = readSync(fd, buffer, filled, buffer.length - filled, null);
+    if (filled > limit) throw tooLarge2();
+    return Buffer.from(buffer.subarray(0, filled));
+  } finally {
+    closeSync(fd);
+  }
 }
 async function lstatOrNothing(path) {
   try {
@@ -1647,7 +1659,7 @@ async function removeLeftovers(dir) {
 
 // src/core/scan.ts
 import { createHash } from "node:crypto";
-import { read, readSync } from "node:fs";
+import { read, readSync as readSync2 } from "node:fs";
 import { isMainThread } from "node:worker_threads";
 
 // src/core/bounds.ts
@@ -1683,6 +1695,9 @@ var LimitStream = class extends Transform {
     done(null, chunk);
   }
 };
+function tooLarge(what, limit) {
+  return new LimitError(`${what} is larger than ${formatCap(limit)}: refused, not read further`);
+}
 async function readBounded(stream, limit, what, idleMs = 3e4) {
   const chunks = [];
   let bytes = 0;
@@ -1693,7 +1708,7 @@ async function readBounded(stream, limit, what, idleMs = 3e4) {
       bytes += chunk.length;
       if (bytes > limit) {
         stream.destroy();
-        throw new LimitError(`${what} is larger than ${formatCap(limit)}: refused, not read further`);
+        throw tooLarge(what, limit);
       }
       chunks.push(chunk);
     }
@@ -1736,7 +1751,7 @@ function readAt(fd, buffer, position) {
 function readAtSync(fd, buffer, position) {
   let done = 0;
   while (done < buffer.length) {
-    const bytes = readSync(fd, buffer, done, buffer.length - done, position + done);
+    const bytes = readSync2(fd, buffer, done, buffer.length - done, position + done);
     if (bytes === 0) throw Object.assign(new Error(`the file ended at byte ${position + done}, before its size when opened`), { code: "WG_SHORT_READ" });
     done += bytes;
   }
@@ -3177,11 +3192,13 @@ export {
   LimitError,
   formatCap,
   LimitStream,
+  tooLarge,
   readBounded,
   temporaryName,
   NotRegularFileError,
   irregular,
   openRegular,
+  readSmallSync,
   lstatOrNothing,
   sinkTo,
   lockDirectory,

@@ -46,12 +46,14 @@ import {
   plain,
   quote,
   readBounded,
+  readSmallSync,
   require_yauzl,
   runCheckTask,
   sinkTo,
   temporaryName,
+  tooLarge,
   versionKey
-} from "./chunk-S4TNQYKR.js";
+} from "./chunk-XC4OPGEQ.js";
 import {
   __toESM
 } from "./chunk-735RXGZ6.js";
@@ -2945,6 +2947,7 @@ function pairListing(names, patterns) {
 }
 
 // src/containers/local.ts
+import { lstatSync } from "node:fs";
 import { mkdir as mkdir2, open, opendir, rename, rm } from "node:fs/promises";
 import { join as join3 } from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -2964,7 +2967,7 @@ var LocalContainer = class {
   async list(prefix = "") {
     let directory;
     try {
-      directory = await opendir(this.dir);
+      directory = await opendir(this.dir, { bufferSize: 1024 });
     } catch (error2) {
       if (error2.code === "ENOENT") {
         throw new NotFoundError(`container ${this.url}: directory ${this.dir} does not exist; check the container input`);
@@ -2977,7 +2980,7 @@ var LocalContainer = class {
       if (entries.length >= MAX_LISTING_ENTRIES) {
         throw new ContainerError(`container ${this.url} holds more than ${MAX_LISTING_ENTRIES} files; point it at the folder of one release`);
       }
-      const info2 = await lstatOrNothing(join3(this.dir, dirent.name));
+      const info2 = lstatSync(join3(this.dir, dirent.name), { throwIfNoEntry: false });
       if (!info2 || info2.isDirectory()) continue;
       const why = irregular(info2);
       entries.push({ name: dirent.name, size: why ? 0 : info2.size, ...why ? { refused: why } : {} });
@@ -2991,6 +2994,16 @@ var LocalContainer = class {
       throw error2;
     });
     return handle.createReadStream({ start: offset });
+  }
+  /** Read in this thread, without a stream: a sidecar is a few dozen bytes. */
+  async readSmall(name, limit) {
+    checkName(name);
+    try {
+      return readSmallSync(join3(this.dir, name), name, limit, () => tooLarge(name, limit));
+    } catch (error2) {
+      if (error2.code === "ENOENT") throw new NotFoundError(`${this.url}: ${name} not found`);
+      throw error2;
+    }
   }
   async write(name, body, _options) {
     let temp;
@@ -4527,6 +4540,7 @@ function workerScript(from = import.meta.url) {
 }
 var WORKER_LIMITS = { maxYoungGenerationSizeMb: 6, maxOldGenerationSizeMb: 512 };
 var GROW_AFTER_MS = 100;
+var MANY_FILES = 8;
 var HANDED_OVER = 2;
 var CheckPool = class {
   size;
@@ -4566,13 +4580,21 @@ var CheckPool = class {
     });
   }
   /**
-   * Starts the first worker now, for a run that knows files are coming but
-   * has other things to do first (collect: listing, downloading): its start
-   * then overlaps them.
+   * Starts workers now, for a run that knows `files` are coming but has other
+   * things to do first (listing, reading sidecars, downloading): their start
+   * then overlaps that. One worker for a few files; every core's at once for
+   * MANY_FILES per core or more, where waiting GROW_AFTER_MS for the second
+   * would leave a core idle for the first tenth of a second of every run.
    */
-  warm() {
-    if (this.script === void 0 || this.closed || this.slots.size > 0) return;
-    this.spawn(this.script).worker.unref();
+  warm(files = 1) {
+    if (this.script === void 0 || this.closed || files < 1) return;
+    const wanted3 = files >= this.size * MANY_FILES ? this.size : 1;
+    if (wanted3 === this.size) this.grown = true;
+    while (this.slots.size < wanted3) this.spawn(this.script).worker.unref();
+  }
+  /** Files the pool holds at once when every worker runs (each on one, with the next handed over): a caller keeps it fed by having that many under way. */
+  get capacity() {
+    return this.size * HANDED_OVER;
   }
   /** Ends every worker; a task still running fails, a queued one too. */
   async close() {
@@ -4760,7 +4782,7 @@ function countedRetry(retries, reporter, file) {
 }
 async function readSidecar(container, name, idleMs) {
   const sidecar = sidecarName(name);
-  const bytes = await readBounded(await container.read(sidecar), MAX_SIDECAR_BYTES, sidecar, idleMs);
+  const bytes = container.readSmall ? await container.readSmall(sidecar, MAX_SIDECAR_BYTES) : await readBounded(await container.read(sidecar), MAX_SIDECAR_BYTES, sidecar, idleMs);
   return parseSidecar(bytes.toString("utf8"), name, sidecar);
 }
 function readSidecarRetrying(container, name, options) {

@@ -24,7 +24,7 @@ import {
   sidecarName,
   verifiedFiles,
   writeSha256Sums
-} from "./chunk-IWKP7XVG.js";
+} from "./chunk-CSQVPH3Z.js";
 import {
   ContainerError,
   ContentError,
@@ -42,7 +42,7 @@ import {
   plain,
   quote,
   readBounded
-} from "./chunk-S4TNQYKR.js";
+} from "./chunk-XC4OPGEQ.js";
 
 // src/collect/run.ts
 import { mkdir, readdir, rm } from "node:fs/promises";
@@ -377,7 +377,7 @@ async function collectPairsWith(inputs, truth, reporter) {
   const { files: planned, unpaired, problems } = listingProblems(inputs, listing, truth, reporter);
   for (const name of unpaired) await removeIfUnchanged(join(inputs.path, name), inputs.before.get(name));
   reporter.info(`collect: ${planned.length} file(s) from ${container.url} into ${inputs.path}${truth ? `, checked against ${truth.file}` : ""}`);
-  if (planned.length > 0 && inputs.checkContents) inputs.checks.warm();
+  if (inputs.checkContents) inputs.checks.warm(planned.length);
   const placed = [];
   const files = await runPool(planned, inputs.concurrency, async (file) => {
     const result2 = await collectOne(container, file, listing.sizes.get(file.name), inputs, reporter, problems, placed);

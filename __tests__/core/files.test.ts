@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdir, readdir, symlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { LEFTOVER_AGE_MS, lockDirectory, NotRegularFileError, openRegular, RUN_ID, temporaryName } from '../../src/core/files.js';
+import { LEFTOVER_AGE_MS, lockDirectory, NotRegularFileError, openRegular, RUN_ID, sinkTo, temporaryName } from '../../src/core/files.js';
 import { useTempDirs } from '../helpers/tmp.js';
 
 const tempDir = useTempDirs();
@@ -75,5 +75,47 @@ describe('temporary names and the directory lock', () => {
     );
     await held.release();
     expect(await readdir(dir)).not.toContain(`.wheel-guard-${RUN_ID}.lock`);
+  });
+});
+
+describe('sinkTo', () => {
+  const chunk = (i: number): Buffer => Buffer.alloc(100 * 1024, i);
+
+  it('writes every chunk in order, one batch on disk while the next gathers', async () => {
+    const dir = await tempDir();
+    const handle = await open(join(dir, 'out'), 'w');
+    const seen: number[] = [];
+    async function* source(): AsyncGenerator<Buffer> {
+      for (let i = 0; i < 40; i++) yield chunk(i);
+    }
+    await sinkTo(handle, (c) => seen.push(c[0]!))(source());
+    await handle.close();
+    const written = await readFile(join(dir, 'out'));
+    expect(written.equals(Buffer.concat(Array.from({ length: 40 }, (_, i) => chunk(i))))).toBe(true);
+    expect(seen).toEqual(Array.from({ length: 40 }, (_, i) => i));
+  });
+
+  it.each([
+    ['the source breaks', 'source'],
+    ['each refuses a chunk', 'each'],
+  ])('when %s, every chunk `each` accepted is on disk, and nothing after it', async (_label, where) => {
+    const dir = await tempDir();
+    const handle = await open(join(dir, 'out'), 'w');
+    let accepted = 0;
+    async function* source(): AsyncGenerator<Buffer> {
+      for (let i = 0; i < 23; i++) yield chunk(i);
+      if (where === 'source') throw new Error('connection reset');
+      yield chunk(99);
+    }
+    const sink = sinkTo(handle, (c) => {
+      if (c[0] === 99) throw new Error('refused');
+      accepted += c.length;
+    });
+    await expect(sink(source())).rejects.toThrow(where === 'source' ? 'connection reset' : 'refused');
+    await handle.close();
+    const written = await readFile(join(dir, 'out'));
+    // 23 chunks of 100 KiB: several batches written, the last one partial (written after the break).
+    expect(written.length).toBe(accepted);
+    expect(written.equals(Buffer.concat(Array.from({ length: 23 }, (_, i) => chunk(i))))).toBe(true);
   });
 });

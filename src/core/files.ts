@@ -139,8 +139,10 @@ export async function lstatOrNothing(path: string): Promise<Stats | undefined> {
  * A pipeline stage that writes every chunk to an open file handle.
  * (A FileHandle write stream with autoClose: false never lets the handle
  * sync or close afterwards on Node 20, so the handle is written directly.)
+ * `each` sees every chunk before it is written (to count, hash, watch it):
+ * what it throws ends the source, and that chunk is not written.
  */
-export function sinkTo(handle: FileHandle): (source: AsyncIterable<Buffer>) => Promise<void> {
+export function sinkTo(handle: FileHandle, each?: (chunk: Buffer) => void): (source: AsyncIterable<Buffer>) => Promise<void> {
   return async (source) => {
     // A socket gives 16-64 KiB at a time: written one by one, each is a trip through the thread pool
     // (a collect of 400 MB from S3 spent 0.6 s of its main thread in them). Gathered to SINK_BATCH
@@ -160,15 +162,28 @@ export function sinkTo(handle: FileHandle): (source: AsyncIterable<Buffer>) => P
         if (written > 0) chunks[at] = chunks[at]!.subarray(written);
       }
     };
+    // One batch is written while the next gathers: a source that waited for each write would stop reading its
+    // socket meanwhile, and take more, smaller reads after (1 GiB from S3: 1.1 s more system time).
+    let writing: Promise<void> | undefined;
     try {
       for await (const chunk of source) {
+        each?.(chunk);
         batch.push(chunk);
         bytes += chunk.length;
-        if (bytes >= SINK_BATCH) await flush();
+        if (bytes >= SINK_BATCH) {
+          await writing;
+          writing = flush();
+          // Awaited before the next batch, or below: never an unhandled rejection meanwhile.
+          writing.catch(() => undefined);
+        }
       }
     } finally {
       // Also when the source breaks: what arrived (and was hashed) is on disk, where a resume carries on from.
-      if (bytes > 0) await flush();
+      try {
+        await writing;
+      } finally {
+        if (bytes > 0) await flush();
+      }
     }
   };
 }

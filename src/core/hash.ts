@@ -16,29 +16,22 @@ export interface HashState {
 }
 
 /**
- * A pass-through stream that hashes and counts what flows through it, so a
- * transfer and its verification are one pass over the bytes.
- * Start it from a saved state to carry a hash across a resumed transfer.
+ * A running sha256 and the bytes it covers, fed chunk by chunk. Start it
+ * from a saved state to carry a hash across a resumed transfer.
  */
-export class HashingStream extends Transform {
+export class RunningHash {
   private readonly hash: Hash;
-  /** Bytes hashed so far. (Not `size`: @aws-sdk/lib-storage reads a body's `size` as its length.) */
+  /** Bytes hashed so far. */
   bytes: number;
 
-  constructor(
-    from?: HashState,
-    private readonly onBytes?: (size: number) => void,
-  ) {
-    super();
+  constructor(from?: HashState) {
     this.hash = from ? from.hash.copy() : createHash('sha256');
     this.bytes = from?.size ?? 0;
   }
 
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+  update(chunk: Buffer): void {
     this.hash.update(chunk);
     this.bytes += chunk.length;
-    this.onBytes?.(this.bytes);
-    done(null, chunk);
   }
 
   /** A copy of the running state, to resume from after a broken transfer. */
@@ -46,9 +39,44 @@ export class HashingStream extends Transform {
     return { hash: this.hash.copy(), size: this.bytes };
   }
 
-  /** The digest so far (the stream may still be used afterwards). */
+  /** The digest so far (it may still be fed afterwards). */
   digest(): Digest {
     return { sha256: this.hash.copy().digest('hex'), size: this.bytes };
+  }
+}
+
+/**
+ * A pass-through stream that hashes and counts what flows through it, so a
+ * transfer and its verification are one pass over the bytes.
+ */
+export class HashingStream extends Transform {
+  private readonly running: RunningHash;
+
+  constructor(
+    from?: HashState,
+    private readonly onBytes?: (size: number) => void,
+  ) {
+    super();
+    this.running = new RunningHash(from);
+  }
+
+  /** Bytes hashed so far. (Not `size`: @aws-sdk/lib-storage reads a body's `size` as its length.) */
+  get bytes(): number {
+    return this.running.bytes;
+  }
+
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.running.update(chunk);
+    this.onBytes?.(this.running.bytes);
+    done(null, chunk);
+  }
+
+  snapshot(): HashState {
+    return this.running.snapshot();
+  }
+
+  digest(): Digest {
+    return this.running.digest();
   }
 }
 

@@ -5,7 +5,7 @@ import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
-import { HashingStream, hashFile, hashState, hashStream } from '../../src/core/hash.js';
+import { CountingStream, hashFile, hashState, hashStream, RunningHash } from '../../src/core/hash.js';
 import { SAMPLE_SDIST, SAMPLE_SMALL_WHEEL, SAMPLE_WHEEL, sha256sum, useTempDirs } from '../helpers/tmp.js';
 
 const tempDir = useTempDirs();
@@ -13,12 +13,13 @@ const tempDir = useTempDirs();
 const sha = (bytes: Buffer | string): string => createHash('sha256').update(bytes).digest('hex');
 const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
 
-/** Pipes `stream` through `hasher` and returns what came out the other side. */
-async function drain(stream: Readable, hasher: HashingStream): Promise<Buffer> {
+/** Feeds every chunk of `stream` to `hasher` and returns the bytes. */
+async function drain(stream: Readable, hasher: RunningHash): Promise<Buffer> {
   const out: Buffer[] = [];
-  await pipeline(stream, hasher, async (source: AsyncIterable<Buffer>) => {
-    for await (const chunk of source) out.push(chunk);
-  });
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    hasher.update(chunk);
+    out.push(chunk);
+  }
   return Buffer.concat(out);
 }
 
@@ -80,30 +81,36 @@ describe('hashStream and hashState', () => {
   });
 });
 
-describe('HashingStream', () => {
-  it('passes bytes through unchanged while hashing and counting them', async () => {
+describe('CountingStream', () => {
+  it('passes bytes through unchanged, reporting the running count to onBytes', async () => {
     const bytes = await readFile(SAMPLE_WHEEL);
-    const hasher = new HashingStream();
+    const sizes: number[] = [];
+    const counter = new CountingStream((size) => sizes.push(size));
+    const out: Buffer[] = [];
+    await pipeline(createReadStream(SAMPLE_WHEEL, { highWaterMark: 4096 }), counter, async (source: AsyncIterable<Buffer>) => {
+      for await (const chunk of source) out.push(chunk);
+    });
+    expect(Buffer.concat(out).equals(bytes)).toBe(true);
+    expect(counter.bytes).toBe(bytes.length);
+    expect(sizes).toEqual(Array.from({ length: Math.ceil(bytes.length / 4096) }, (_, i) => Math.min((i + 1) * 4096, bytes.length)));
+  });
+});
+
+describe('RunningHash', () => {
+  it('hashes and counts what it is fed, in any pieces', async () => {
+    const bytes = await readFile(SAMPLE_WHEEL);
+    const hasher = new RunningHash();
     const out = await drain(createReadStream(SAMPLE_WHEEL, { highWaterMark: 4096 }), hasher);
     expect(out.equals(bytes)).toBe(true);
     expect(hasher.bytes).toBe(bytes.length);
     expect(hasher.digest()).toEqual({ sha256: sha(bytes), size: bytes.length });
   });
 
-  it('reports the running size to onBytes', async () => {
-    const sizes: number[] = [];
-    const hasher = new HashingStream(undefined, (size) => sizes.push(size));
-    await drain(Readable.from([Buffer.alloc(3), Buffer.alloc(5), Buffer.alloc(2)]), hasher);
-    expect(sizes).toEqual([3, 8, 10]);
-  });
-
-  it('digest() does not end the hash: later bytes still count', async () => {
-    const hasher = new HashingStream();
-    hasher.resume();
-    await new Promise<void>((resolve, reject) => hasher.write(Buffer.from('part one,'), (error) => (error ? reject(error) : resolve())));
+  it('digest() does not end the hash: later bytes still count', () => {
+    const hasher = new RunningHash();
+    hasher.update(Buffer.from('part one,'));
     expect(hasher.digest()).toEqual({ sha256: sha('part one,'), size: 9 });
-    const more = Buffer.from(' part two');
-    await new Promise<void>((resolve, reject) => hasher.end(more, () => resolve()).on('error', reject));
+    hasher.update(Buffer.from(' part two'));
     expect(hasher.digest()).toEqual({ sha256: sha('part one, part two'), size: 18 });
   });
 
@@ -112,13 +119,13 @@ describe('HashingStream', () => {
     async (n) => {
       const bytes = await readFile(SAMPLE_WHEEL);
       expect(bytes.length).toBe(65_775);
-      const first = new HashingStream();
+      const first = new RunningHash();
       await drain(Readable.from([bytes.subarray(0, n)]), first);
       expect(first.bytes).toBe(n);
       const snapshot = first.snapshot();
       expect(snapshot.size).toBe(n);
 
-      const second = new HashingStream(snapshot);
+      const second = new RunningHash(snapshot);
       expect(second.bytes).toBe(n);
       const rest = createReadStream(SAMPLE_WHEEL, { start: n, highWaterMark: 1000 });
       const out = await drain(rest, second);
@@ -128,13 +135,13 @@ describe('HashingStream', () => {
   );
 
   it('a snapshot is independent of the stream it came from and of its resumers', async () => {
-    const first = new HashingStream();
+    const first = new RunningHash();
     await drain(Readable.from([Buffer.from('abc')]), first);
     const snapshot = first.snapshot();
     // Two resumes from the same snapshot must not disturb each other.
-    const a = new HashingStream(snapshot);
+    const a = new RunningHash(snapshot);
     await drain(Readable.from([Buffer.from('def')]), a);
-    const b = new HashingStream(snapshot);
+    const b = new RunningHash(snapshot);
     await drain(Readable.from([Buffer.from('xyz')]), b);
     expect(a.digest()).toEqual({ sha256: sha('abcdef'), size: 6 });
     expect(b.digest()).toEqual({ sha256: sha('abcxyz'), size: 6 });
@@ -148,7 +155,7 @@ describe('HashingStream', () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'partial'), bytes.subarray(0, 500));
     const state = await hashState(createReadStream(join(dir, 'partial')));
-    const hasher = new HashingStream(state);
+    const hasher = new RunningHash(state);
     await drain(Readable.from([bytes.subarray(500)]), hasher);
     expect(hasher.digest()).toEqual({ sha256: sha(bytes), size: bytes.length });
   });

@@ -7,7 +7,7 @@
 import { HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startProxy } from '../helpers/proxy.js';
@@ -100,7 +100,13 @@ describe('uploads', () => {
     try {
       const up = await runAction('post-build', inputs('multipart', proxy.endpoint), ws, server.env);
       expect(up.errors).toEqual([]);
-      expect(proxy.requests.filter((r) => r.method === 'PUT' && r.path.endsWith(wheel))).toHaveLength(5); // 70 MiB in 16 MiB parts
+      const parts = proxy.requests.filter((r) => r.method === 'PUT' && r.path.endsWith(wheel));
+      expect(parts).toHaveLength(5); // 70 MiB in 16 MiB parts
+      // Each part streamed from its range of the file, its length known, never aws-chunked.
+      const size = (await stat(join(ws, 'wheelhouse', wheel))).size;
+      const part = 16 * 1024 * 1024;
+      expect(parts.map((r) => Number(r.headers['content-length'])).sort((a, b) => b - a)).toEqual([part, part, part, part, size - 4 * part]);
+      for (const request of parts) expect(request.headers['content-encoding'] ?? '').not.toContain('aws-chunked');
       const head = await s3.send(new HeadObjectCommand({ Bucket: 'wheels', Key: `multipart/${wheel}` }));
       const digest = sha256(await readFile(join(ws, 'wheelhouse', wheel)));
       expect(head.Metadata?.sha256).toBe(digest);

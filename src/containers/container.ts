@@ -80,6 +80,13 @@ export interface Container {
   readSmall?(name: string, limit: number): Promise<Buffer>;
   /** Stores `body` under `name` so that no reader ever sees it half written. */
   write(name: string, body: Readable, options: WriteOptions): Promise<void>;
+  /**
+   * Stores the local file `file` under `name`, as `write` would its bytes,
+   * for a container that reads the file itself: S3 uploads a large one in
+   * parts, each streamed from its place in the file, with no copy of a part
+   * in memory. `onProgress` gets the bytes sent so far.
+   */
+  writeFile?(name: string, file: string, options: WriteOptions & { onProgress?: (bytes: number) => void }): Promise<void>;
   /** The file's entry, or undefined if the container does not hold it. */
   stat(name: string): Promise<Entry | undefined>;
   /** Deletes the file; no error if it is already gone. */

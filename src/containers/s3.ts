@@ -3,10 +3,13 @@
  * GCS interop, B2). Credentials come from the SDK's standard chain.
  */
 import type { S3Client } from '@aws-sdk/client-s3';
+import { createReadStream } from 'node:fs';
 import { pipeline, type Readable } from 'node:stream';
 import { LimitError, LimitStream, MAX_LISTING_ENTRIES, MAX_LISTING_PAGE_BYTES, formatCap } from '../core/bounds.js';
 import { ContainerError, InputError, NotFoundError, TransferError, UnreachableError, WheelGuardError } from '../core/errors.js';
+import { CountingStream } from '../core/hash.js';
 import { exportsOf } from '../core/modules.js';
+import { runPool } from '../core/pool.js';
 import { retryAfterMs } from '../core/retry.js';
 import type { Container, Entry, WriteOptions } from './container.js';
 import { checkName } from './local.js';
@@ -23,7 +26,12 @@ export interface S3Settings {
 
 /** Bodies up to this size go in one streamed PutObject, larger ones multipart. */
 export const MULTIPART_THRESHOLD = 64 * 1024 * 1024;
-/** Multipart part size; with QUEUE_SIZE parts in flight, the memory bound of an upload. */
+/**
+ * Multipart part size, and parts sent at once. Each part is streamed from
+ * its place in the file (writeFile), so neither bounds the memory; a body
+ * that is only a stream (write) is cut into parts by @aws-sdk/lib-storage,
+ * which holds QUEUE_SIZE parts and the one it fills.
+ */
 const PART_SIZE = 16 * 1024 * 1024;
 const QUEUE_SIZE = 4;
 
@@ -228,6 +236,56 @@ export class S3Container implements Container {
       }
     } catch (error: unknown) {
       body.destroy();
+      throw this.explain(error, 's3:PutObject', name);
+    }
+  }
+
+  /**
+   * A file at most MULTIPART_THRESHOLD in one streamed PUT (write); a larger
+   * one in PART_SIZE parts, QUEUE_SIZE at once, each read from its range of
+   * the file as it is sent: 1 GiB took 238 MB of memory and 0.4 s of copying
+   * parts together through lib-storage. An upload that fails is aborted (its
+   * parts deleted). A part the SDK retries finds its stream spent: it fails
+   * (after the socket timeout at worst), and core/retry starts the upload over.
+   */
+  async writeFile(name: string, file: string, options: WriteOptions & { onProgress?: (bytes: number) => void }): Promise<void> {
+    let sent = 0;
+    const progress = options.onProgress;
+    // Counted on the way (a 'data' listener would set the stream flowing before the SDK reads it).
+    const counted = (start: number, end: number): Readable => {
+      let mine = 0;
+      const count = (bytes: number): void => {
+        sent += bytes - mine;
+        mine = bytes;
+        progress?.(sent);
+      };
+      return pipeline(createReadStream(file, { start, end: end - 1 }), new CountingStream(count), () => undefined);
+    };
+    if (options.size <= MULTIPART_THRESHOLD) return this.write(name, counted(0, options.size), options);
+    const Bucket = this.bucket;
+    const Key = this.key(name);
+    let uploadId: string | undefined;
+    try {
+      const { sdk, client } = await this.s3();
+      const created = await client.send(new sdk.CreateMultipartUploadCommand({ Bucket, Key, ContentType: 'application/octet-stream', Metadata: { sha256: options.sha256 } }));
+      uploadId = created.UploadId;
+      if (!uploadId) throw new TransferError(`s3://${Bucket}/${Key}: the store started a multipart upload without an upload id`);
+      const parts = Math.ceil(options.size / PART_SIZE);
+      const etags = new Array<string | undefined>(parts);
+      await runPool(Array.from({ length: parts }, (_, i) => i), QUEUE_SIZE, async (i) => {
+        const start = i * PART_SIZE;
+        const end = Math.min(options.size, start + PART_SIZE);
+        const part = await client.send(new sdk.UploadPartCommand({ Bucket, Key, UploadId: uploadId, PartNumber: i + 1, Body: counted(start, end), ContentLength: end - start }));
+        etags[i] = part.ETag;
+      });
+      await client.send(
+        new sdk.CompleteMultipartUploadCommand({ Bucket, Key, UploadId: uploadId, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } }),
+      );
+    } catch (error: unknown) {
+      if (uploadId) {
+        const { sdk, client } = await this.s3();
+        await client.send(new sdk.AbortMultipartUploadCommand({ Bucket, Key, UploadId: uploadId })).catch(() => undefined);
+      }
       throw this.explain(error, 's3:PutObject', name);
     }
   }

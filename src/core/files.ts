@@ -10,6 +10,7 @@ import { type FileHandle, lstat, open, readdir, readFile, rm, utimes, writeFile 
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { WheelGuardError } from './errors.js';
+import { dropped } from './heap.js';
 import { quote } from './untrusted.js';
 
 /** This process's id in temporary file names: two runs into one directory never touch each other's files. */
@@ -151,6 +152,7 @@ export function sinkTo(handle: FileHandle, each?: (chunk: Buffer) => void): (sou
     let bytes = 0;
     const flush = async (): Promise<void> => {
       const chunks = batch;
+      const size = bytes;
       batch = [];
       bytes = 0;
       let at = 0;
@@ -161,6 +163,7 @@ export function sinkTo(handle: FileHandle, each?: (chunk: Buffer) => void): (sou
         while (at < chunks.length && written >= chunks[at]!.length) written -= chunks[at++]!.length;
         if (written > 0) chunks[at] = chunks[at]!.subarray(written);
       }
+      dropped(size);
     };
     // One batch is written while the next gathers: a source that waited for each write would stop reading its
     // socket meanwhile, and take more, smaller reads after (1 GiB from S3: 1.1 s more system time).

@@ -2,6 +2,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { Transform, type TransformCallback } from 'node:stream';
+import { dropped } from './heap.js';
 
 /** A sha256 digest and the number of bytes it covers. */
 export interface Digest {
@@ -45,38 +46,21 @@ export class RunningHash {
   }
 }
 
-/**
- * A pass-through stream that hashes and counts what flows through it, so a
- * transfer and its verification are one pass over the bytes.
- */
-export class HashingStream extends Transform {
-  private readonly running: RunningHash;
+/** A pass-through stream that counts what flows through it (an upload's progress). */
+export class CountingStream extends Transform {
+  /** Bytes passed so far. (Not `size`: @aws-sdk/lib-storage reads a body's `size` as its length.) */
+  bytes = 0;
 
-  constructor(
-    from?: HashState,
-    private readonly onBytes?: (size: number) => void,
-  ) {
+  constructor(private readonly onBytes?: (bytes: number) => void) {
     super();
-    this.running = new RunningHash(from);
-  }
-
-  /** Bytes hashed so far. (Not `size`: @aws-sdk/lib-storage reads a body's `size` as its length.) */
-  get bytes(): number {
-    return this.running.bytes;
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
-    this.running.update(chunk);
-    this.onBytes?.(this.running.bytes);
+    this.bytes += chunk.length;
+    this.onBytes?.(this.bytes);
     done(null, chunk);
-  }
-
-  snapshot(): HashState {
-    return this.running.snapshot();
-  }
-
-  digest(): Digest {
-    return this.running.digest();
+    // Passed on, and gone once the next stage has sent it.
+    dropped(chunk.length);
   }
 }
 
@@ -87,6 +71,7 @@ export async function hashState(stream: NodeJS.ReadableStream): Promise<HashStat
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     hash.update(chunk);
     size += chunk.length;
+    dropped(chunk.length);
   }
   return { hash, size };
 }

@@ -23,6 +23,13 @@
  *   collects it, and V8 raises its limit after each collection. `gc` is
  *   not exposed without `--expose-gc`; that flag, set at run time, exposes
  *   it to a new context, and is cleared again at once.
+ * - A scavenge every DROPPED_STEP of buffers a transfer let go (`dropped`):
+ *   each socket read is a new 64 KiB buffer, and V8 frees dead ones only
+ *   once their total passes its external-memory limit, some 64 MB: 1 GiB
+ *   from S3 held 75 MB of them in the malloc heap, and paid a full
+ *   collection every 19 MB besides (56 of them: 4.4 CPU s and 155 MB peak
+ *   for collect --check-contents false, 2.4 s and 120 MB with a scavenge
+ *   every 16 MB; 122 MB every 8 MB, 114 MB every 4 MB, CPU the same).
  */
 import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
@@ -36,6 +43,25 @@ const LOOK_MS = 100;
 
 let started = false;
 
+/** Buffers a transfer let go, in bytes, after which a scavenge frees them. */
+export const DROPPED_STEP = 8 * 1024 * 1024;
+let droppedBytes = 0;
+/** A scavenge (V8's young-generation collection), once keepHeapSmall has exposed `gc`. */
+let scavenge: (() => void) | undefined;
+
+/**
+ * Says a transfer just let go of `bytes` of buffers (a batch written, a
+ * chunk hashed): every DROPPED_STEP of them, a scavenge frees them (see the
+ * module's comment). Nothing before keepHeapSmall, or without `gc`.
+ */
+export function dropped(bytes: number): void {
+  if (!scavenge) return;
+  droppedBytes += bytes;
+  if (droppedBytes < DROPPED_STEP) return;
+  droppedBytes = 0;
+  scavenge();
+}
+
 /** See the module's comment. Idempotent; the timer keeps no process alive. */
 export function keepHeapSmall(): void {
   if (started) return;
@@ -44,6 +70,8 @@ export function keepHeapSmall(): void {
   try {
     setFlagsFromString('--expose-gc');
     gc = runInNewContext('gc') as () => void;
+    const collect = gc as (options: { type: 'minor' | 'major' }) => void;
+    scavenge = () => collect({ type: 'minor' });
   } catch {
     // A Node without it: the young generation's cap alone.
   } finally {

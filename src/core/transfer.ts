@@ -10,10 +10,11 @@ import { join } from 'node:path';
 import { pipeline as pipelineCallback, Readable } from 'node:stream';
 import type { Container } from '../containers/container.js';
 import { sinkTo, temporaryName } from './files.js';
+import { dropped } from './heap.js';
 import { IntegrityError, isRetryable, messageOf, SidecarFormatError, TransferError } from './errors.js';
-import { type Digest, type HashState, HashingStream, hashState, hashStream, RunningHash } from './hash.js';
+import { CountingStream, type Digest, type HashState, hashState, RunningHash } from './hash.js';
 import type { Reporter } from './report.js';
-import { LimitError, LimitStream, MAX_SIDECAR_BYTES, readBounded } from './bounds.js';
+import { LimitError, MAX_SIDECAR_BYTES, readBounded } from './bounds.js';
 import { retry, type RetryOptions } from './retry.js';
 import { formatSidecar, parseSidecar, sidecarName } from './sidecar.js';
 
@@ -62,11 +63,18 @@ export function readSidecarRetrying(container: Container, name: string, options:
   });
 }
 
-/** `source`, cut with a LimitError as soon as it sends more than `size` bytes (what the store listed). */
-function limited(source: Readable, name: string, size: number): Readable {
-  const limit = new LimitStream(size, (bytes) => new LimitError(`${name}: the container sent more than the ${size} bytes it listed for it (${bytes} so far); refused`));
-  // pipeline(…, callback) destroys the source when the limit cuts it.
-  return pipelineCallback(source, limit, () => undefined);
+/** The sha256 of `source`, cut with a LimitError as soon as it sends more than `size` bytes (what the store listed). */
+async function hashAtMost(source: Readable, name: string, size: number): Promise<string> {
+  const hasher = new RunningHash();
+  // One loop, no stream stage between the socket and the hash (as downloadVerified); leaving it early destroys the source.
+  for await (const chunk of source as AsyncIterable<Buffer>) {
+    if (hasher.bytes + chunk.length > size) {
+      throw new LimitError(`${name}: the container sent more than the ${size} bytes it listed for it (${hasher.bytes + chunk.length} so far); refused`);
+    }
+    hasher.update(chunk);
+    dropped(chunk.length);
+  }
+  return hasher.digest().sha256;
 }
 
 /**
@@ -81,7 +89,7 @@ export async function verifyRemote(container: Container, name: string, expected:
     throw new IntegrityError(name, expected.sha256, entry.sha256 ?? 'unknown', entry.size, `stored ${entry.size} bytes, uploaded ${expected.size}`);
   }
   // Read back no further than the size it must have: a store that sends more is refused at that byte.
-  const actual = entry.sha256 ?? (await hashStream(limited(await container.read(name), name, expected.size))).sha256;
+  const actual = entry.sha256 ?? (await hashAtMost(await container.read(name), name, expected.size));
   if (actual !== expected.sha256) {
     throw new IntegrityError(name, expected.sha256, actual, expected.size, 'read back from the container');
   }
@@ -100,10 +108,15 @@ export async function uploadPair(
 ): Promise<void> {
   const progress = options.onProgress;
   await retry(async () => {
-    const counted = new HashingStream(undefined, progress && ((size) => progress(size, digest.size)));
-    // pipeline(…, callback) destroys `counted` with the read error, so the container sees it.
-    pipelineCallback(createReadStream(file), counted, () => undefined);
-    await container.write(name, counted, digest);
+    // What was sent is judged by reading it back (verifyRemote), not on the way: the bytes are only counted.
+    if (container.writeFile) {
+      await container.writeFile(name, file, { ...digest, ...(progress ? { onProgress: (bytes: number) => progress(bytes, digest.size) } : {}) });
+    } else {
+      const counted = new CountingStream(progress && ((bytes) => progress(bytes, digest.size)));
+      // pipeline(…, callback) destroys `counted` with the read error, so the container sees it.
+      pipelineCallback(createReadStream(file), counted, () => undefined);
+      await container.write(name, counted, digest);
+    }
     await verifyRemote(container, name, digest);
   }, options);
   const sidecar = Buffer.from(formatSidecar(digest.sha256, name));

@@ -24,7 +24,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-C2RYPKBZ.js";
+} from "./chunk-Q6PXW3DF.js";
 import {
   ConflictError,
   ContainerError,
@@ -34,7 +34,7 @@ import {
   messageOf,
   nameProblem,
   quote
-} from "./chunk-KHH4AUSJ.js";
+} from "./chunk-TD3ZG4VT.js";
 
 // src/post-build/run.ts
 import { stat, writeFile } from "node:fs/promises";

@@ -24,7 +24,7 @@ import {
   sidecarName,
   verifiedFiles,
   writeSha256Sums
-} from "./chunk-C2RYPKBZ.js";
+} from "./chunk-Q6PXW3DF.js";
 import {
   ContainerError,
   ContentError,
@@ -42,7 +42,7 @@ import {
   plain,
   quote,
   readBounded
-} from "./chunk-KHH4AUSJ.js";
+} from "./chunk-TD3ZG4VT.js";
 
 // src/collect/run.ts
 import { mkdir, readdir, rm } from "node:fs/promises";

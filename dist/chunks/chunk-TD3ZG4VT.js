@@ -1351,6 +1351,52 @@ var require_yauzl = __commonJS({
   }
 });
 
+// src/core/heap.ts
+import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+var HEAP_STEP = 16 * 1024 * 1024;
+var YOUNG_MOST = 8 * 1024 * 1024;
+var LOOK_MS = 100;
+var started = false;
+var DROPPED_STEP = 8 * 1024 * 1024;
+var droppedBytes = 0;
+var scavenge;
+function dropped(bytes) {
+  if (!scavenge) return;
+  droppedBytes += bytes;
+  if (droppedBytes < DROPPED_STEP) return;
+  droppedBytes = 0;
+  scavenge();
+}
+function keepHeapSmall() {
+  if (started) return;
+  started = true;
+  let gc;
+  try {
+    setFlagsFromString("--expose-gc");
+    gc = runInNewContext("gc");
+    const collect = gc;
+    scavenge = () => collect({ type: "minor" });
+  } catch {
+  } finally {
+    setFlagsFromString("--no-expose-gc");
+  }
+  let capped = false;
+  const capYoung = () => {
+    if (capped || (getHeapSpaceStatistics().find((space) => space.space_name === "new_space")?.space_size ?? 0) < YOUNG_MOST) return;
+    setFlagsFromString("--semi-space-growth-factor=1");
+    capped = true;
+  };
+  capYoung();
+  let base = getHeapStatistics().used_heap_size;
+  setInterval(() => {
+    capYoung();
+    if (typeof gc !== "function" || getHeapStatistics().used_heap_size < base + HEAP_STEP) return;
+    gc();
+    base = getHeapStatistics().used_heap_size;
+  }, LOOK_MS).unref();
+}
+
 // src/core/check-task.ts
 import { closeSync as closeSync2, constants as constants2, fstatSync as fstatSync2, openSync as openSync2 } from "node:fs";
 import { open as open3 } from "node:fs/promises";
@@ -1584,6 +1630,7 @@ function sinkTo(handle, each) {
     let bytes = 0;
     const flush = async () => {
       const chunks = batch;
+      const size = bytes;
       batch = [];
       bytes = 0;
       let at = 0;
@@ -1593,6 +1640,7 @@ function sinkTo(handle, each) {
         while (at < chunks.length && written >= chunks[at].length) written -= chunks[at++].length;
         if (written > 0) chunks[at] = chunks[at].subarray(written);
       }
+      dropped(size);
     };
     let writing;
     try {
@@ -3204,6 +3252,8 @@ export {
   LimitStream,
   tooLarge,
   readBounded,
+  dropped,
+  keepHeapSmall,
   temporaryName,
   NotRegularFileError,
   irregular,

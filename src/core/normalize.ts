@@ -37,6 +37,21 @@ const PRE_LETTERS: Record<string, string> = { alpha: 'a', a: 'a', beta: 'b', b: 
  * version is read with its `_` as `-` first, as pip reads it.
  */
 export function versionKey(version: string): string | undefined {
+  // The versions of one run repeat (every file of a release, each name and METADATA): parsed once each.
+  // (Only short ones: a version comes from a stranger's METADATA, which may hold megabytes of it.)
+  if (version.length > 64) return parseVersionKey(version);
+  if (keys.has(version)) return keys.get(version);
+  if (keys.size >= KEYS_KEPT) keys.clear();
+  const key = parseVersionKey(version);
+  keys.set(version, key);
+  return key;
+}
+
+/** versionKey's answers so far, at most KEYS_KEPT of them. */
+const keys = new Map<string, string | undefined>();
+const KEYS_KEPT = 1024;
+
+function parseVersionKey(version: string): string | undefined {
   const match = PEP440.exec(version);
   if (!match?.groups) return undefined;
   const g = match.groups;

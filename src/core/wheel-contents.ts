@@ -38,11 +38,15 @@ const WHEEL_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._]*[A-Za-z0-9])?$/;
 /** RECORD's signatures (PEP 427): not listed in RECORD. */
 const SIGNATURES = ['RECORD.jws', 'RECORD.p7s'];
 
+/** Strict UTF-8, made once: a TextDecoder costs more to make than a small member costs to decode (each decode starts afresh). */
+const UTF8 = new TextDecoder('utf-8', { fatal: true });
+const LENIENT_UTF8 = new TextDecoder('utf-8', { fatal: false });
+
 /** The text of a member read whole, as strict UTF-8. */
 async function readText(zip: ZipArchive, member: ZipMember, cap: number, why: string): Promise<string> {
   const bytes = await zip.readWhole(member, cap, why);
   try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return UTF8.decode(bytes);
   } catch (error: unknown) {
     return zip.fail(member.name, messageOf(error));
   }
@@ -143,7 +147,7 @@ async function checkMember(zip: ZipArchive, member: ZipMember, listed: RecordEnt
 function checkMetadata(zip: ZipArchive, member: string, head: Buffer, name: WheelName, findings: Findings): void {
   let text: string;
   try {
-    text = new TextDecoder('utf-8', { fatal: false }).decode(head);
+    text = LENIENT_UTF8.decode(head);
   } catch {
     return;
   }

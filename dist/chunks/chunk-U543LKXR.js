@@ -54,7 +54,7 @@ import {
   temporaryName,
   tooLarge,
   versionKey
-} from "./chunk-TD3ZG4VT.js";
+} from "./chunk-FJ3WIFVO.js";
 import {
   __toESM
 } from "./chunk-735RXGZ6.js";

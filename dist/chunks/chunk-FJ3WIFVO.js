@@ -1995,6 +1995,16 @@ function expandTags(python, abi, platform) {
 var PEP440 = /^\s*v?(?:(?:(?<epoch>[0-9]+)!)?(?<release>[0-9]+(?:\.[0-9]+)*)(?<pre>[-_.]?(?<pre_l>alpha|a|beta|b|preview|pre|c|rc)[-_.]?(?<pre_n>[0-9]+)?)?(?<post>(?:-(?<post_n1>[0-9]+))|(?:[-_.]?(?<post_l>post|rev|r)[-_.]?(?<post_n2>[0-9]+)?))?(?<dev>[-_.]?(?<dev_l>dev)[-_.]?(?<dev_n>[0-9]+)?)?)(?:\+(?<local>[a-z0-9]+(?:[-_.][a-z0-9]+)*))?\s*$/i;
 var PRE_LETTERS = { alpha: "a", a: "a", beta: "b", b: "b", preview: "rc", pre: "rc", c: "rc", rc: "rc" };
 function versionKey(version) {
+  if (version.length > 64) return parseVersionKey(version);
+  if (keys.has(version)) return keys.get(version);
+  if (keys.size >= KEYS_KEPT) keys.clear();
+  const key = parseVersionKey(version);
+  keys.set(version, key);
+  return key;
+}
+var keys = /* @__PURE__ */ new Map();
+var KEYS_KEPT = 1024;
+function parseVersionKey(version) {
   const match = PEP440.exec(version);
   if (!match?.groups) return void 0;
   const g = match.groups;
@@ -2016,14 +2026,13 @@ function sameVersion(a, b) {
 // src/core/zip.ts
 var import_yauzl2 = __toESM(require_yauzl(), 1);
 import { close as close2, fstat, open as open2 } from "node:fs";
-import { promisify as promisify2 } from "node:util";
+import { promisify } from "node:util";
 import zlib from "node:zlib";
 
 // src/core/zip-reader.ts
 var import_yauzl = __toESM(require_yauzl(), 1);
 import { close, read as read2 } from "node:fs";
 import { Readable } from "node:stream";
-import { promisify } from "node:util";
 var CHUNK2 = 1024 * 1024;
 var READ_AHEAD = 256 * 1024;
 var RangeStream = class extends Readable {
@@ -2133,7 +2142,7 @@ var Window = class {
     if (position < this.start || position + available > this.start + this.buffer.length) {
       const size = Math.max(0, Math.min(Math.max(this.size, available), this.end - position));
       const buffer = Buffer.allocUnsafe(size);
-      if (size > 0) await promisify(this.reader.readFully.bind(this.reader))(buffer, 0, size, position);
+      if (size > 0) await new Promise((resolve, reject) => this.reader.readFully(buffer, 0, size, position, (error) => error ? reject(error) : resolve()));
       this.buffer = buffer;
       this.start = position;
     }
@@ -2293,10 +2302,10 @@ var ZipArchive = class _ZipArchive {
    */
   static async open(path, fileName, fd) {
     const owned = fd === void 0;
-    const descriptor = fd ?? await promisify2(open2)(path, "r");
+    const descriptor = fd ?? await promisify(open2)(path, "r");
     let reader;
     try {
-      reader = new FileReader(descriptor, (await promisify2(fstat)(descriptor)).size, owned);
+      reader = new FileReader(descriptor, (await promisify(fstat)(descriptor)).size, owned);
     } catch (error) {
       if (owned) close2(descriptor, () => void 0);
       throw error;
@@ -2651,10 +2660,12 @@ var METADATA_HEAD = 64 * 1024;
 var TAG_PART = /^[A-Za-z0-9_]+$/;
 var WHEEL_NAME = /^[A-Za-z0-9](?:[A-Za-z0-9._]*[A-Za-z0-9])?$/;
 var SIGNATURES = ["RECORD.jws", "RECORD.p7s"];
+var UTF82 = new TextDecoder("utf-8", { fatal: true });
+var LENIENT_UTF8 = new TextDecoder("utf-8", { fatal: false });
 async function readText(zip, member, cap, why) {
   const bytes = await zip.readWhole(member, cap, why);
   try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    return UTF82.decode(bytes);
   } catch (error) {
     return zip.fail(member.name, messageOf(error));
   }
@@ -2727,7 +2738,7 @@ async function checkMember(zip, member, listed, head) {
 function checkMetadata(zip, member, head, name, findings) {
   let text;
   try {
-    text = new TextDecoder("utf-8", { fatal: false }).decode(head);
+    text = LENIENT_UTF8.decode(head);
   } catch {
     return;
   }

@@ -24,7 +24,7 @@ import {
   sidecarName,
   verifiedFiles,
   writeSha256Sums
-} from "./chunk-Q6PXW3DF.js";
+} from "./chunk-U543LKXR.js";
 import {
   ContainerError,
   ContentError,
@@ -42,7 +42,7 @@ import {
   plain,
   quote,
   readBounded
-} from "./chunk-TD3ZG4VT.js";
+} from "./chunk-FJ3WIFVO.js";
 
 // src/collect/run.ts
 import { mkdir, readdir, rm } from "node:fs/promises";

@@ -533,6 +533,7 @@ async function collectS3(tools, endpoint) {
     const awsDl = dl('aws', true);
     const awsCheckDl = dl('aws-check', true);
     const rcloneDl = dl('rclone', true);
+    const bareDl = dl('node-bare');
     const variants = [
       {
         id: 'wg',
@@ -548,6 +549,14 @@ async function collectS3(tools, endpoint) {
         shown: `${WG_SHOWN} collect --container ${src} --endpoint $URL --path DEST --check-contents false`,
         ...wgFastDl,
         command: () => wg('collect', '--container', src, '--endpoint', endpoint, '--path', wgFastDl.dir, '--sha256sums', sums, '--check-contents', 'false').concat([{ env }]),
+      },
+      // What any Node program pays to move and hash these bytes with the same SDK (nothing of wheel-guard).
+      {
+        id: 'node-bare',
+        label: 'bare Node: the SDK\'s GetObject, sha256, write (no wheel-guard)',
+        shown: `node scripts/bench/bare-s3.mjs $URL ${BUCKET} ${set.id} DEST`,
+        ...bareDl,
+        command: () => [WG_NODE, [join(ROOT, 'scripts/bench/bare-s3.mjs'), endpoint, BUCKET, set.id, bareDl.dir], { env }],
       },
       ...(tools.aws
         ? [

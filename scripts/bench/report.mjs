@@ -280,6 +280,18 @@ export function renderReport(r, previous = '') {
           ? ` Under one core busy, it waits more than it computes: on s3rver, which answers from the same ${cores} cores, and on its own pace of requests (4 transfers at once, the default; the AWS CLI runs 10, rclone 4); ${fastest.label} kept ${busyOf(fastest).toFixed(2)} cores busy for its ${secs(wall(fastest))} s.`
           : ''),
     );
+    const bare = find(c, 'node-bare');
+    if (bare && aws) {
+      const qBare = over(cpuOf(bare), cpuOf(aws));
+      const own = cpuOf(wg) - cpuOf(bare);
+      parts.push(
+        `Bare Node (the same SDK's GetObject, sha256 and a write, nothing of wheel-guard) took ${secs(wall(bare))} s and ${secs(cpuOf(bare))} CPU seconds, ${ratio(qBare)} of the AWS CLI's` +
+          (qBare > 1.2 ? ': the floor of a Node client is past the 1.2× target on this machine before any check' : '') +
+          (own <= 0
+            ? `; wheel-guard, its content check included, spends ${secs(-own)} CPU seconds less (${ratio(over(cpuOf(wg), cpuOf(bare)))} the bare client's): it frees a transfer's buffers as it goes (core/heap.ts), where the bare client leaves them to V8's external-memory limit.`
+            : `; wheel-guard spends ${secs(own)} CPU seconds more (${ratio(over(cpuOf(wg), cpuOf(bare)))} the bare client's), its content check included.`),
+      );
+    }
     const nodeRate = bareHashCpuPerByte();
     const load = othersLoad(c.flatMap((variant) => variant.samples));
     parts.push(
@@ -590,6 +602,7 @@ export function renderReport(r, previous = '') {
     `Each tool downloads the whole set into a fresh directory. wheel-guard collect reads each sidecar, downloads the wheel while hashing it, checks it (by default also against its RECORD) and only then moves it into place. ` +
       `The AWS CLI and rclone run with their defaults (aws: 10 concurrent requests, multipart above 8 MB; rclone: 4 transfers); wheel-guard with its default concurrency of 4. ` +
       `rclone checks the MD5 ETag of single-part objects on its own; the AWS CLI checks nothing unless followed by ${code('sha256sum -c')} over the sidecars it downloaded too. ` +
+      `"Bare Node" (${code('scripts/bench/bare-s3.mjs')}) is the floor of any Node client: the same SDK and settings, each wheel's GetObject hashed and written, 4 at once, and nothing else (no sidecar, check, temporary file or retry). ` +
       `"s3rver CPU" is what the server spent answering that client.`,
   );
   for (const set of r.sets) {
@@ -600,12 +613,13 @@ export function renderReport(r, previous = '') {
     p(
       `### ${set.count} × ${bytes(set.size)} (${set.id})`,
       table(
-        ['tool', 'median s', 'min–max s', 'MB/s', 'peak RSS', 's3rver CPU s', 'vs aws s3 cp', 'vs aws s3 cp + sha256sum -c', 'vs rclone copy'],
+        ['tool', 'median s', 'min–max s', 'MB/s', 'CPU s', 'peak RSS', 's3rver CPU s', 'vs aws s3 cp', 'vs aws s3 cp + sha256sum -c', 'vs rclone copy'],
         c.map((v) => [
           v.label,
           secs(wall(v)),
           spread(v),
           rate(set.bytes, wall(v)),
+          secs(cpuOf(v)),
           mb(v.rss.median),
           secs(v.server.median),
           ratio(over(wall(v), wall(aws))),

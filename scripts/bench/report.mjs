@@ -389,7 +389,7 @@ export function renderReport(r, previous = '') {
     if (ok === false) {
       why.push(
         `**Peak RSS with the number of wheels, ${label}** (+${mb(growth)} from ${first} to ${last.toLocaleString('en')} wheels, ${mb(growth - 20 * MB)} past +20 MB): about ${((growth / (last - first)) / 1000).toFixed(0)} kB more per wheel of ${bytes(r.scale.size)}, ` +
-          `far more than a result row (a name, a size, a digest: well under 1 kB) needs, so something of each wheel is kept until the run ends (these figures do not say what). ` +
+          `far more than a result row (a name, a size, a digest: well under 1 kB) needs. These figures do not say what it is; traced outside the bench (DEVELOPERS.md, "Memory with many wheels") it is not data kept per wheel (a heap snapshot at 1,000 holds under 20 MB) but a second worker thread, started for 16 wheels and more (13–16 MB), and the malloc arenas of the process's threads, V8's background compiles among them. ` +
           `At ${first} wheels it already peaks ${mb(a - startup.rss.median)} above ${code('--version')}'s ${mb(startup.rss.median)}.`,
       );
     }

@@ -24,7 +24,7 @@ import {
   sidecarName,
   verifiedFiles,
   writeSha256Sums
-} from "./chunk-U543LKXR.js";
+} from "./chunk-BH3LGRUF.js";
 import {
   ContainerError,
   ContentError,
@@ -36,7 +36,6 @@ import {
   SidecarFormatError,
   WheelGuardError,
   lockDirectory,
-  lstatOrNothing,
   messageOf,
   openRegular,
   plain,
@@ -45,6 +44,7 @@ import {
 } from "./chunk-FJ3WIFVO.js";
 
 // src/collect/run.ts
+import { lstatSync } from "node:fs";
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 
@@ -220,7 +220,7 @@ async function listPairs(inputs, truth, reporter) {
 }
 var sameFile = (a, b) => a.ino === b.ino && a.dev === b.dev && a.size === b.size && a.mtimeMs === b.mtimeMs;
 async function inspect(target, name, checks, check) {
-  const info = await lstatOrNothing(target);
+  const info = lstatHere(target);
   if (!info) return void 0;
   if (!info.isFile()) return { info };
   const checked = await checks.run({ path: target, fileName: name, hash: true, check: check !== void 0, strict: check?.strict ?? false, regular: true }).catch((error) => {
@@ -229,6 +229,9 @@ async function inspect(target, name, checks, check) {
   });
   if (!checked?.sha256) return { info };
   return { info, digest: { sha256: checked.sha256, size: checked.size }, ...check ? { checked } : {} };
+}
+function lstatHere(path) {
+  return lstatSync(path, { throwIfNoEntry: false });
 }
 async function collectOne(container, file, size, inputs, reporter, problems, placed) {
   const { name } = file;
@@ -281,7 +284,7 @@ async function collectOne(container, file, size, inputs, reporter, problems, pla
       expected = again;
       result = await download(expected);
     }
-    const info = await lstatOrNothing(target);
+    const info = lstatHere(target);
     if (info) placed.push({ name, sha256: result.sha256, info });
     return done({ name, sha256: result.sha256, size: result.size, status: "verified" /* Verified */, attempts: result.attempts });
   } catch (error) {
@@ -293,13 +296,13 @@ async function collectOne(container, file, size, inputs, reporter, problems, pla
 }
 async function removeIfUnchanged(target, before) {
   if (!before) return;
-  const now = await lstatOrNothing(target);
+  const now = lstatHere(target);
   if (now && sameFile(now, before)) await rm(target, { force: true });
 }
 async function stillPlaced(inputs, placed, problems, files) {
   for (const file of placed) {
     const target = join(inputs.path, file.name);
-    const now = await lstatOrNothing(target);
+    const now = lstatHere(target);
     if (now && sameFile(now, file.info)) continue;
     const found = now ? await inspect(target, file.name, inputs.checks).catch(() => void 0) : void 0;
     if (found?.digest?.sha256 === file.sha256) continue;
@@ -357,7 +360,7 @@ async function snapshot(dir) {
   const found = /* @__PURE__ */ new Map();
   for (const name of await readdir(dir)) {
     if (name.startsWith(".")) continue;
-    const info = await lstatOrNothing(join(dir, name));
+    const info = lstatHere(join(dir, name));
     if (info) found.set(name, info);
   }
   return found;

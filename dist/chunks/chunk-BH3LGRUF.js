@@ -4865,6 +4865,7 @@ async function uploadPair(container, name, file, digest, options) {
 }
 async function downloadVerified(container, name, expectedSha256, expectedSize, dir, options) {
   const temp = join5(dir, temporaryName(name));
+  let moved = false;
   let state;
   try {
     const result = await retry(async (attempt) => {
@@ -4914,9 +4915,10 @@ async function downloadVerified(container, name, expectedSha256, expectedSize, d
     }, options);
     await options.verify?.(temp);
     await rename3(temp, join5(dir, name));
+    moved = true;
     return result;
   } finally {
-    await rm3(temp, { force: true });
+    if (!moved) await rm3(temp, { force: true });
   }
 }
 

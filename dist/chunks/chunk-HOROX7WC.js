@@ -24,7 +24,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-U543LKXR.js";
+} from "./chunk-BH3LGRUF.js";
 import {
   ConflictError,
   ContainerError,

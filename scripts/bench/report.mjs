@@ -173,7 +173,7 @@ export function renderReport(r, previous = '') {
         const over_ = wall(variant) - wall(startup);
         if (!okTime) {
           parts.push(
-            `${secs(wall(startup) - wall(node))} s of it is the load every run pays (${code('--version')}); the other ${secs(over_)} s is the collect itself: the chunks it loads on first use (the directory container, the zip reader), starting its worker threads (one per core, ${cores} here) and the work, ${secs(cpuOf(variant))} CPU seconds (${secs(cpuOf(startup))} for ${code('--version')}).`,
+            `${secs(wall(startup) - wall(node))} s of it is the load every run pays (${code('--version')}); the other ${secs(over_)} s is the collect itself: the chunks it loads on first use (the directory container, the zip reader), starting its worker thread (one for a few files; a second only once a file has waited 100 ms for one) and the work, ${secs(cpuOf(variant))} CPU seconds (${secs(cpuOf(startup))} for ${code('--version')}).`,
           );
         }
         if (!okRss) parts.push(`${code('--version')} peaks at ${mb(startup.rss.max)} (bare Node ${mb(node.rss.max)}); the collect adds ${mb(variant.rss.max - startup.rss.max)}: the chunks it loads and the worker threads, each with a heap of its own.`);

@@ -119,6 +119,27 @@ describe('uploads', () => {
   });
 });
 
+describe('sidecars read ahead', () => {
+  it("collect reads the next wheels' sidecars while a wheel downloads, each sidecar once", async () => {
+    const ws = await workspace();
+    expect((await runAction('post-build', inputs('ahead'), ws, server.env)).code).toBe(0);
+    const proxy = await startProxy(server.endpoint, () => undefined);
+    try {
+      const run = await runAction('collect', { ...inputs('ahead', proxy.endpoint), concurrency: '1' }, ws, server.env);
+      expect(run.errors).toEqual([]);
+      const gets = proxy.requests.filter((r) => r.method === 'GET').map((r) => r.path.split('/').pop()!);
+      const wheels = gets.filter((name) => name.endsWith('.whl'));
+      expect([...wheels].sort()).toEqual([...WHEELS].sort());
+      // Each sidecar read once: the read ahead is used, not repeated.
+      for (const wheel of WHEELS) expect(gets.filter((name) => name === `${wheel}.sha256`)).toHaveLength(1);
+      // One file at a time, yet the next one's sidecar is asked for before this one's wheel.
+      for (let k = 1; k < wheels.length; k++) expect(gets.indexOf(`${wheels[k]}.sha256`)).toBeLessThan(gets.indexOf(wheels[k - 1]!));
+    } finally {
+      await proxy.stop();
+    }
+  });
+});
+
 describe('listing', () => {
   it('pages through more than 1,000 keys and treats the prefix as a folder', async () => {
     const ws = await workspace();

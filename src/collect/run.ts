@@ -19,7 +19,7 @@ import { runPool } from '../core/pool.js';
 import { fileProblem, FileStatus, type FileResult, type Problem, type Reporter, type RunResult, verifiedFiles } from '../core/report.js';
 import { retry } from '../core/retry.js';
 import { writeSha256Sums } from '../core/sidecar.js';
-import { countedRetry, downloadVerified, readSidecarRetrying } from '../core/transfer.js';
+import { countedRetry, downloadVerified, readSidecar, readSidecarRetrying } from '../core/transfer.js';
 import { quote } from '../core/untrusted.js';
 import { matchesAny } from '../core/wheels.js';
 import { type CollectInputs, getCollectInputs } from './inputs.js';
@@ -111,6 +111,42 @@ interface Placed {
 }
 
 /**
+ * Sidecars read ahead of their wheels: while `concurrency` files download,
+ * the sidecars of the next ones are already on their way, so a small wheel's
+ * download no longer waits behind its own sidecar's round trip. One plain
+ * read each (no retry, its failure kept, not thrown): collectOne uses it if
+ * it came, and otherwise reads the sidecar as before, with its retries.
+ */
+class SidecarsAhead {
+  private readonly reads = new Map<string, Promise<string | undefined>>();
+  private next = 0;
+
+  constructor(
+    private readonly container: Container,
+    private readonly files: readonly PlannedFile[],
+    private readonly ahead: number,
+    private readonly idleMs: number,
+  ) {}
+
+  /** Starts the reads of the sidecars after file `index`, up to `ahead` of them. */
+  startAfter(index: number): void {
+    this.next = Math.max(this.next, index + 1);
+    for (; this.next < Math.min(this.files.length, index + 1 + this.ahead); this.next++) {
+      const file = this.files[this.next]!;
+      if (!file.sidecar) continue;
+      this.reads.set(file.name, readSidecar(this.container, file.name, this.idleMs).catch(() => undefined));
+    }
+  }
+
+  /** The sidecar's digest read ahead, or undefined (not read ahead, or that read failed); each is handed out once. */
+  take(name: string): Promise<string | undefined> {
+    const read = this.reads.get(name) ?? Promise.resolve(undefined);
+    this.reads.delete(name);
+    return read;
+  }
+}
+
+/**
  * Collects one file into `path`: skipped if already there with the right
  * hash, else downloaded and verified. Its expected sha256 is the one every
  * source agrees on (its sidecar, read now, and what the listing and
@@ -127,6 +163,7 @@ async function collectOne(
   reporter: Reporter,
   problems: Problem[],
   placed: Placed[],
+  ahead?: Promise<string | undefined>,
 ): Promise<FileResult> {
   const { name } = file;
   const { options: retryOptions, attempts } = countedRetry(inputs.retries, reporter);
@@ -153,13 +190,14 @@ async function collectOne(
     }
     return odd.length > 0 ? { ...result, warnings: odd } : result;
   };
-  const readSidecar = async () => sidecarSource(name, await readSidecarRetrying(container, name, sidecarOptions));
+  const readOwnSidecar = async () => sidecarSource(name, await readSidecarRetrying(container, name, sidecarOptions));
   // What `path` held under this name when the run began: removed on failure only if still that same file.
   const before = inputs.before.get(name);
   try {
-    let sidecar = file.sidecar ? await readSidecar() : undefined;
+    const early = file.sidecar ? await ahead : undefined;
+    let sidecar = file.sidecar ? (early !== undefined ? sidecarSource(name, early) : await readOwnSidecar()) : undefined;
     // A sidecar damaged in transit can still read as a well-formed digest: read it once more before refusing the wheel.
-    if (sidecar && disagreement([sidecar, ...file.known])) sidecar = await readSidecar();
+    if (sidecar && disagreement([sidecar, ...file.known])) sidecar = await readOwnSidecar();
     let expected = agreedDigest(name, sidecar ? [sidecar, ...file.known] : file.known);
     const found = await inspect(target, name, inputs.checks, inputs.checkContents ? { strict: inputs.strict } : undefined);
     if (found?.digest?.sha256 === expected) {
@@ -318,8 +356,10 @@ async function collectPairsWith(inputs: CollectInputs & { before: Map<string, St
   if (inputs.checkContents) inputs.checks.warm(planned.length);
 
   const placed: Placed[] = [];
-  const files = await runPool(planned, inputs.concurrency, async (file) => {
-    const result = await collectOne(container, file, listing.sizes.get(file.name), inputs, reporter, problems, placed);
+  const sidecars = new SidecarsAhead(container, planned, inputs.concurrency, inputs.timeout * 1000);
+  const files = await runPool(planned, inputs.concurrency, async (file, index) => {
+    sidecars.startAfter(index);
+    const result = await collectOne(container, file, listing.sizes.get(file.name), inputs, reporter, problems, placed, sidecars.take(file.name));
     reporter.fileDone(result);
     return result;
   });

@@ -17,6 +17,7 @@ import {
   matchesAny,
   pairListing,
   parseSha256Sums,
+  readSidecar,
   readSidecarRetrying,
   retry,
   runPool,
@@ -233,7 +234,36 @@ async function inspect(target, name, checks, check) {
 function lstatHere(path) {
   return lstatSync(path, { throwIfNoEntry: false });
 }
-async function collectOne(container, file, size, inputs, reporter, problems, placed) {
+var SidecarsAhead = class {
+  constructor(container, files, ahead, idleMs) {
+    this.container = container;
+    this.files = files;
+    this.ahead = ahead;
+    this.idleMs = idleMs;
+  }
+  container;
+  files;
+  ahead;
+  idleMs;
+  reads = /* @__PURE__ */ new Map();
+  next = 0;
+  /** Starts the reads of the sidecars after file `index`, up to `ahead` of them. */
+  startAfter(index) {
+    this.next = Math.max(this.next, index + 1);
+    for (; this.next < Math.min(this.files.length, index + 1 + this.ahead); this.next++) {
+      const file = this.files[this.next];
+      if (!file.sidecar) continue;
+      this.reads.set(file.name, readSidecar(this.container, file.name, this.idleMs).catch(() => void 0));
+    }
+  }
+  /** The sidecar's digest read ahead, or undefined (not read ahead, or that read failed); each is handed out once. */
+  take(name) {
+    const read = this.reads.get(name) ?? Promise.resolve(void 0);
+    this.reads.delete(name);
+    return read;
+  }
+};
+async function collectOne(container, file, size, inputs, reporter, problems, placed, ahead) {
   const { name } = file;
   const { options: retryOptions, attempts } = countedRetry(inputs.retries, reporter);
   const sidecarOptions = { ...retryOptions, idleTimeoutMs: inputs.timeout * 1e3 };
@@ -256,11 +286,12 @@ async function collectOne(container, file, size, inputs, reporter, problems, pla
     }
     return odd.length > 0 ? { ...result, warnings: odd } : result;
   };
-  const readSidecar = async () => sidecarSource(name, await readSidecarRetrying(container, name, sidecarOptions));
+  const readOwnSidecar = async () => sidecarSource(name, await readSidecarRetrying(container, name, sidecarOptions));
   const before = inputs.before.get(name);
   try {
-    let sidecar = file.sidecar ? await readSidecar() : void 0;
-    if (sidecar && disagreement([sidecar, ...file.known])) sidecar = await readSidecar();
+    const early = file.sidecar ? await ahead : void 0;
+    let sidecar = file.sidecar ? early !== void 0 ? sidecarSource(name, early) : await readOwnSidecar() : void 0;
+    if (sidecar && disagreement([sidecar, ...file.known])) sidecar = await readOwnSidecar();
     let expected = agreedDigest(name, sidecar ? [sidecar, ...file.known] : file.known);
     const found = await inspect(target, name, inputs.checks, inputs.checkContents ? { strict: inputs.strict } : void 0);
     if (found?.digest?.sha256 === expected) {
@@ -382,8 +413,10 @@ async function collectPairsWith(inputs, truth, reporter) {
   reporter.info(`collect: ${planned.length} file(s) from ${container.url} into ${inputs.path}${truth ? `, checked against ${truth.file}` : ""}`);
   if (inputs.checkContents) inputs.checks.warm(planned.length);
   const placed = [];
-  const files = await runPool(planned, inputs.concurrency, async (file) => {
-    const result2 = await collectOne(container, file, listing.sizes.get(file.name), inputs, reporter, problems, placed);
+  const sidecars = new SidecarsAhead(container, planned, inputs.concurrency, inputs.timeout * 1e3);
+  const files = await runPool(planned, inputs.concurrency, async (file, index) => {
+    sidecars.startAfter(index);
+    const result2 = await collectOne(container, file, listing.sizes.get(file.name), inputs, reporter, problems, placed, sidecars.take(file.name));
     reporter.fileDone(result2);
     return result2;
   });

@@ -84,10 +84,20 @@ export async function verifyDirectory(options: VerifyOptions, reporter: Reporter
   // Hashing and checking on every core, one file per worker thread at a time: the first worker starts while the directory is listed.
   const checks = new CheckPool();
   checks.warm();
-  const { names, expected, problems } = await expectations(options, container).catch(async (error: unknown) => {
+  try {
+    return await checkAll(options, reporter, checks, await expectations(options, container));
+  } finally {
     await checks.close();
-    throw error;
-  });
+  }
+}
+
+/** verifyDirectory's files, each hashed and checked against what `expectations` says of it. */
+async function checkAll(
+  options: VerifyOptions,
+  reporter: Reporter,
+  checks: CheckPool,
+  { names, expected, problems }: Awaited<ReturnType<typeof expectations>>,
+): Promise<RunResult> {
   checks.warm(names.length);
   // Nothing is moved: `concurrency` only bounds how many files are under way, and the pool is kept fed.
   const files = await runPool(names, Math.max(options.concurrency, checks.capacity + checks.size), async (name): Promise<FileResult> => {
@@ -105,7 +115,7 @@ export async function verifyDirectory(options: VerifyOptions, reporter: Reporter
     }
     reporter.fileDone(result);
     return result;
-  }).finally(() => checks.close());
+  });
   if (files.length === 0 && problems.length === 0) {
     problems.push({ message: `no files matching ${options.patterns.join(', ')} in ${options.dir}` });
   }

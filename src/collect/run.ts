@@ -3,14 +3,14 @@
  * a temporary file while hashing it, retry what fails, move only verified
  * wheels into `path`, and report every problem of the run at once.
  */
-import { lstatSync, type Stats } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Container, Entry } from '../containers/container.js';
 import { actionInputs, actionReporter, finishAction } from '../core/action.js';
 import { type CheckResult, CheckPool } from '../core/check-pool.js';
 import { ContainerError, ContentError, IntegrityError } from '../core/errors.js';
-import { lockDirectory, NotRegularFileError } from '../core/files.js';
+import { lockDirectory, lstatOrNothingSync, NotRegularFileError } from '../core/files.js';
 import type { Digest } from '../core/hash.js';
 import { Inputs, NoFilesFound } from '../core/inputs.js';
 import { agreedDigest, disagreement, loadDigests, type Plan, type PlannedFile, planListing, sidecarSource, type Truth, yankedMessage } from '../core/digests.js';
@@ -82,7 +82,7 @@ interface Found {
  * same read when `check` says so.
  */
 async function inspect(target: string, name: string, checks: CheckPool, check?: { strict: boolean }): Promise<Found | undefined> {
-  const info = lstatHere(target);
+  const info = lstatOrNothingSync(target);
   if (!info) return undefined;
   if (!info.isFile()) return { info };
   const checked = await checks.run({ path: target, fileName: name, hash: true, check: check !== undefined, strict: check?.strict ?? false, regular: true }).catch((error: unknown) => {
@@ -92,15 +92,6 @@ async function inspect(target: string, name: string, checks: CheckPool, check?: 
   });
   if (!checked?.sha256) return { info };
   return { info, digest: { sha256: checked.sha256, size: checked.size }, ...(check ? { checked } : {}) };
-}
-
-/**
- * The lstat of a path in `path`, or undefined if nothing is there: in this
- * thread, since an lstat takes microseconds and its trip through the thread
- * pool a tenth of a millisecond (a run looks at each file three times).
- */
-function lstatHere(path: string): Stats | undefined {
-  return lstatSync(path, { throwIfNoEntry: false });
 }
 
 /** A verified file and the identity it had in `path` when this run was done with it. */
@@ -225,7 +216,7 @@ async function collectOne(
       expected = again;
       result = await download(expected);
     }
-    const info = lstatHere(target);
+    const info = lstatOrNothingSync(target);
     if (info) placed.push({ name, sha256: result.sha256, info });
     return done({ name, sha256: result.sha256, size: result.size, status: FileStatus.Verified, attempts: result.attempts });
   } catch (error: unknown) {
@@ -245,7 +236,7 @@ async function collectOne(
  */
 async function removeIfUnchanged(target: string, before: Stats | undefined): Promise<void> {
   if (!before) return;
-  const now = lstatHere(target);
+  const now = lstatOrNothingSync(target);
   if (now && sameFile(now, before)) await rm(target, { force: true });
 }
 
@@ -257,7 +248,7 @@ async function removeIfUnchanged(target: string, before: Stats | undefined): Pro
 async function stillPlaced(inputs: CollectInputs & { checks: CheckPool }, placed: readonly Placed[], problems: Problem[], files: FileResult[]): Promise<void> {
   for (const file of placed) {
     const target = join(inputs.path, file.name);
-    const now = lstatHere(target);
+    const now = lstatOrNothingSync(target);
     if (now && sameFile(now, file.info)) continue;
     // Replaced by another run with the same bytes is as good as untouched.
     const found = now ? await inspect(target, file.name, inputs.checks).catch(() => undefined) : undefined;
@@ -327,7 +318,7 @@ async function snapshot(dir: string): Promise<Map<string, Stats>> {
   const found = new Map<string, Stats>();
   for (const name of await readdir(dir)) {
     if (name.startsWith('.')) continue;
-    const info = lstatHere(join(dir, name));
+    const info = lstatOrNothingSync(join(dir, name));
     if (info) found.set(name, info);
   }
   return found;

@@ -1,12 +1,11 @@
 /** A directory as a container: a shared disk, a test, the demo. */
-import { lstatSync } from 'node:fs';
 import { mkdir, open, opendir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MAX_LISTING_ENTRIES, tooLarge } from '../core/bounds.js';
 import { ContainerError, NotFoundError, WheelGuardError } from '../core/errors.js';
-import { irregular, lstatOrNothing, openRegular, readSmallSync, sinkTo, temporaryName } from '../core/files.js';
+import { irregular, lstatOrNothing, lstatOrNothingSync, openRegular, readSmallSync, sinkTo, temporaryName } from '../core/files.js';
 import { quote } from '../core/untrusted.js';
 import type { Container, Entry, WriteOptions } from './container.js';
 
@@ -47,9 +46,8 @@ export class LocalContainer implements Container {
       if (entries.length >= MAX_LISTING_ENTRIES) {
         throw new ContainerError(`container ${this.url} holds more than ${MAX_LISTING_ENTRIES} files; point it at the folder of one release`);
       }
-      // In this thread: one lstat is microseconds, a trip through the thread pool for each of 1,000 wheels and
-      // their sidecars was most of a listing's time (nothing else runs while a run lists).
-      const info = lstatSync(join(this.dir, dirent.name), { throwIfNoEntry: false });
+      // In this thread (nothing else runs while a run lists): trips through the thread pool were most of a listing's time.
+      const info = lstatOrNothingSync(join(this.dir, dirent.name));
       if (!info || info.isDirectory()) continue;
       const why = irregular(info);
       entries.push({ name: dirent.name, size: why ? 0 : info.size, ...(why ? { refused: why } : {}) });

@@ -63,15 +63,24 @@ export function readSidecarRetrying(container: Container, name: string, options:
   });
 }
 
+/**
+ * Feeds `chunk` to `hasher`, refusing it with a LimitError if it takes the
+ * bytes past `most` (what the store listed for `name`): the one check of a
+ * body's length, for downloads and read-backs alike.
+ */
+function hashWithin(hasher: RunningHash, chunk: Buffer, name: string, most: number): void {
+  if (hasher.bytes + chunk.length > most) {
+    throw new LimitError(`${name}: the container sent more than the ${most} bytes it listed for it (${hasher.bytes + chunk.length} so far); refused`);
+  }
+  hasher.update(chunk);
+}
+
 /** The sha256 of `source`, cut with a LimitError as soon as it sends more than `size` bytes (what the store listed). */
 async function hashAtMost(source: Readable, name: string, size: number): Promise<string> {
   const hasher = new RunningHash();
   // One loop, no stream stage between the socket and the hash (as downloadVerified); leaving it early destroys the source.
   for await (const chunk of source as AsyncIterable<Buffer>) {
-    if (hasher.bytes + chunk.length > size) {
-      throw new LimitError(`${name}: the container sent more than the ${size} bytes it listed for it (${hasher.bytes + chunk.length} so far); refused`);
-    }
-    hasher.update(chunk);
+    hashWithin(hasher, chunk, name, size);
     dropped(chunk.length);
   }
   return hasher.digest().sha256;
@@ -182,10 +191,7 @@ export async function downloadVerified(
       // the loop ends having written every chunk it hashed, so a resume starts right after them.
       try {
         await sinkTo(handle, (chunk) => {
-          if (hasher.bytes + chunk.length > most) {
-            throw new LimitError(`${name}: the container sent more than the ${expectedSize} bytes it listed for it (${hasher.bytes + chunk.length} so far); refused`);
-          }
-          hasher.update(chunk);
+          hashWithin(hasher, chunk, name, most);
           watchdog.refresh();
           progress?.(hasher.bytes, expectedSize);
         })(source);

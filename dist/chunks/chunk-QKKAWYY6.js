@@ -1538,7 +1538,7 @@ var Findings = class {
 
 // src/core/files.ts
 import { randomBytes } from "node:crypto";
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from "node:fs";
 import { lstat, open, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -1615,6 +1615,9 @@ function readSmallSync(path, shownName, limit, tooLarge2) {
   } finally {
     closeSync(fd);
   }
+}
+function lstatOrNothingSync(path) {
+  return lstatSync(path, { throwIfNoEntry: false });
 }
 async function lstatOrNothing(path) {
   try {
@@ -3270,6 +3273,7 @@ export {
   irregular,
   openRegular,
   readSmallSync,
+  lstatOrNothingSync,
   lstatOrNothing,
   sinkTo,
   lockDirectory,

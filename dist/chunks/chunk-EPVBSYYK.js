@@ -39,6 +39,7 @@ import {
   irregular,
   isRetryable,
   lstatOrNothing,
+  lstatOrNothingSync,
   messageOf,
   nameProblem,
   normalizeName,
@@ -54,7 +55,7 @@ import {
   temporaryName,
   tooLarge,
   versionKey
-} from "./chunk-FJ3WIFVO.js";
+} from "./chunk-QKKAWYY6.js";
 import {
   __toESM
 } from "./chunk-735RXGZ6.js";
@@ -2959,7 +2960,6 @@ function pairListing(names, patterns) {
 }
 
 // src/containers/local.ts
-import { lstatSync } from "node:fs";
 import { mkdir as mkdir2, open, opendir, rename, rm } from "node:fs/promises";
 import { join as join3 } from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -2992,7 +2992,7 @@ var LocalContainer = class {
       if (entries.length >= MAX_LISTING_ENTRIES) {
         throw new ContainerError(`container ${this.url} holds more than ${MAX_LISTING_ENTRIES} files; point it at the folder of one release`);
       }
-      const info2 = lstatSync(join3(this.dir, dirent.name), { throwIfNoEntry: false });
+      const info2 = lstatOrNothingSync(join3(this.dir, dirent.name));
       if (!info2 || info2.isDirectory()) continue;
       const why = irregular(info2);
       entries.push({ name: dirent.name, size: why ? 0 : info2.size, ...why ? { refused: why } : {} });
@@ -4819,13 +4819,16 @@ function readSidecarRetrying(container, name, options) {
     isRetryable: (error2) => error2 instanceof SidecarFormatError || isRetryable(error2)
   });
 }
+function hashWithin(hasher, chunk, name, most) {
+  if (hasher.bytes + chunk.length > most) {
+    throw new LimitError(`${name}: the container sent more than the ${most} bytes it listed for it (${hasher.bytes + chunk.length} so far); refused`);
+  }
+  hasher.update(chunk);
+}
 async function hashAtMost(source, name, size) {
   const hasher = new RunningHash();
   for await (const chunk of source) {
-    if (hasher.bytes + chunk.length > size) {
-      throw new LimitError(`${name}: the container sent more than the ${size} bytes it listed for it (${hasher.bytes + chunk.length} so far); refused`);
-    }
-    hasher.update(chunk);
+    hashWithin(hasher, chunk, name, size);
     dropped(chunk.length);
   }
   return hasher.digest().sha256;
@@ -4884,10 +4887,7 @@ async function downloadVerified(container, name, expectedSha256, expectedSize, d
       const most = expectedSize === void 0 ? Number.MAX_SAFE_INTEGER : expectedSize;
       try {
         await sinkTo(handle, (chunk) => {
-          if (hasher.bytes + chunk.length > most) {
-            throw new LimitError(`${name}: the container sent more than the ${expectedSize} bytes it listed for it (${hasher.bytes + chunk.length} so far); refused`);
-          }
-          hasher.update(chunk);
+          hashWithin(hasher, chunk, name, most);
           watchdog.refresh();
           progress?.(hasher.bytes, expectedSize);
         })(source);

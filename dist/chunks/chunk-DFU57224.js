@@ -25,7 +25,7 @@ import {
   sidecarName,
   verifiedFiles,
   writeSha256Sums
-} from "./chunk-BH3LGRUF.js";
+} from "./chunk-EPVBSYYK.js";
 import {
   ContainerError,
   ContentError,
@@ -37,15 +37,15 @@ import {
   SidecarFormatError,
   WheelGuardError,
   lockDirectory,
+  lstatOrNothingSync,
   messageOf,
   openRegular,
   plain,
   quote,
   readBounded
-} from "./chunk-FJ3WIFVO.js";
+} from "./chunk-QKKAWYY6.js";
 
 // src/collect/run.ts
-import { lstatSync } from "node:fs";
 import { mkdir, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 
@@ -221,7 +221,7 @@ async function listPairs(inputs, truth, reporter) {
 }
 var sameFile = (a, b) => a.ino === b.ino && a.dev === b.dev && a.size === b.size && a.mtimeMs === b.mtimeMs;
 async function inspect(target, name, checks, check) {
-  const info = lstatHere(target);
+  const info = lstatOrNothingSync(target);
   if (!info) return void 0;
   if (!info.isFile()) return { info };
   const checked = await checks.run({ path: target, fileName: name, hash: true, check: check !== void 0, strict: check?.strict ?? false, regular: true }).catch((error) => {
@@ -230,9 +230,6 @@ async function inspect(target, name, checks, check) {
   });
   if (!checked?.sha256) return { info };
   return { info, digest: { sha256: checked.sha256, size: checked.size }, ...check ? { checked } : {} };
-}
-function lstatHere(path) {
-  return lstatSync(path, { throwIfNoEntry: false });
 }
 var SidecarsAhead = class {
   constructor(container, files, ahead, idleMs) {
@@ -315,7 +312,7 @@ async function collectOne(container, file, size, inputs, reporter, problems, pla
       expected = again;
       result = await download(expected);
     }
-    const info = lstatHere(target);
+    const info = lstatOrNothingSync(target);
     if (info) placed.push({ name, sha256: result.sha256, info });
     return done({ name, sha256: result.sha256, size: result.size, status: "verified" /* Verified */, attempts: result.attempts });
   } catch (error) {
@@ -327,13 +324,13 @@ async function collectOne(container, file, size, inputs, reporter, problems, pla
 }
 async function removeIfUnchanged(target, before) {
   if (!before) return;
-  const now = lstatHere(target);
+  const now = lstatOrNothingSync(target);
   if (now && sameFile(now, before)) await rm(target, { force: true });
 }
 async function stillPlaced(inputs, placed, problems, files) {
   for (const file of placed) {
     const target = join(inputs.path, file.name);
-    const now = lstatHere(target);
+    const now = lstatOrNothingSync(target);
     if (now && sameFile(now, file.info)) continue;
     const found = now ? await inspect(target, file.name, inputs.checks).catch(() => void 0) : void 0;
     if (found?.digest?.sha256 === file.sha256) continue;
@@ -391,7 +388,7 @@ async function snapshot(dir) {
   const found = /* @__PURE__ */ new Map();
   for (const name of await readdir(dir)) {
     if (name.startsWith(".")) continue;
-    const info = lstatHere(join(dir, name));
+    const info = lstatOrNothingSync(join(dir, name));
     if (info) found.set(name, info);
   }
   return found;

@@ -24,7 +24,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-BH3LGRUF.js";
+} from "./chunk-EPVBSYYK.js";
 import {
   ConflictError,
   ContainerError,
@@ -34,7 +34,7 @@ import {
   messageOf,
   nameProblem,
   quote
-} from "./chunk-FJ3WIFVO.js";
+} from "./chunk-QKKAWYY6.js";
 
 // src/post-build/run.ts
 import { stat, writeFile } from "node:fs/promises";

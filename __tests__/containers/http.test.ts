@@ -14,6 +14,7 @@ import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HttpContainer } from '../../src/containers/http.js';
+import { AzureContainer } from '../../src/containers/azure.js';
 import { openContainer } from '../../src/containers/index.js';
 import { LimitError } from '../../src/core/bounds.js';
 import { ContainerError, InputError, IntegrityError, NotFoundError, TransferError, UnreachableError } from '../../src/core/errors.js';
@@ -580,8 +581,10 @@ describe('opening', () => {
     expect(new HttpContainer('https://wheels.example.org/x/').warnings).toEqual([]);
   });
 
-  it('leaves Azure Blob addresses to a later azure:// container, and never echoes credentials of a bad URL', () => {
-    expect(() => openContainer('https://acct.blob.core.windows.net/wheels/1.0')).toThrow(/acct\.blob\.core\.windows\.net\/… is Azure Blob Storage; azure:\/\/ containers are not available/);
+  it('leaves Azure Blob addresses to the azure:// container, and never echoes credentials of a bad URL', () => {
+    expect(openContainer('https://acct.blob.core.windows.net/wheels/1.0')).toBeInstanceOf(AzureContainer);
+    expect(openContainer('https://acct.blob.core.windows.net/wheels/1.0').url).toBe('azure://acct/wheels/1.0/');
+    expect(() => openContainer('https://u:topsecret@acct.blob.core.windows.net/w')).toThrow(InputError);
     expect(() => openContainer('https://u:topsecret@acct.blob.core.windows.net/w')).not.toThrow(/topsecret/);
     expect(() => openContainer('https://u:topsecret@[bad/x')).toThrow(InputError);
     expect(() => openContainer('https://u:topsecret@[bad/x')).not.toThrow(/topsecret/);

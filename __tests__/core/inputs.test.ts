@@ -214,12 +214,17 @@ describe.each([
     expect(error.message).toMatch(/^github-token: required with run-id/);
   });
 
-  it.each(['azure://acct/c', 'https://acct.blob.core.windows.net/c/p'])('refuses the planned but unavailable %s', (container) => {
-    const error = inputError(() => read(getter({ container }), CWD));
-    const scheme = container.split(':')[0]!;
-    expect(error.message).toContain(`${scheme}://`);
-    expect(error.message).toContain('not available');
-    expect(error.message).toContain('file:///absolute/path');
+  it.each([
+    ['azure://acct/wheels', 'azure://acct/wheels/'],
+    ['azure://acct/wheels/1.2/', 'azure://acct/wheels/1.2/'],
+    ['https://acct.blob.core.windows.net/wheels/nightly/1.2', 'azure://acct/wheels/nightly/1.2/'],
+  ])('opens the Azure Blob container %s as a folder', (container, url) => {
+    expect(read(getter({ container }), CWD).container.url).toBe(url);
+  });
+
+  it('does not show the SAS token of an https:// Azure address', () => {
+    const opened = read(getter({ container: 'https://acct.blob.core.windows.net/wheels/x?sv=2024-01-01&sp=rl&sig=SECRETSIG%3D' }), CWD).container;
+    expect(opened.url).toBe('azure://acct/wheels/x/');
   });
 
   it.each([

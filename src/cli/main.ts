@@ -58,7 +58,10 @@ options (named like the action's inputs):
   --local-sidecars            post-build: also write <wheel>.sha256 beside each local wheel
   --expected GLOB             collect: must match at least one verified file, repeatable
   --wait SECONDS              collect: keep polling this long for pairs still arriving (default 0)
-  --endpoint URL              s3: an S3-compatible server (R2, MinIO, GCS interop, B2)
+  --endpoint URL              s3: an S3-compatible server (R2, MinIO, GCS interop, B2);
+                              azure: the blob service URL (Azurite: http://127.0.0.1:10000/devstoreaccount1)
+  --sas-token TOKEN           azure: a SAS token (better: AZURE_STORAGE_SAS_TOKEN, kept out of shell history);
+                              else AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_KEY or az login are used
   --region REGION             s3: the bucket's region (default: AWS_REGION, else the AWS config)
   --path-style true|false     s3: path-style addressing (default: true when --endpoint is given)
   --check-contents true|false look inside each wheel (RECORD hashes, names, tags) and sdist (default true)
@@ -85,6 +88,7 @@ const OPTIONS = {
   expected: { type: 'string', multiple: true },
   wait: { type: 'string' },
   endpoint: { type: 'string' },
+  'sas-token': { type: 'string' },
   region: { type: 'string' },
   'path-style': { type: 'string' },
   'check-contents': { type: 'string' },
@@ -122,6 +126,7 @@ const ONLY: Record<string, string[]> = {
   retries: ['post-build', 'collect', 'verify'],
   timeout: ['post-build', 'collect', 'verify'],
   endpoint: ['post-build', 'collect', 'verify'],
+  'sas-token': ['post-build', 'collect', 'verify'],
   region: ['post-build', 'collect', 'verify'],
   'path-style': ['post-build', 'collect', 'verify'],
   'check-contents': ['post-build', 'collect', 'verify'],
@@ -133,7 +138,7 @@ const ONLY: Record<string, string[]> = {
 };
 
 /** Flags verify takes only for a container URL: a directory is checked in place, nothing is fetched. */
-const VERIFY_URL_ONLY = ['if-no-files-found', 'retries', 'timeout', 'endpoint', 'region', 'path-style', 'run-id', 'repository', 'github-token'];
+const VERIFY_URL_ONLY = ['if-no-files-found', 'retries', 'timeout', 'endpoint', 'sas-token', 'region', 'path-style', 'run-id', 'repository', 'github-token'];
 
 /** The shipped sample wheels (next to dist/ in the package). */
 export const SAMPLES_DIR = fileURLToPath(new URL('../../samples/', import.meta.url));

@@ -4,15 +4,13 @@ import { fileURLToPath } from 'node:url';
 import { InputError } from '../core/errors.js';
 import type { Container } from './container.js';
 import { type ArtifactSettings, openArtifactContainer } from './artifact.js';
+import { type AzureSettings, AzureContainer, parseAzureUrl } from './azure.js';
 import { HttpContainer, type HttpSettings } from './http.js';
 import { LocalContainer } from './local.js';
 import { parseS3Url, S3Container, type S3Settings } from './s3.js';
 
 /** The schemes this build can open, for error messages and docs. */
-export const SUPPORTED_CONTAINERS = ['a local directory path', 'file:///absolute/path', 's3://bucket/prefix', 'artifact://NAME', 'https://… (read-only: collect)'] as const;
-
-/** Schemes named in the design that later releases add. */
-const PLANNED = ['azure'];
+export const SUPPORTED_CONTAINERS = ['a local directory path', 'file:///absolute/path', 's3://bucket/prefix', 'azure://account/container/prefix', 'artifact://NAME', 'https://… (read-only: collect)'] as const;
 
 /** An Azure Blob Storage address (any cloud): its host, without userinfo. */
 const AZURE_BLOB = /^https?:\/\/(?:[^/?#@]*@)?([^/?#@:]+\.blob\.core\.(?:windows\.net|chinacloudapi\.cn|usgovcloudapi\.net))(?::\d+)?(?:[/?#]|$)/i;
@@ -20,6 +18,7 @@ const AZURE_BLOB = /^https?:\/\/(?:[^/?#@]*@)?([^/?#@:]+\.blob\.core\.(?:windows
 /** Settings some containers take from inputs. */
 export interface ContainerSettings {
   s3?: S3Settings;
+  azure?: AzureSettings;
   artifact?: ArtifactSettings;
   http?: HttpSettings;
 }
@@ -47,15 +46,12 @@ export function openContainer(url: string, cwd: string = process.cwd(), settings
     const { bucket, folder } = parseS3Url(value);
     return new S3Container(`s3://${bucket}/${folder}`, bucket, folder, settings.s3 ?? {});
   }
+  if (scheme === 'azure') return new AzureContainer(parseAzureUrl(value), settings.azure ?? {});
   const supported = `supported: ${SUPPORTED_CONTAINERS.join(', ')}`;
   if (scheme === 'https' || scheme === 'http') {
     // An Azure Blob address is Azure's to open (with its credentials), not a web listing's.
-    const azure = AZURE_BLOB.exec(value);
-    if (azure) throw new InputError(`container: ${scheme}://${azure[1]}/… is Azure Blob Storage; azure:// containers are not available in this version of wheel-guard yet; ${supported}`);
+    if (AZURE_BLOB.test(value)) return new AzureContainer(parseAzureUrl(value), settings.azure ?? {});
     return new HttpContainer(value, settings.http ?? {});
-  }
-  if (PLANNED.includes(scheme)) {
-    throw new InputError(`container: ${scheme}:// containers are not available in this version of wheel-guard yet; ${supported}`);
   }
   throw new InputError(`container: unknown scheme "${scheme}://" in ${value}; ${supported}`);
 }

@@ -1,6 +1,7 @@
 /** The glue between a run and the Actions runner: inputs, log, outputs, summary, failure. */
 import * as core from '@actions/core';
 import { relative } from 'node:path';
+import { azureSecrets } from '../containers/azure.js';
 import { MAX_ANNOTATIONS } from './bounds.js';
 import { messageOf } from './errors.js';
 import { type FileResult, FileStatus, formatBytes, type Reporter, type RunResult, verifiedFiles } from './report.js';
@@ -36,7 +37,12 @@ export function urlSecrets(raw: string): string[] {
 
 /** Masks every credential in the environment, and one in the container URL (`https://user:TOKEN@host/…`), before anything can log it. */
 export function maskSecrets(): void {
-  const values = [...SECRET_VARIABLES.map((name) => process.env[name]), core.getInput('github-token'), ...urlSecrets(core.getInput('container'))];
+  const values = [
+    ...SECRET_VARIABLES.map((name) => process.env[name]),
+    core.getInput('github-token'),
+    ...urlSecrets(core.getInput('container')),
+    ...azureSecrets(process.env, core.getInput('sas-token'), core.getInput('container')),
+  ];
   for (const value of values) {
     if (value) core.setSecret(value);
   }

@@ -94,6 +94,7 @@ export const Inputs = {
   Repository: 'repository',
   GithubToken: 'github-token',
   Digests: 'digests',
+  SasToken: 'sas-token',
 } as const;
 
 /** What to do when nothing matches: post-build's `pattern` in `path`, collect's in the container. */
@@ -133,7 +134,9 @@ export function getCommonInputs(get: InputGetter, defaultPath: string, cwd: stri
   const path = getString(get, Inputs.Path, defaultPath);
   const endpoint = get(Inputs.Endpoint).trim();
   if (endpoint !== '' && !/^https?:\/\/[^/]+/i.test(endpoint)) {
-    throw new InputError(`${Inputs.Endpoint}: "${endpoint}" is not an http(s) URL; e.g. https://<account>.r2.cloudflarestorage.com or http://127.0.0.1:9000`);
+    throw new InputError(
+      `${Inputs.Endpoint}: "${endpoint}" is not an http(s) URL; e.g. https://<account>.r2.cloudflarestorage.com or http://127.0.0.1:9000 (S3), http://127.0.0.1:10000/devstoreaccount1 (Azurite)`,
+    );
   }
   const region = get(Inputs.Region).trim();
   const pathStyle = get(Inputs.PathStyle).trim() === '' ? undefined : getBoolean(get, Inputs.PathStyle, false);
@@ -142,6 +145,8 @@ export function getCommonInputs(get: InputGetter, defaultPath: string, cwd: stri
   const retries = getInteger(get, Inputs.Retries, 3, 0, 100);
   const patterns = getList(get, Inputs.Pattern, DEFAULT_PATTERNS);
   const s3 = { ...(endpoint ? { endpoint } : {}), ...(region ? { region } : {}), ...(pathStyle !== undefined ? { pathStyle } : {}), idleTimeoutMs: timeout * 1000 };
+  const sasToken = get(Inputs.SasToken).trim();
+  const azure = { ...(endpoint ? { endpoint } : {}), ...(sasToken ? { sasToken } : {}), idleTimeoutMs: timeout * 1000 };
   return {
     path,
     patterns,
@@ -151,7 +156,7 @@ export function getCommonInputs(get: InputGetter, defaultPath: string, cwd: stri
     checkContents: getBoolean(get, Inputs.CheckContents, true),
     strict: getBoolean(get, Inputs.Strict, false),
     timeout,
-    container: openContainer(containerUrl, cwd, { s3, artifact: { ...artifact, retries, patterns }, http: { idleTimeoutMs: timeout * 1000 } }),
+    container: openContainer(containerUrl, cwd, { s3, azure, artifact: { ...artifact, retries, patterns }, http: { idleTimeoutMs: timeout * 1000 } }),
   };
 }
 

@@ -24,7 +24,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-EPVBSYYK.js";
+} from "./chunk-4ESIULFF.js";
 import {
   ConflictError,
   ContainerError,

@@ -25,7 +25,7 @@ import {
   sidecarName,
   verifiedFiles,
   writeSha256Sums
-} from "./chunk-EPVBSYYK.js";
+} from "./chunk-4ESIULFF.js";
 import {
   ContainerError,
   ContentError,

@@ -3075,7 +3075,7 @@ var ArtifactContainer = class {
   /** @actions/artifact, loaded on first use (its own chunk): a run without artifact:// never parses it. */
   loading;
   client() {
-    return this.loading ??= import("./artifact-EDRT5YRJ.js").then((module) => new (exportsOf(module, "DefaultArtifactClient")).DefaultArtifactClient());
+    return this.loading ??= import("./artifact-N5YC5KND.js").then((module) => new (exportsOf(module, "DefaultArtifactClient")).DefaultArtifactClient());
   }
   stageRoot;
   /** collect: artifacts fetched, by name; files, by listed name. */
@@ -3496,6 +3496,489 @@ function openArtifactContainer(url, settings) {
     }
   }
   return new ArtifactContainer(`artifact://${pattern}`, pattern, settings);
+}
+
+// src/containers/azure.ts
+import { createHash as createHash2, randomBytes } from "node:crypto";
+import { createReadStream as createReadStream3 } from "node:fs";
+var BLOCK_SIZE = 8 * 1024 * 1024;
+var QUEUE_SIZE = 4;
+var AZURE_BLOB_HOST = /^([a-z0-9]{3,24})\.blob\.core\.(?:windows\.net|chinacloudapi\.cn|usgovcloudapi\.net)$/i;
+var DEVELOPMENT = {
+  account: "devstoreaccount1",
+  key: "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+  endpoint: "http://127.0.0.1:10000/devstoreaccount1"
+};
+var CONTAINER_NAME = /^(?:[a-z0-9](?:[a-z0-9]|-(?!-)){1,61}[a-z0-9]|\$root)$/;
+function parseAzureUrl(raw) {
+  const value = raw.trim();
+  const form = "azure://ACCOUNT/CONTAINER/prefix or https://ACCOUNT.blob.core.windows.net/CONTAINER/prefix";
+  let account;
+  let path6;
+  let endpoint;
+  let sas;
+  const azure = /^azure:\/\/([^/?#]*)(?:\/([^?#]*))?$/i.exec(value);
+  if (azure) {
+    account = azure[1];
+    path6 = azure[2] ?? "";
+  } else {
+    let url;
+    try {
+      url = new URL(value);
+    } catch {
+      throw new InputError(`container: ${redactQuery(value)} is not a valid Azure Blob address; use ${form}`);
+    }
+    const host = AZURE_BLOB_HOST.exec(url.hostname);
+    if (!host || url.username || url.password) throw new InputError(`container: ${redactQuery(value)} is not an Azure Blob address; use ${form}`);
+    account = host[1].toLowerCase();
+    endpoint = `${url.protocol}//${url.host}`;
+    path6 = decodeURIComponent(url.pathname.replace(/^\/+/, ""));
+    if (url.search.length > 1) sas = url.search.slice(1);
+  }
+  if (!/^[a-z0-9]{3,24}$/.test(account)) {
+    throw new InputError(`container: "${account.slice(0, 40)}" is not a storage account name (3 to 24 lowercase letters and digits); use ${form}`);
+  }
+  const [container = "", ...rest] = path6.split("/");
+  if (!CONTAINER_NAME.test(container)) {
+    throw new InputError(
+      `container: ${container === "" ? "no container named" : `"${container.slice(0, 70)}" is not a blob container name (3 to 63 lowercase letters, digits and single hyphens)`} in ${redactQuery(value)}; use ${form}`
+    );
+  }
+  const prefix = rest.join("/").replace(/^\/+|\/+$/g, "");
+  const folder = prefix === "" ? "" : `${prefix}/`;
+  const display = `azure://${account}/${container}/${folder}`;
+  return { account, container, folder, ...endpoint ? { endpoint } : {}, ...sas ? { sas } : {}, display };
+}
+var redactQuery = (value) => value.replace(/^([a-z]+:\/\/)[^/?#@]*@/i, "$1\u2026@").replace(/[?#].*$/, "?\u2026");
+function parseConnectionString(value) {
+  const parts = /* @__PURE__ */ new Map();
+  for (const piece of value.split(";")) {
+    const at = piece.indexOf("=");
+    if (at > 0) parts.set(piece.slice(0, at).trim().toLowerCase(), piece.slice(at + 1).trim());
+  }
+  return parts;
+}
+function azureSecrets(env, sasInput, containerUrl) {
+  const secrets = [];
+  const connection = env.AZURE_STORAGE_CONNECTION_STRING ?? "";
+  const parts = parseConnectionString(connection);
+  const query = /^https?:\/\/[^?#]*\?([^#]*)/i.exec(containerUrl.trim())?.[1] ?? "";
+  for (const value of [connection, parts.get("accountkey"), parts.get("sharedaccesssignature"), env.AZURE_STORAGE_KEY, env.AZURE_STORAGE_SAS_TOKEN, sasInput, query]) {
+    if (!value) continue;
+    secrets.push(value);
+    const signature = /(?:^|[?&])sig=([^&]+)/.exec(value)?.[1];
+    if (signature) {
+      secrets.push(signature);
+      try {
+        secrets.push(decodeURIComponent(signature));
+      } catch {
+      }
+    }
+  }
+  return [...new Set(secrets.filter((secret) => secret.trim().length >= 4))];
+}
+var sdkLoading;
+var loadSdk = () => sdkLoading ??= import("./esm-DBGMEBHA.js").then((module) => exportsOf(module, "BlobServiceClient"));
+var CREDENTIAL_HELP = "set AZURE_STORAGE_CONNECTION_STRING, a SAS token (the sas-token input or AZURE_STORAGE_SAS_TOKEN), AZURE_STORAGE_KEY (with the account named in the container URL), or sign in with azure/login";
+var NETWORK = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|socket hang up|other side closed/;
+var CLOCK = /time frame|too old|skew|not within the permitted|Request date header/i;
+function boundedClient(inner, where) {
+  return {
+    async sendRequest(request) {
+      const streamed = request.streamResponseStatusCodes;
+      request.streamResponseStatusCodes = /* @__PURE__ */ new Set([...streamed ?? [], Number.POSITIVE_INFINITY]);
+      const response = await inner.sendRequest(request);
+      request.streamResponseStatusCodes = streamed;
+      if (streamed?.has(response.status)) return response;
+      const body = response.readableStreamBody;
+      delete response.readableStreamBody;
+      if (!body) return response;
+      const chunks = [];
+      let bytes = 0;
+      for await (const chunk of body) {
+        bytes += chunk.length;
+        if (bytes > MAX_LISTING_PAGE_BYTES) {
+          body.destroy();
+          throw new LimitError(`${where}: the store's answer to ${request.method} ${new URL(request.url).pathname.slice(0, 80)} is larger than ${formatCap(MAX_LISTING_PAGE_BYTES)}; refused`);
+        }
+        chunks.push(chunk);
+      }
+      response.bodyAsText = Buffer.concat(chunks).toString("utf8");
+      return response;
+    }
+  };
+}
+var AzureContainer = class {
+  constructor(address, settings, env = process.env) {
+    this.address = address;
+    this.settings = settings;
+    this.env = env;
+    this.url = address.display;
+  }
+  address;
+  settings;
+  env;
+  resumable = true;
+  url;
+  connecting;
+  /** The SAS token the client sends, if any (its st= and se= explain a refusal). */
+  sasInUse;
+  get idle() {
+    return this.settings.idleTimeoutMs ?? 3e4;
+  }
+  /** The SDK and a client for this container, made once. */
+  client() {
+    return this.connecting ??= (async () => {
+      const sdk = await loadSdk();
+      const { service, endpoint, route } = await this.makeService(sdk);
+      return { sdk, container: service.getContainerClient(this.address.container), endpoint, route };
+    })();
+  }
+  /** The service URL: the endpoint input, else what the address or connection string said, else the public cloud's. */
+  serviceUrl(fallback) {
+    const given = this.settings.endpoint?.trim().replace(/\/+$/, "");
+    if (given) {
+      const url = new URL(given);
+      const local = /^(?:localhost|127(?:\.\d+){3}|\[::1\])$/i.test(url.hostname);
+      return local && (url.pathname === "/" || url.pathname === "") ? `${url.origin}/${this.address.account}` : given;
+    }
+    return fallback ?? this.address.endpoint ?? `https://${this.address.account}.blob.core.windows.net`;
+  }
+  async makeService(sdk) {
+    const { account } = this.address;
+    const env = this.env;
+    const pipelineOptions = { retryOptions: { maxTries: 2 }, userAgentOptions: { userAgentPrefix: "wheel-guard" } };
+    const make = async (url2, credential, route) => {
+      const { createDefaultHttpClient } = exportsOf(await import("./esm-VCUQS6WW.js"), "createDefaultHttpClient");
+      const pipeline5 = sdk.newPipeline(credential, pipelineOptions);
+      pipeline5._coreHttpClient = boundedClient(createDefaultHttpClient(), this.url);
+      const base = url2.replace(/[?#].*$/, "");
+      return { service: new sdk.BlobServiceClient(url2, pipeline5), endpoint: base, route };
+    };
+    const connection = env.AZURE_STORAGE_CONNECTION_STRING?.trim();
+    if (connection) {
+      const parts = parseConnectionString(connection);
+      const development = /^true$/i.test(parts.get("usedevelopmentstorage") ?? "");
+      const named = development ? DEVELOPMENT.account : parts.get("accountname");
+      if (named !== void 0 && named !== account) {
+        throw new InputError(
+          `container: ${this.url} is in storage account "${account}", but AZURE_STORAGE_CONNECTION_STRING is for account "${named.slice(0, 24)}"; use that account's connection string, or name its account in the container URL`
+        );
+      }
+      const suffix = parts.get("endpointsuffix") ?? "core.windows.net";
+      const protocol = parts.get("defaultendpointsprotocol") ?? "https";
+      const endpoint = this.serviceUrl(development ? DEVELOPMENT.endpoint : parts.get("blobendpoint") ?? `${protocol}://${account}.blob.${suffix}`);
+      const key2 = development ? DEVELOPMENT.key : parts.get("accountkey");
+      const sas2 = parts.get("sharedaccesssignature");
+      if (key2) return make(endpoint, new sdk.StorageSharedKeyCredential(account, key2), "connection string");
+      if (sas2) {
+        this.sasInUse = sas2.replace(/^\?/, "");
+        return make(`${endpoint}?${this.sasInUse}`, new sdk.AnonymousCredential(), "connection string");
+      }
+      throw new InputError(`AZURE_STORAGE_CONNECTION_STRING holds neither AccountKey= nor SharedAccessSignature=; copy the whole connection string from the storage account's "Access keys" page`);
+    }
+    const sas = (this.settings.sasToken || env.AZURE_STORAGE_SAS_TOKEN || this.address.sas || "").trim().replace(/^\?/, "");
+    if (sas) {
+      if (!/(?:^|&)sig=/.test(sas)) throw new InputError("sas-token: not a SAS token (it has no sig= part); copy the whole token, e.g. sv=\u2026&sp=rwdl&sig=\u2026");
+      this.sasInUse = sas;
+      return make(`${this.serviceUrl()}?${sas}`, new sdk.AnonymousCredential(), "SAS token");
+    }
+    const key = env.AZURE_STORAGE_KEY?.trim();
+    if (key) {
+      const named = env.AZURE_STORAGE_ACCOUNT?.trim();
+      if (named && named !== account) {
+        throw new InputError(`container: ${this.url} is in storage account "${account}", but AZURE_STORAGE_ACCOUNT (whose key AZURE_STORAGE_KEY holds) is "${named.slice(0, 24)}"; name the right account`);
+      }
+      let credential;
+      try {
+        credential = new sdk.StorageSharedKeyCredential(account, key);
+      } catch {
+        throw new InputError(`AZURE_STORAGE_KEY is not an account key (base64, from the storage account's "Access keys" page)`);
+      }
+      return make(this.serviceUrl(), credential, "account key");
+    }
+    const url = this.serviceUrl();
+    if (!url.toLowerCase().startsWith("https:")) {
+      throw new ContainerError(`no Azure credentials found for ${this.url}: ${CREDENTIAL_HELP} (a signed-in identity is only sent over https://, and ${url} is not)`);
+    }
+    const { DefaultAzureCredential } = exportsOf(await import("./esm-6JXUIVGD.js"), "DefaultAzureCredential");
+    return make(url, new DefaultAzureCredential(), "DefaultAzureCredential");
+  }
+  key(name) {
+    checkName(name);
+    return this.address.folder + name;
+  }
+  /** A signal that aborts a request that has not answered within the idle timeout (plus `extraMs`). */
+  deadline(extraMs = 0) {
+    return AbortSignal.timeout(this.idle + extraMs);
+  }
+  /** Turns an SDK or credential failure into one line a person can act on. */
+  async explain(error2, action, name) {
+    if (error2 instanceof WheelGuardError) return error2;
+    const { endpoint, route } = await this.client().catch(() => ({ endpoint: this.serviceUrl(), route: void 0 }));
+    const where = `${this.url}${name ?? ""}`;
+    const status = error2?.statusCode;
+    const code = error2?.code ?? error2?.details?.errorCode;
+    const errorName = error2?.name;
+    const message = (error2?.message ?? String(error2)).split("\n")[0].slice(0, 300);
+    const { account, container } = this.address;
+    if (errorName === "CredentialUnavailableError" || errorName === "AggregateAuthenticationError" || errorName === "AuthenticationRequiredError") {
+      return new ContainerError(`no Azure credentials found for ${this.url}: ${CREDENTIAL_HELP}`, { cause: error2 });
+    }
+    if (errorName === "AuthenticationError") {
+      return new ContainerError(`Azure sign-in failed for ${this.url} (DefaultAzureCredential): ${message}; check azure/login or the AZURE_CLIENT_ID/AZURE_TENANT_ID settings`, { cause: error2 });
+    }
+    if (code === "ContainerNotFound") {
+      return new ContainerError(`blob container "${container}" not found in storage account "${account}" at ${endpoint}: check the container URL (azure://${account}/CONTAINER/prefix) and the endpoint input, or create the container`);
+    }
+    if (code === "AccountNotFound" || code === "InvalidAccountName" || code === "ResourceNotFound" && action === "list") {
+      return new ContainerError(`storage account "${account}" not found at ${endpoint} (${code}): check the account name in the container URL and the endpoint input`);
+    }
+    if (code === "BlobNotFound" || status === 404) return new NotFoundError(`${where} not found`);
+    const detail = `${message} ${error2?.details?.["AuthenticationErrorDetail"] ?? ""}`;
+    const authentication = code === "AuthenticationFailed" || code === "InvalidAuthenticationInfo" || status === 401 || /failed to authenticate/i.test(message);
+    if (authentication || code?.startsWith("Authorization") || status === 403) {
+      const serverDate = Date.parse(error2?.response?.headers?.get("date") ?? "");
+      const time = this.timeProblem(route, Number.isNaN(serverDate) ? void 0 : serverDate, CLOCK.test(detail));
+      if (time) return new ContainerError(`${this.url}: refused (${code ?? status}): ${time}`);
+      if (authentication) {
+        const what = route === "SAS token" ? "the SAS token is not valid for this account and container (made with another key, or changed on the way)" : route === "DefaultAzureCredential" ? "the signed-in identity was refused; check azure/login" : `the account key does not belong to account "${account}"; check the account name in the container URL and the key`;
+        return new ContainerError(`authentication failed for storage account "${account}" (${route ?? "credentials"}, ${code ?? status}): ${what}`);
+      }
+      const needs = action === "list" || action === "read" ? "read and list" : "read, list, write and delete";
+      const fix = route === "SAS token" ? `the SAS token must allow ${needs} (sp=rl for collect, sp=rwdl for post-build) on container "${container}"` : route === "DefaultAzureCredential" ? `give the identity the "Storage Blob Data ${action === "list" || action === "read" ? "Reader" : "Contributor"}" role on container "${container}"` : "check the credentials and the firewall rules of the storage account";
+      return new ContainerError(`not authorized to ${action} ${where} (${route ?? "credentials"}, ${code ?? status}): ${fix}`);
+    }
+    if (code === "Md5Mismatch" || code === "Crc64Mismatch" || status === 400 && /MD5|CRC64/i.test(message)) {
+      return new TransferError(`${where}: the store received a damaged block (${code}); sent again`, { cause: error2 });
+    }
+    if (errorName === "AbortError" || errorName === "TimeoutError" || /aborted|timed out/i.test(message)) {
+      return new UnreachableError(`${endpoint} did not answer within ${this.idle / 1e3} s for ${where}: check the endpoint input and the network (timeout input: ${this.idle / 1e3})`, { cause: error2 });
+    }
+    if (NETWORK.test(`${error2?.code ?? ""} ${message}`)) {
+      return new UnreachableError(`cannot reach ${endpoint} for ${where} (${message}): check the account name, the endpoint input and the network`, { cause: error2 });
+    }
+    if (status !== void 0 && (status >= 500 || status === 429)) {
+      const headers = error2?.response?.headers;
+      const retryAfter = retryAfterMs(headers?.get("retry-after"));
+      return Object.assign(new TransferError(`${where}: ${action} answered ${status} ${code ?? ""}`.trim(), { cause: error2 }), retryAfter ? { retryAfterMs: retryAfter } : {});
+    }
+    if (/Error parsing|XML|Unexpected end/i.test(message)) {
+      return new TransferError(`${where}: ${action}: the answer arrived damaged (${message})`, { cause: error2 });
+    }
+    return new ContainerError(`${where}: ${action} failed: ${code ? `${code}: ` : ""}${message}`, { cause: error2 });
+  }
+  /**
+   * Why a refused request may be a matter of time, or undefined: this
+   * machine's clock more than 10 minutes off the service's (its Date header),
+   * or a SAS token not yet valid or expired (its st= and se=). `said`: the
+   * service itself said so (Azure's AuthenticationErrorDetail).
+   */
+  timeProblem(route, serverDate, said) {
+    const now = Date.now();
+    if (serverDate !== void 0 && Math.abs(serverDate - now) > 10 * 6e4) {
+      const minutes = Math.round(Math.abs(serverDate - now) / 6e4);
+      return `this machine's clock is ${minutes} minutes ${serverDate > now ? "behind" : "ahead of"} the storage service's (${new Date(serverDate).toISOString()}); Azure refuses requests more than 15 minutes off: fix the clock (e.g. enable NTP)`;
+    }
+    const reference = serverDate ?? now;
+    if (route === "SAS token" || route === "connection string") {
+      const sas = new URLSearchParams(this.sasInUse ?? "");
+      const start = Date.parse(sas.get("st") ?? "");
+      const expiry = Date.parse(sas.get("se") ?? "");
+      if (!Number.isNaN(expiry) && expiry <= reference) return `the SAS token expired at ${new Date(expiry).toISOString()} (its se=); make a new one`;
+      if (!Number.isNaN(start) && start > reference) return `the SAS token is valid only from ${new Date(start).toISOString()} (its st=); check this machine's clock, or make a token that starts earlier`;
+    }
+    if (said) return "the request's time is outside what the service accepts: check this machine's clock, and a SAS token's start (st=) and expiry (se=)";
+    return void 0;
+  }
+  /** Runs one request, turning its failure into an explained error. */
+  async call(action, name, request) {
+    try {
+      return await request(await this.client());
+    } catch (error2) {
+      throw await this.explain(error2, action, name);
+    }
+  }
+  async list(prefix = "") {
+    const entries = [];
+    await this.call("list", void 0, async ({ container }) => {
+      const folder = this.address.folder;
+      const pages = container.listBlobsByHierarchy("/", { prefix: folder + prefix }).byPage({ maxPageSize: 5e3 });
+      for (; ; ) {
+        const next = await Promise.race([pages.next(), timeoutAfter(this.idle * 2, "list")]);
+        if (next.done) break;
+        const items = next.value.segment.blobItems;
+        if (entries.length + items.length > MAX_LISTING_ENTRIES) {
+          throw new ContainerError(`${this.url} holds more than ${MAX_LISTING_ENTRIES} files; point the container at the folder of one release`);
+        }
+        for (const blob of items) {
+          const name = blob.name.slice(folder.length);
+          if (name !== "" && !name.startsWith(".")) entries.push({ name, size: blob.properties.contentLength ?? 0 });
+        }
+      }
+    });
+    return entries.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  }
+  async read(name, offset = 0) {
+    const key = this.key(name);
+    return this.call("read", name, async ({ container }) => {
+      const controller = new AbortController();
+      const timer = setTimeout(() => controller.abort(), this.idle);
+      try {
+        const response = await container.getBlobClient(key).download(offset, void 0, { maxRetryRequests: 0, abortSignal: controller.signal });
+        if (offset > 0 && response.contentRange && !response.contentRange.startsWith(`bytes ${offset}-`)) {
+          throw new TransferError(`${this.url}${name}: asked for bytes from ${offset}, got ${response.contentRange.slice(0, 60)}`);
+        }
+        const body = response.readableStreamBody;
+        if (!body) throw new TransferError(`${this.url}${name}: the store answered without a body`);
+        return body;
+      } finally {
+        clearTimeout(timer);
+      }
+    });
+  }
+  async readSmall(name, limit) {
+    const body = await this.read(name);
+    const chunks = [];
+    let bytes = 0;
+    for await (const chunk of body) {
+      bytes += chunk.length;
+      if (bytes > limit) {
+        body.destroy();
+        throw tooLarge(`${this.url}${name}`, limit);
+      }
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks);
+  }
+  async write(name, body, options) {
+    try {
+      await this.upload(name, body, options);
+    } finally {
+      body.destroy();
+    }
+  }
+  async writeFile(name, file, options) {
+    const source = createReadStream3(file, { highWaterMark: 1024 * 1024 });
+    try {
+      await this.upload(name, source, options, options.onProgress);
+    } finally {
+      source.destroy();
+    }
+  }
+  /**
+   * Up to BLOCK_SIZE: one Put Blob with the body's MD5. Larger: blocks of
+   * BLOCK_SIZE, QUEUE_SIZE at once, each with its MD5, under ids unique to
+   * this upload, then one Put Block List naming them in order (the blob
+   * appears whole or not at all) with the whole MD5 and the sha256.
+   */
+  async upload(name, source, options, onProgress) {
+    const key = this.key(name);
+    const whole = createHash2("md5");
+    const headers = { blobContentType: "application/octet-stream" };
+    const metadata = { sha256: options.sha256 };
+    let read = 0;
+    let sent = 0;
+    const blocks = blocksOf(source, BLOCK_SIZE);
+    const first = await blocks.next();
+    const firstBlock = first.done ? Buffer.alloc(0) : first.value;
+    read += firstBlock.length;
+    const changed = () => new TransferError(`${name}: read ${read} bytes, expected ${options.size}: the file changed while it was uploaded`);
+    await this.call("write", name, async ({ container }) => {
+      const blob = container.getBlockBlobClient(key);
+      const second = firstBlock.length < BLOCK_SIZE ? { done: true, value: void 0 } : await blocks.next();
+      if (second.done) {
+        if (read !== options.size) throw changed();
+        const md5 = createHash2("md5").update(firstBlock).digest();
+        const single = {
+          // Content-MD5, which the service checks the body against (the SDK passes it on, though its type omits it), and the blob's stored MD5.
+          transactionalContentMD5: md5,
+          blobHTTPHeaders: { ...headers, blobContentMD5: md5 },
+          metadata,
+          abortSignal: this.deadline(transferAllowanceMs(firstBlock.length)),
+          onProgress: (progress) => onProgress?.(progress.loadedBytes)
+        };
+        await blob.upload(firstBlock, firstBlock.length, single);
+        return;
+      }
+      const nonce = randomBytes(6).toString("hex");
+      const ids = [];
+      const inFlight = /* @__PURE__ */ new Set();
+      let failure;
+      const stage = (block) => {
+        const id = Buffer.from(`wg-${nonce}-${String(ids.length).padStart(6, "0")}`).toString("base64");
+        ids.push(id);
+        whole.update(block);
+        const md5 = createHash2("md5").update(block).digest();
+        const task = blob.stageBlock(id, block, block.length, { transactionalContentMD5: md5, abortSignal: this.deadline(transferAllowanceMs(block.length)) }).then(() => {
+          sent += block.length;
+          onProgress?.(sent);
+        }).catch((error2) => {
+          failure ??= error2;
+        }).finally(() => inFlight.delete(task));
+        inFlight.add(task);
+      };
+      stage(firstBlock);
+      read += second.value.length;
+      stage(second.value);
+      for await (const block of { [Symbol.asyncIterator]: () => blocks }) {
+        while (inFlight.size >= QUEUE_SIZE && failure === void 0) await Promise.race(inFlight);
+        if (failure !== void 0) break;
+        read += block.length;
+        stage(block);
+      }
+      await Promise.all(inFlight);
+      if (failure !== void 0) throw failure;
+      if (read !== options.size) throw changed();
+      await blob.commitBlockList(ids, { blobHTTPHeaders: { ...headers, blobContentMD5: whole.digest() }, metadata, abortSignal: this.deadline() });
+    });
+  }
+  /**
+   * The blob's size. Not its sha256: the metadata holds what the writer
+   * claimed, not what the store computed, so the caller reads the bytes back.
+   */
+  async stat(name) {
+    const key = this.key(name);
+    try {
+      return await this.call("read", name, async ({ container }) => {
+        const properties = await container.getBlobClient(key).getProperties({ abortSignal: this.deadline() });
+        return { name, size: properties.contentLength ?? 0 };
+      });
+    } catch (error2) {
+      if (error2 instanceof NotFoundError) return void 0;
+      throw error2;
+    }
+  }
+  async remove(name) {
+    const key = this.key(name);
+    await this.call("delete", name, ({ container }) => container.getBlobClient(key).deleteIfExists({ abortSignal: this.deadline() }));
+  }
+};
+var transferAllowanceMs = (bytes) => Math.ceil(bytes / 32);
+function timeoutAfter(ms, action) {
+  return new Promise((_, reject) => {
+    const timer = setTimeout(() => reject(Object.assign(new Error(`${action} timed out`), { name: "TimeoutError" })), ms);
+    timer.unref();
+  });
+}
+async function* blocksOf(source, size) {
+  let block = Buffer.allocUnsafe(size);
+  let filled = 0;
+  for await (const chunk of source) {
+    let at = 0;
+    while (at < chunk.length) {
+      const n = Math.min(size - filled, chunk.length - at);
+      chunk.copy(block, filled, at, at + n);
+      filled += n;
+      at += n;
+      if (filled === size) {
+        yield block;
+        block = Buffer.allocUnsafe(size);
+        filled = 0;
+      }
+    }
+  }
+  if (filled > 0) yield block.subarray(0, filled);
 }
 
 // src/containers/http.ts
@@ -4007,7 +4490,7 @@ var HttpContainer = class {
 };
 
 // src/containers/s3.ts
-import { createReadStream as createReadStream3 } from "node:fs";
+import { createReadStream as createReadStream4 } from "node:fs";
 import { pipeline as pipeline4 } from "node:stream";
 
 // src/core/pool.ts
@@ -4034,7 +4517,7 @@ async function runPool(items, concurrency, worker) {
 // src/containers/s3.ts
 var MULTIPART_THRESHOLD = 64 * 1024 * 1024;
 var PART_SIZE = 16 * 1024 * 1024;
-var QUEUE_SIZE = 4;
+var QUEUE_SIZE2 = 4;
 function parseS3Url(url) {
   const match3 = /^s3:\/\/([^/]+)(?:\/(.*))?$/i.exec(url.trim());
   const bucket = match3?.[1];
@@ -4050,9 +4533,9 @@ function checksumHex(value) {
   const bytes = Buffer.from(value, "base64");
   return bytes.length === 32 ? bytes.toString("hex") : void 0;
 }
-var sdkLoading;
-var loadSdk = () => sdkLoading ??= import("./dist-cjs-Q6VJZQ6Q.js").then((module) => exportsOf(module, "S3Client"));
-var NETWORK = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|socket hang up/;
+var sdkLoading2;
+var loadSdk2 = () => sdkLoading2 ??= import("./dist-cjs-Q6VJZQ6Q.js").then((module) => exportsOf(module, "S3Client"));
+var NETWORK2 = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|socket hang up/;
 var S3Container = class {
   constructor(url, bucket, folder, settings) {
     this.url = url;
@@ -4070,7 +4553,7 @@ var S3Container = class {
   connecting;
   /** The SDK and a client for this container, loaded and made once. */
   s3() {
-    return this.connecting ??= loadSdk().then((sdk) => ({ sdk, client: this.makeClient(sdk) }));
+    return this.connecting ??= loadSdk2().then((sdk) => ({ sdk, client: this.makeClient(sdk) }));
   }
   makeClient(sdk) {
     const settings = this.settings;
@@ -4144,7 +4627,7 @@ var S3Container = class {
       const seconds = (this.settings.idleTimeoutMs ?? 3e4) / 1e3;
       return new UnreachableError(`${endpoint} did not answer within ${seconds} s for ${where}: check the endpoint input and the network (timeout input: ${seconds})`, { cause: error2 });
     }
-    if (NETWORK.test(`${error2?.code ?? ""} ${message}`)) {
+    if (NETWORK2.test(`${error2?.code ?? ""} ${message}`)) {
       return new UnreachableError(`cannot reach ${endpoint} for ${where} (${message}): check the endpoint input and the network`, { cause: error2 });
     }
     if (status !== void 0 && (status >= 500 || status === 429)) {
@@ -4205,7 +4688,7 @@ var S3Container = class {
         );
       } else {
         const { Upload } = exportsOf(await import("./dist-cjs-XPEJIJLY.js"), "Upload");
-        const upload = new Upload({ client, params: { ...params, Body: body, ContentLength: options.size }, partSize: PART_SIZE, queueSize: QUEUE_SIZE, leavePartsOnError: false });
+        const upload = new Upload({ client, params: { ...params, Body: body, ContentLength: options.size }, partSize: PART_SIZE, queueSize: QUEUE_SIZE2, leavePartsOnError: false });
         await upload.done();
       }
     } catch (error2) {
@@ -4231,7 +4714,7 @@ var S3Container = class {
         mine = bytes;
         progress?.(sent);
       };
-      return pipeline4(createReadStream3(file, { start, end: end - 1 }), new CountingStream(count), () => void 0);
+      return pipeline4(createReadStream4(file, { start, end: end - 1 }), new CountingStream(count), () => void 0);
     };
     if (options.size <= MULTIPART_THRESHOLD) return this.write(name, counted(0, options.size), options);
     const Bucket = this.bucket;
@@ -4244,7 +4727,7 @@ var S3Container = class {
       if (!uploadId) throw new TransferError(`s3://${Bucket}/${Key}: the store started a multipart upload without an upload id`);
       const parts = Math.ceil(options.size / PART_SIZE);
       const etags = new Array(parts);
-      await runPool(Array.from({ length: parts }, (_, i) => i), QUEUE_SIZE, async (i) => {
+      await runPool(Array.from({ length: parts }, (_, i) => i), QUEUE_SIZE2, async (i) => {
         const start = i * PART_SIZE;
         const end = Math.min(options.size, start + PART_SIZE);
         const part = await client.send(new sdk.UploadPartCommand({ Bucket, Key, UploadId: uploadId, PartNumber: i + 1, Body: counted(start, end), ContentLength: end - start }));
@@ -4282,8 +4765,7 @@ var S3Container = class {
 };
 
 // src/containers/index.ts
-var SUPPORTED_CONTAINERS = ["a local directory path", "file:///absolute/path", "s3://bucket/prefix", "artifact://NAME", "https://\u2026 (read-only: collect)"];
-var PLANNED = ["azure"];
+var SUPPORTED_CONTAINERS = ["a local directory path", "file:///absolute/path", "s3://bucket/prefix", "azure://account/container/prefix", "artifact://NAME", "https://\u2026 (read-only: collect)"];
 var AZURE_BLOB = /^https?:\/\/(?:[^/?#@]*@)?([^/?#@:]+\.blob\.core\.(?:windows\.net|chinacloudapi\.cn|usgovcloudapi\.net))(?::\d+)?(?:[/?#]|$)/i;
 function openContainer(url, cwd = process.cwd(), settings = {}) {
   const value = url.trim();
@@ -4304,14 +4786,11 @@ function openContainer(url, cwd = process.cwd(), settings = {}) {
     const { bucket, folder } = parseS3Url(value);
     return new S3Container(`s3://${bucket}/${folder}`, bucket, folder, settings.s3 ?? {});
   }
+  if (scheme === "azure") return new AzureContainer(parseAzureUrl(value), settings.azure ?? {});
   const supported = `supported: ${SUPPORTED_CONTAINERS.join(", ")}`;
   if (scheme === "https" || scheme === "http") {
-    const azure = AZURE_BLOB.exec(value);
-    if (azure) throw new InputError(`container: ${scheme}://${azure[1]}/\u2026 is Azure Blob Storage; azure:// containers are not available in this version of wheel-guard yet; ${supported}`);
+    if (AZURE_BLOB.test(value)) return new AzureContainer(parseAzureUrl(value), settings.azure ?? {});
     return new HttpContainer(value, settings.http ?? {});
-  }
-  if (PLANNED.includes(scheme)) {
-    throw new InputError(`container: ${scheme}:// containers are not available in this version of wheel-guard yet; ${supported}`);
   }
   throw new InputError(`container: unknown scheme "${scheme}://" in ${value}; ${supported}`);
 }
@@ -4378,7 +4857,8 @@ var Inputs = {
   RunId: "run-id",
   Repository: "repository",
   GithubToken: "github-token",
-  Digests: "digests"
+  Digests: "digests",
+  SasToken: "sas-token"
 };
 var NoFilesFound = /* @__PURE__ */ ((NoFilesFound2) => {
   NoFilesFound2["Error"] = "error";
@@ -4395,7 +4875,9 @@ function getCommonInputs(get, defaultPath, cwd) {
   const path6 = getString(get, Inputs.Path, defaultPath);
   const endpoint = get(Inputs.Endpoint).trim();
   if (endpoint !== "" && !/^https?:\/\/[^/]+/i.test(endpoint)) {
-    throw new InputError(`${Inputs.Endpoint}: "${endpoint}" is not an http(s) URL; e.g. https://<account>.r2.cloudflarestorage.com or http://127.0.0.1:9000`);
+    throw new InputError(
+      `${Inputs.Endpoint}: "${endpoint}" is not an http(s) URL; e.g. https://<account>.r2.cloudflarestorage.com or http://127.0.0.1:9000 (S3), http://127.0.0.1:10000/devstoreaccount1 (Azurite)`
+    );
   }
   const region = get(Inputs.Region).trim();
   const pathStyle = get(Inputs.PathStyle).trim() === "" ? void 0 : getBoolean(get, Inputs.PathStyle, false);
@@ -4404,6 +4886,8 @@ function getCommonInputs(get, defaultPath, cwd) {
   const retries = getInteger(get, Inputs.Retries, 3, 0, 100);
   const patterns = getList(get, Inputs.Pattern, DEFAULT_PATTERNS2);
   const s3 = { ...endpoint ? { endpoint } : {}, ...region ? { region } : {}, ...pathStyle !== void 0 ? { pathStyle } : {}, idleTimeoutMs: timeout * 1e3 };
+  const sasToken = get(Inputs.SasToken).trim();
+  const azure = { ...endpoint ? { endpoint } : {}, ...sasToken ? { sasToken } : {}, idleTimeoutMs: timeout * 1e3 };
   return {
     path: path6,
     patterns,
@@ -4413,7 +4897,7 @@ function getCommonInputs(get, defaultPath, cwd) {
     checkContents: getBoolean(get, Inputs.CheckContents, true),
     strict: getBoolean(get, Inputs.Strict, false),
     timeout,
-    container: openContainer(containerUrl, cwd, { s3, artifact: { ...artifact, retries, patterns }, http: { idleTimeoutMs: timeout * 1e3 } })
+    container: openContainer(containerUrl, cwd, { s3, azure, artifact: { ...artifact, retries, patterns }, http: { idleTimeoutMs: timeout * 1e3 } })
   };
 }
 function getArtifactSettings(get) {
@@ -4518,7 +5002,12 @@ function urlSecrets(raw) {
   return [.../* @__PURE__ */ new Set([secret, decoded])];
 }
 function maskSecrets() {
-  const values = [...SECRET_VARIABLES.map((name) => process.env[name]), getInput("github-token"), ...urlSecrets(getInput("container"))];
+  const values = [
+    ...SECRET_VARIABLES.map((name) => process.env[name]),
+    getInput("github-token"),
+    ...urlSecrets(getInput("container")),
+    ...azureSecrets(process.env, getInput("sas-token"), getInput("container"))
+  ];
   for (const value of values) {
     if (value) setSecret(value);
   }
@@ -4792,8 +5281,8 @@ function sameDistribution(names, where) {
 }
 
 // src/core/transfer.ts
-import { createHash as createHash2 } from "node:crypto";
-import { createReadStream as createReadStream4 } from "node:fs";
+import { createHash as createHash3 } from "node:crypto";
+import { createReadStream as createReadStream5 } from "node:fs";
 import { open as open3, rename as rename3, rm as rm3, stat as stat2 } from "node:fs/promises";
 import { join as join5 } from "node:path";
 import { pipeline as pipelineCallback, Readable as Readable2 } from "node:stream";
@@ -4851,13 +5340,13 @@ async function uploadPair(container, name, file, digest, options) {
       await container.writeFile(name, file, { ...digest, ...progress ? { onProgress: (bytes) => progress(bytes, digest.size) } : {} });
     } else {
       const counted = new CountingStream(progress && ((bytes) => progress(bytes, digest.size)));
-      pipelineCallback(createReadStream4(file), counted, () => void 0);
+      pipelineCallback(createReadStream5(file), counted, () => void 0);
       await container.write(name, counted, digest);
     }
     await verifyRemote(container, name, digest);
   }, options);
   const sidecar = Buffer.from(formatSidecar(digest.sha256, name));
-  const sidecarDigest = { sha256: createHash2("sha256").update(sidecar).digest("hex"), size: sidecar.length };
+  const sidecarDigest = { sha256: createHash3("sha256").update(sidecar).digest("hex"), size: sidecar.length };
   await retry(async () => {
     await container.write(sidecarName(name), Readable2.from([sidecar]), sidecarDigest);
     const stored = await readSidecar(container, name);
@@ -4897,7 +5386,7 @@ async function downloadVerified(container, name, expectedSha256, expectedSize, d
         await handle.close().catch(() => void 0);
         if (error2 instanceof LimitError) throw error2;
         const onDisk = (await stat2(temp)).size;
-        state = onDisk === hasher.bytes ? hasher.snapshot() : await hashState(createReadStream4(temp));
+        state = onDisk === hasher.bytes ? hasher.snapshot() : await hashState(createReadStream5(temp));
         throw new TransferError(`${name}: transfer broke off after ${onDisk} bytes: ${messageOf(error2)}`, { cause: error2 });
       }
       clearTimeout(watchdog);
@@ -4923,6 +5412,8 @@ async function downloadVerified(container, name, expectedSha256, expectedSize, d
 }
 
 export {
+  retry,
+  LocalContainer,
   verifiedFiles,
   formatBytes,
   fileProblem,
@@ -4939,8 +5430,6 @@ export {
   findDistributions,
   pairListing,
   CheckPool,
-  retry,
-  LocalContainer,
   readOnlyMessage,
   runPool,
   getInteger,

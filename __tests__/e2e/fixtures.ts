@@ -1,7 +1,8 @@
 /**
  * The containers the end-to-end suite runs against, each with the few
  * operations a test needs to inspect or damage what is stored: a local
- * directory, and s3rver (a real S3-compatible server on 127.0.0.1).
+ * directory, s3rver (a real S3-compatible server on 127.0.0.1) and Azurite
+ * (Microsoft's Azure Blob Storage emulator, on 127.0.0.1).
  */
 import {
   DeleteObjectCommand,
@@ -14,6 +15,8 @@ import {
 import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { type S3Server, startS3rver } from '../helpers/s3rver.js';
+import { ContainerClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import { type Azurite, AZURITE_ACCOUNT, AZURITE_KEY, startAzurite } from '../helpers/azurite.js';
 
 export interface ContainerFixture {
   kind: string;
@@ -109,5 +112,55 @@ export function s3Fixture(): ContainerFixture & { server(): S3Server } {
   };
 }
 
+/** Environment for the bundles to reach Azurite with its account key. */
+export const azuriteEnv = (): Record<string, string> => ({ AZURE_STORAGE_KEY: AZURITE_KEY });
+
+/** A client for one blob container of Azurite (created if absent), for tests to inspect and damage what is stored. */
+export async function azuriteContainer(azurite: Azurite, name: string): Promise<ContainerClient> {
+  const client = new ContainerClient(`${azurite.blobEndpoint}/${name}`, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY));
+  await client.createIfNotExists();
+  return client;
+}
+
+export function azureFixture(): ContainerFixture & { azurite(): Azurite } {
+  let azurite: Azurite | undefined;
+  let client: ContainerClient | undefined;
+  // Each workspace gets its own folder, with a dot in it: a folder, not a string prefix.
+  const prefix = (ws: string): string => `release/${basename(ws)}/1.2`;
+  const blob = (ws: string, name: string) => client!.getBlockBlobClient(`${prefix(ws)}/${name}`);
+  return {
+    kind: 'azure (Azurite)',
+    azurite: () => azurite!,
+    inputs: (ws) => ({ container: `azure://${AZURITE_ACCOUNT}/wheels/${prefix(ws)}`, endpoint: azurite!.origin }),
+    env: azuriteEnv,
+    async put(ws, name, bytes) {
+      const body = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
+      await blob(ws, name).upload(body, body.length);
+    },
+    get: async (ws, name) => blob(ws, name).downloadToBuffer(),
+    async remove(ws, name) {
+      await blob(ws, name).delete();
+    },
+    async names(ws) {
+      const names: string[] = [];
+      for await (const item of client!.listBlobsFlat({ prefix: `${prefix(ws)}/` })) names.push(item.name.slice(prefix(ws).length + 1));
+      return names.sort();
+    },
+    async stamp(ws, name) {
+      const properties = await blob(ws, name).getProperties();
+      return `${properties.lastModified?.toISOString()}:${properties.etag}`;
+    },
+    // Azurite's Last-Modified has one-second resolution; its ETag changes with every write.
+    stampResolutionMs: 0,
+    async setup() {
+      azurite = await startAzurite();
+      client = await azuriteContainer(azurite, 'wheels');
+    },
+    async teardown() {
+      await azurite?.stop();
+    },
+  };
+}
+
 /** Every container kind the foundation's suite runs against. */
-export const FIXTURES: ContainerFixture[] = [localFixture, s3Fixture()];
+export const FIXTURES: ContainerFixture[] = [localFixture, s3Fixture(), azureFixture()];

@@ -14,6 +14,10 @@ export interface Fault {
   flipRequestByte?: number;
   /** Close the client's connection after this many bytes of the response body. */
   resetResponseAfter?: number;
+  /** Flip the byte at this offset of the response body (a store that sends back something else). */
+  flipResponseByte?: number;
+  /** Headers of the answer to replace (a server whose clock is off: `date`). */
+  responseHeaders?: Record<string, string>;
   /** Hold the response body for `ms` after `bytes` of it, then send the rest (a slow network). */
   pauseResponseAfter?: { bytes: number; ms: number };
 }
@@ -61,7 +65,11 @@ export async function startProxy(target: string, rule: FaultRule): Promise<Proxy
     const forward = request(
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
       (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
+        res.writeHead(answer.statusCode ?? 502, { ...answer.headers, ...fault.responseHeaders });
+        if (fault.flipResponseByte !== undefined) {
+          answer.pipe(new ByteFlipper(fault.flipResponseByte)).pipe(res);
+          return;
+        }
         if (fault.pauseResponseAfter !== undefined) {
           const { bytes, ms } = fault.pauseResponseAfter;
           let sent = 0;

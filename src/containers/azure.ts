@@ -162,6 +162,17 @@ const CREDENTIAL_HELP =
 /** How the client authenticates, for messages (never the secret). */
 type Route = 'connection string' | 'SAS token' | 'account key' | 'DefaultAzureCredential';
 
+/** How a container reaches and signs in to the service. */
+interface Plan {
+  route: Route;
+  /** The blob service URL, without a query. */
+  endpoint: string;
+  /** An account key (shared-key signing). */
+  key?: string;
+  /** A SAS token, without its leading `?`. */
+  sas?: string;
+}
+
 const NETWORK = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|socket hang up|other side closed/;
 /** What Azure says of a request outside its time window: a SAS before its start or past its expiry, or a clock off by 15 minutes. */
 const CLOCK = /time frame|too old|skew|not within the permitted|Request date header/i;
@@ -203,8 +214,8 @@ export class AzureContainer implements Container {
   readonly resumable = true;
   readonly url: string;
   private connecting?: Promise<{ sdk: BlobSdk; container: ContainerClient; endpoint: string; route: Route }>;
-  /** The SAS token the client sends, if any (its st= and se= explain a refusal). */
-  private sasInUse?: string;
+  /** The route, endpoint and secret, decided when the container is opened. */
+  private readonly planned: Plan;
 
   constructor(
     private readonly address: AzureAddress,
@@ -212,6 +223,7 @@ export class AzureContainer implements Container {
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
     this.url = address.display;
+    this.planned = this.plan();
   }
 
   private get idle(): number {
@@ -239,19 +251,14 @@ export class AzureContainer implements Container {
     return fallback ?? this.address.endpoint ?? `https://${this.address.account}.blob.core.windows.net`;
   }
 
-  private async makeService(sdk: BlobSdk): Promise<{ service: BlobServiceClient; endpoint: string; route: Route }> {
+  /**
+   * How to reach and sign in to the service, from the settings and the
+   * environment, in Azure's order. Throws InputError for a credential that
+   * cannot be for this container (another account, no key in it).
+   */
+  private plan(): Plan {
     const { account } = this.address;
     const env = this.env;
-    const pipelineOptions = { retryOptions: { maxTries: 2 }, userAgentOptions: { userAgentPrefix: 'wheel-guard' } };
-    const make = async (url: string, credential: unknown, route: Route) => {
-      const { createDefaultHttpClient } = exportsOf(await import('@azure/core-rest-pipeline'), 'createDefaultHttpClient');
-      const pipeline = sdk.newPipeline(credential as never, pipelineOptions);
-      // The SDK's own HTTP client, with answers it reads whole bounded (private field: the public httpClient option takes a v1 client).
-      (pipeline as unknown as { _coreHttpClient: HttpClient })._coreHttpClient = boundedClient(createDefaultHttpClient(), this.url);
-      const base = url.replace(/[?#].*$/, '');
-      return { service: new sdk.BlobServiceClient(url, pipeline), endpoint: base, route };
-    };
-
     const connection = env.AZURE_STORAGE_CONNECTION_STRING?.trim();
     if (connection) {
       const parts = parseConnectionString(connection);
@@ -266,19 +273,15 @@ export class AzureContainer implements Container {
       const protocol = parts.get('defaultendpointsprotocol') ?? 'https';
       const endpoint = this.serviceUrl(development ? DEVELOPMENT.endpoint : (parts.get('blobendpoint') ?? `${protocol}://${account}.blob.${suffix}`));
       const key = development ? DEVELOPMENT.key : parts.get('accountkey');
-      const sas = parts.get('sharedaccesssignature');
-      if (key) return make(endpoint, new sdk.StorageSharedKeyCredential(account, key), 'connection string');
-      if (sas) {
-        this.sasInUse = sas.replace(/^\?/, '');
-        return make(`${endpoint}?${this.sasInUse}`, new sdk.AnonymousCredential(), 'connection string');
-      }
+      const sas = parts.get('sharedaccesssignature')?.replace(/^\?/, '');
+      if (key) return { route: 'connection string', endpoint, key };
+      if (sas) return { route: 'connection string', endpoint, sas };
       throw new InputError('AZURE_STORAGE_CONNECTION_STRING holds neither AccountKey= nor SharedAccessSignature=; copy the whole connection string from the storage account\'s "Access keys" page');
     }
     const sas = (this.settings.sasToken || env.AZURE_STORAGE_SAS_TOKEN || this.address.sas || '').trim().replace(/^\?/, '');
     if (sas) {
       if (!/(?:^|&)sig=/.test(sas)) throw new InputError('sas-token: not a SAS token (it has no sig= part); copy the whole token, e.g. sv=…&sp=rwdl&sig=…');
-      this.sasInUse = sas;
-      return make(`${this.serviceUrl()}?${sas}`, new sdk.AnonymousCredential(), 'SAS token');
+      return { route: 'SAS token', endpoint: this.serviceUrl(), sas };
     }
     const key = env.AZURE_STORAGE_KEY?.trim();
     if (key) {
@@ -286,21 +289,30 @@ export class AzureContainer implements Container {
       if (named && named !== account) {
         throw new InputError(`container: ${this.url} is in storage account "${account}", but AZURE_STORAGE_ACCOUNT (whose key AZURE_STORAGE_KEY holds) is "${named.slice(0, 24)}"; name the right account`);
       }
-      let credential: unknown;
-      try {
-        credential = new sdk.StorageSharedKeyCredential(account, key);
-      } catch {
-        throw new InputError('AZURE_STORAGE_KEY is not an account key (base64, from the storage account\'s "Access keys" page)');
+      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(key)) throw new InputError('AZURE_STORAGE_KEY is not an account key (base64, from the storage account\'s "Access keys" page)');
+      return { route: 'account key', endpoint: this.serviceUrl(), key };
+    }
+    return { route: 'DefaultAzureCredential', endpoint: this.serviceUrl() };
+  }
+
+  private async makeService(sdk: BlobSdk): Promise<{ service: BlobServiceClient; endpoint: string; route: Route }> {
+    const { route, endpoint, key, sas } = this.planned;
+    let credential: unknown;
+    if (key) credential = new sdk.StorageSharedKeyCredential(this.address.account, key);
+    else if (sas) credential = new sdk.AnonymousCredential();
+    else {
+      if (!endpoint.toLowerCase().startsWith('https:')) {
+        // The SDK sends a token only over TLS: say what to set rather than its message.
+        throw new ContainerError(`no Azure credentials found for ${this.url}: ${CREDENTIAL_HELP} (a signed-in identity is only sent over https://, and ${endpoint} is not)`);
       }
-      return make(this.serviceUrl(), credential, 'account key');
+      const { DefaultAzureCredential } = exportsOf(await import('@azure/identity'), 'DefaultAzureCredential');
+      credential = new DefaultAzureCredential();
     }
-    const url = this.serviceUrl();
-    if (!url.toLowerCase().startsWith('https:')) {
-      // The SDK sends a token only over TLS: say what to set rather than its message.
-      throw new ContainerError(`no Azure credentials found for ${this.url}: ${CREDENTIAL_HELP} (a signed-in identity is only sent over https://, and ${url} is not)`);
-    }
-    const { DefaultAzureCredential } = exportsOf(await import('@azure/identity'), 'DefaultAzureCredential');
-    return make(url, new DefaultAzureCredential(), 'DefaultAzureCredential');
+    const { createDefaultHttpClient } = exportsOf(await import('@azure/core-rest-pipeline'), 'createDefaultHttpClient');
+    const pipeline = sdk.newPipeline(credential as never, { retryOptions: { maxTries: 2 }, userAgentOptions: { userAgentPrefix: 'wheel-guard' } });
+    // The SDK's own HTTP client, with answers it reads whole bounded (private field: the public httpClient option takes a v1 client).
+    (pipeline as unknown as { _coreHttpClient: HttpClient })._coreHttpClient = boundedClient(createDefaultHttpClient(), this.url);
+    return { service: new sdk.BlobServiceClient(sas ? `${endpoint}?${sas}` : endpoint, pipeline), endpoint, route };
   }
 
   private key(name: string): string {
@@ -316,7 +328,7 @@ export class AzureContainer implements Container {
   /** Turns an SDK or credential failure into one line a person can act on. */
   private async explain(error: unknown, action: string, name?: string): Promise<Error> {
     if (error instanceof WheelGuardError) return error;
-    const { endpoint, route } = await this.client().catch(() => ({ endpoint: this.serviceUrl(), route: undefined }));
+    const { endpoint, route } = this.planned;
     const where = `${this.url}${name ?? ''}`;
     const status = (error as { statusCode?: number })?.statusCode;
     const code = (error as { code?: string })?.code ?? (error as { details?: { errorCode?: string } })?.details?.errorCode;
@@ -333,7 +345,7 @@ export class AzureContainer implements Container {
       return new ContainerError(`blob container "${container}" not found in storage account "${account}" at ${endpoint}: check the container URL (azure://${account}/CONTAINER/prefix) and the endpoint input, or create the container`);
     }
     // An emulator serves unknown accounts path-style with 404 ResourceNotFound (Azure's own DNS has no such host: see NETWORK below).
-    if (code === 'AccountNotFound' || code === 'InvalidAccountName' || (code === 'ResourceNotFound' && action === 'list')) {
+    if (code === 'AccountNotFound' || code === 'InvalidAccountName' || code === 'ResourceNotFound') {
       return new ContainerError(`storage account "${account}" not found at ${endpoint} (${code}): check the account name in the container URL and the endpoint input`);
     }
     if (code === 'BlobNotFound' || status === 404) return new NotFoundError(`${where} not found`);
@@ -395,7 +407,7 @@ export class AzureContainer implements Container {
     }
     const reference = serverDate ?? now;
     if (route === 'SAS token' || route === 'connection string') {
-      const sas = new URLSearchParams(this.sasInUse ?? '');
+      const sas = new URLSearchParams(this.planned.sas ?? '');
       const start = Date.parse(sas.get('st') ?? '');
       const expiry = Date.parse(sas.get('se') ?? '');
       if (!Number.isNaN(expiry) && expiry <= reference) return `the SAS token expired at ${new Date(expiry).toISOString()} (its se=); make a new one`;

@@ -43,7 +43,7 @@ export function maskSecrets(): void {
     ...urlSecrets(core.getInput('container')),
     ...azureSecrets(process.env, core.getInput('sas-token'), core.getInput('container')),
   ];
-  for (const value of values) {
+  for (const value of new Set(values)) {
     if (value) core.setSecret(value);
   }
 }

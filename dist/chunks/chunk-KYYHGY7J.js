@@ -25,7 +25,7 @@ import {
   sidecarName,
   verifiedFiles,
   writeSha256Sums
-} from "./chunk-4ESIULFF.js";
+} from "./chunk-B63DLLAV.js";
 import {
   ContainerError,
   ContentError,

@@ -3614,6 +3614,7 @@ var AzureContainer = class {
     this.settings = settings;
     this.env = env;
     this.url = address.display;
+    this.planned = this.plan();
   }
   address;
   settings;
@@ -3621,8 +3622,8 @@ var AzureContainer = class {
   resumable = true;
   url;
   connecting;
-  /** The SAS token the client sends, if any (its st= and se= explain a refusal). */
-  sasInUse;
+  /** The route, endpoint and secret, decided when the container is opened. */
+  planned;
   get idle() {
     return this.settings.idleTimeoutMs ?? 3e4;
   }
@@ -3644,17 +3645,14 @@ var AzureContainer = class {
     }
     return fallback ?? this.address.endpoint ?? `https://${this.address.account}.blob.core.windows.net`;
   }
-  async makeService(sdk) {
+  /**
+   * How to reach and sign in to the service, from the settings and the
+   * environment, in Azure's order. Throws InputError for a credential that
+   * cannot be for this container (another account, no key in it).
+   */
+  plan() {
     const { account } = this.address;
     const env = this.env;
-    const pipelineOptions = { retryOptions: { maxTries: 2 }, userAgentOptions: { userAgentPrefix: "wheel-guard" } };
-    const make = async (url2, credential, route) => {
-      const { createDefaultHttpClient } = exportsOf(await import("./esm-VCUQS6WW.js"), "createDefaultHttpClient");
-      const pipeline5 = sdk.newPipeline(credential, pipelineOptions);
-      pipeline5._coreHttpClient = boundedClient(createDefaultHttpClient(), this.url);
-      const base = url2.replace(/[?#].*$/, "");
-      return { service: new sdk.BlobServiceClient(url2, pipeline5), endpoint: base, route };
-    };
     const connection = env.AZURE_STORAGE_CONNECTION_STRING?.trim();
     if (connection) {
       const parts = parseConnectionString(connection);
@@ -3669,19 +3667,15 @@ var AzureContainer = class {
       const protocol = parts.get("defaultendpointsprotocol") ?? "https";
       const endpoint = this.serviceUrl(development ? DEVELOPMENT.endpoint : parts.get("blobendpoint") ?? `${protocol}://${account}.blob.${suffix}`);
       const key2 = development ? DEVELOPMENT.key : parts.get("accountkey");
-      const sas2 = parts.get("sharedaccesssignature");
-      if (key2) return make(endpoint, new sdk.StorageSharedKeyCredential(account, key2), "connection string");
-      if (sas2) {
-        this.sasInUse = sas2.replace(/^\?/, "");
-        return make(`${endpoint}?${this.sasInUse}`, new sdk.AnonymousCredential(), "connection string");
-      }
+      const sas2 = parts.get("sharedaccesssignature")?.replace(/^\?/, "");
+      if (key2) return { route: "connection string", endpoint, key: key2 };
+      if (sas2) return { route: "connection string", endpoint, sas: sas2 };
       throw new InputError(`AZURE_STORAGE_CONNECTION_STRING holds neither AccountKey= nor SharedAccessSignature=; copy the whole connection string from the storage account's "Access keys" page`);
     }
     const sas = (this.settings.sasToken || env.AZURE_STORAGE_SAS_TOKEN || this.address.sas || "").trim().replace(/^\?/, "");
     if (sas) {
       if (!/(?:^|&)sig=/.test(sas)) throw new InputError("sas-token: not a SAS token (it has no sig= part); copy the whole token, e.g. sv=\u2026&sp=rwdl&sig=\u2026");
-      this.sasInUse = sas;
-      return make(`${this.serviceUrl()}?${sas}`, new sdk.AnonymousCredential(), "SAS token");
+      return { route: "SAS token", endpoint: this.serviceUrl(), sas };
     }
     const key = env.AZURE_STORAGE_KEY?.trim();
     if (key) {
@@ -3689,20 +3683,27 @@ var AzureContainer = class {
       if (named && named !== account) {
         throw new InputError(`container: ${this.url} is in storage account "${account}", but AZURE_STORAGE_ACCOUNT (whose key AZURE_STORAGE_KEY holds) is "${named.slice(0, 24)}"; name the right account`);
       }
-      let credential;
-      try {
-        credential = new sdk.StorageSharedKeyCredential(account, key);
-      } catch {
-        throw new InputError(`AZURE_STORAGE_KEY is not an account key (base64, from the storage account's "Access keys" page)`);
+      if (!/^[A-Za-z0-9+/]+={0,2}$/.test(key)) throw new InputError(`AZURE_STORAGE_KEY is not an account key (base64, from the storage account's "Access keys" page)`);
+      return { route: "account key", endpoint: this.serviceUrl(), key };
+    }
+    return { route: "DefaultAzureCredential", endpoint: this.serviceUrl() };
+  }
+  async makeService(sdk) {
+    const { route, endpoint, key, sas } = this.planned;
+    let credential;
+    if (key) credential = new sdk.StorageSharedKeyCredential(this.address.account, key);
+    else if (sas) credential = new sdk.AnonymousCredential();
+    else {
+      if (!endpoint.toLowerCase().startsWith("https:")) {
+        throw new ContainerError(`no Azure credentials found for ${this.url}: ${CREDENTIAL_HELP} (a signed-in identity is only sent over https://, and ${endpoint} is not)`);
       }
-      return make(this.serviceUrl(), credential, "account key");
+      const { DefaultAzureCredential } = exportsOf(await import("./esm-6JXUIVGD.js"), "DefaultAzureCredential");
+      credential = new DefaultAzureCredential();
     }
-    const url = this.serviceUrl();
-    if (!url.toLowerCase().startsWith("https:")) {
-      throw new ContainerError(`no Azure credentials found for ${this.url}: ${CREDENTIAL_HELP} (a signed-in identity is only sent over https://, and ${url} is not)`);
-    }
-    const { DefaultAzureCredential } = exportsOf(await import("./esm-6JXUIVGD.js"), "DefaultAzureCredential");
-    return make(url, new DefaultAzureCredential(), "DefaultAzureCredential");
+    const { createDefaultHttpClient } = exportsOf(await import("./esm-VCUQS6WW.js"), "createDefaultHttpClient");
+    const pipeline5 = sdk.newPipeline(credential, { retryOptions: { maxTries: 2 }, userAgentOptions: { userAgentPrefix: "wheel-guard" } });
+    pipeline5._coreHttpClient = boundedClient(createDefaultHttpClient(), this.url);
+    return { service: new sdk.BlobServiceClient(sas ? `${endpoint}?${sas}` : endpoint, pipeline5), endpoint, route };
   }
   key(name) {
     checkName(name);
@@ -3715,7 +3716,7 @@ var AzureContainer = class {
   /** Turns an SDK or credential failure into one line a person can act on. */
   async explain(error2, action, name) {
     if (error2 instanceof WheelGuardError) return error2;
-    const { endpoint, route } = await this.client().catch(() => ({ endpoint: this.serviceUrl(), route: void 0 }));
+    const { endpoint, route } = this.planned;
     const where = `${this.url}${name ?? ""}`;
     const status = error2?.statusCode;
     const code = error2?.code ?? error2?.details?.errorCode;
@@ -3731,7 +3732,7 @@ var AzureContainer = class {
     if (code === "ContainerNotFound") {
       return new ContainerError(`blob container "${container}" not found in storage account "${account}" at ${endpoint}: check the container URL (azure://${account}/CONTAINER/prefix) and the endpoint input, or create the container`);
     }
-    if (code === "AccountNotFound" || code === "InvalidAccountName" || code === "ResourceNotFound" && action === "list") {
+    if (code === "AccountNotFound" || code === "InvalidAccountName" || code === "ResourceNotFound") {
       return new ContainerError(`storage account "${account}" not found at ${endpoint} (${code}): check the account name in the container URL and the endpoint input`);
     }
     if (code === "BlobNotFound" || status === 404) return new NotFoundError(`${where} not found`);
@@ -3782,7 +3783,7 @@ var AzureContainer = class {
     }
     const reference = serverDate ?? now;
     if (route === "SAS token" || route === "connection string") {
-      const sas = new URLSearchParams(this.sasInUse ?? "");
+      const sas = new URLSearchParams(this.planned.sas ?? "");
       const start = Date.parse(sas.get("st") ?? "");
       const expiry = Date.parse(sas.get("se") ?? "");
       if (!Number.isNaN(expiry) && expiry <= reference) return `the SAS token expired at ${new Date(expiry).toISOString()} (its se=); make a new one`;
@@ -5008,7 +5009,7 @@ function maskSecrets() {
     ...urlSecrets(getInput("container")),
     ...azureSecrets(process.env, getInput("sas-token"), getInput("container"))
   ];
-  for (const value of values) {
+  for (const value of new Set(values)) {
     if (value) setSecret(value);
   }
 }

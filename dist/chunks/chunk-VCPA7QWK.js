@@ -24,7 +24,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-4ESIULFF.js";
+} from "./chunk-B63DLLAV.js";
 import {
   ConflictError,
   ContainerError,

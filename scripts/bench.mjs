@@ -18,7 +18,11 @@
  *      collect from a directory (vs cp + sha256sum -c), peak RSS on the
  *      1 GiB wheel, time and memory at 10, 100 and 1,000 wheels, and collect
  *      from a web address: Debian's nginx listing each set's directory (vs
- *      curl, curl + sha256sum -c, rclone's http backend);
+ *      curl, curl + sha256sum -c, rclone's http backend), and collect from
+ *      Azure Blob Storage: Azurite (the devDependency) in a child process,
+ *      in memory, every set parked there with post-build (timed), against
+ *      rclone copy (a SAS URL), rclone copy + sha256sum -c, and the same
+ *      SDK with nothing of wheel-guard (scripts/bench/bare-azure.mjs);
  *   4. writes BENCHMARKS.md (scripts/bench/report.mjs: the targets of issue 13,
  *      and those of issue 7 still standing, judged from the run's figures)
  *      and .bench/results.json (the raw figures), and removes the data.
@@ -30,6 +34,10 @@
  * BENCH_REPS=N, BENCH_DIR (default .bench/), BENCH_KEEP=1 (keep the data),
  * BENCH_OUT (default BENCHMARKS.md), WG_NODE (the Node that runs wheel-guard;
  * default: the one running this script, Node 24 under `npm run bench`).
+ * BENCH_ONLY=azure measures the Azure section alone (BENCH_SETS=nightly,…
+ * picks its sets): a check of that section while it is worked on, not a
+ * report; its figures go to results-azure.json in BENCH_DIR and the
+ * section's Markdown to stdout, and BENCHMARKS.md and results.json are left alone.
  *
  * Run it with --openssl-legacy-provider (the npm script does): s3rver makes
  * its listing continuation tokens with DES, so listing past 1,000 keys fails
@@ -43,8 +51,9 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import S3rver from 's3rver';
 import { GNU_TIME, bytes, machine, machineBusy, measure, mib, probe, run, runOk, secs, sha256File, summary } from './bench/lib.mjs';
+import { AZURITE_ACCOUNT, AZURITE_KEY, azuriteVersion, startAzurite } from './bench/azurite.mjs';
 import { nginxVersion, startNginx } from './bench/nginx.mjs';
-import { renderReport } from './bench/report.mjs';
+import { renderAzure, renderReport } from './bench/report.mjs';
 import { staticImports } from './static-imports.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -59,6 +68,10 @@ const KEEP = process.env.BENCH_KEEP === '1';
 const OUT = resolve(ROOT, process.env.BENCH_OUT ?? 'BENCHMARKS.md');
 const RESULTS = join(BENCH, 'results.json');
 const WG_NODE = process.env.WG_NODE || process.execPath;
+/** BENCH_ONLY=azure: the Azure section alone (the only section that can run alone), on the sets BENCH_SETS names (default all). */
+const ONLY = process.env.BENCH_ONLY || undefined;
+if (ONLY !== undefined && ONLY !== 'azure') throw new Error(`BENCH_ONLY=${ONLY}: only "azure" can run alone`);
+const ONLY_SETS = ONLY ? process.env.BENCH_SETS?.split(',').map((id) => id.trim()).filter(Boolean) : undefined;
 const CLI = join(ROOT, 'dist/cli/index.js');
 /**
  * What is measured: a copy of dist/ taken when the run starts (the CLI's
@@ -81,9 +94,11 @@ async function staticBytes(entry) {
 }
 const CORES = os.availableParallelism?.() ?? os.cpus().length;
 const BUCKET = 'bench';
+/** The blob container in Azurite that holds the sets (azure://devstoreaccount1/bench/<set>). */
+const AZURE_CONTAINER = 'bench';
 
 /** The data sets of the issue (QUICK: a smoke-sized version). */
-const SETS = QUICK
+const ALL_SETS = QUICK
   ? [
       { id: 'matrix', title: 'release matrix (numpy-like)', count: 6, size: 20 * MiB },
       { id: 'gpu', title: 'one GPU wheel', count: 1, size: 200 * MiB },
@@ -94,6 +109,8 @@ const SETS = QUICK
       { id: 'gpu', title: 'one GPU wheel', count: 1, size: 1 * GiB },
       { id: 'nightly', title: 'nightly channel', count: 500, size: 200 * KiB },
     ];
+const SETS = ONLY_SETS ? ALL_SETS.filter((set) => ONLY_SETS.includes(set.id)) : ALL_SETS;
+if (SETS.length === 0) throw new Error(`BENCH_SETS=${process.env.BENCH_SETS}: no such set (${ALL_SETS.map((set) => set.id).join(', ')})`);
 /**
  * Wheels whose members are DEFLATED (most real wheels): source-like text, in
  * members of 16–256 KiB (make-wheel.py --deflate). `size` is the uncompressed
@@ -110,6 +127,7 @@ const SCALE_COUNTS = QUICK ? [10, 100] : [10, 100, 1000];
 const dirs = {
   wheels: join(BENCH, 'wheels'),
   s3rver: join(BENCH, 's3rver'),
+  azurite: join(BENCH, 'azurite'),
   out: join(BENCH, 'out'),
   scratch: join(BENCH, 'tmp'),
 };
@@ -184,7 +202,9 @@ async function findTools() {
   const nginx = await nginxVersion();
   if (!curl) notes.push('curl is not installed: its comparisons are left out');
   if (!nginx) notes.push('nginx is not installed: the web-address section is left out');
-  return { aws, rclone, openssl, curl, unzip, nginx, notes };
+  const azurite = await azuriteVersion();
+  if (!azurite) notes.push('Azurite (a devDependency: npm ci installs it) is not installed: the Azure section is left out');
+  return { aws, rclone, openssl, curl, unzip, nginx, azurite, notes };
 }
 
 /** Versions of everything measured. */
@@ -208,6 +228,7 @@ async function versions(tools) {
     unzip: tools.unzip ? first(await probe(tools.unzip, ['-v'])) : 'not installed',
     nginx: tools.nginx ?? 'not installed',
     s3rver: s3rverPkg.version,
+    azurite: tools.azurite ?? 'not installed',
     python: first(await probe('python3', ['--version'])),
     coreutils: first(await probe('cp', ['--version'])),
     time: dpkgTime ? `GNU time ${dpkgTime}` : 'GNU time',
@@ -228,9 +249,10 @@ async function listWheels(dir) {
 /**
  * Makes every set with make-wheel.py, one Python per core, jobs shared out
  * by size. A set already there with the same spec (BENCH_KEEP=1) is reused.
+ * BENCH_ONLY=azure: only the sets it collects.
  */
 async function makeData() {
-  const wanted = [...SETS, DEFLATED, { id: 'scale', count: Math.max(...SCALE_COUNTS), size: SCALE_SIZE }];
+  const wanted = ONLY ? SETS : [...SETS, DEFLATED, { id: 'scale', count: Math.max(...SCALE_COUNTS), size: SCALE_SIZE }];
   const jobs = [];
   for (const set of wanted) {
     const dir = join(dirs.wheels, set.id);
@@ -261,13 +283,13 @@ async function makeData() {
     for (const job of jobs) await writeFile(job.marker, job.spec);
   }
   // The scaling sets: the first N of the 1,000, hard-linked.
-  const all = await listWheels(join(dirs.wheels, 'scale'));
-  for (const n of [...SCALE_COUNTS, START_WHEELS]) {
+  const all = ONLY ? [] : await listWheels(join(dirs.wheels, 'scale'));
+  for (const n of ONLY ? [] : [...SCALE_COUNTS, START_WHEELS]) {
     const dir = join(dirs.wheels, `scale-${n}`);
     await fresh(dir);
     for (const name of all.slice(0, n)) await link(join(dirs.wheels, 'scale', name), join(dir, name));
   }
-  for (const set of [...SETS, DEFLATED]) {
+  for (const set of ONLY ? SETS : [...SETS, DEFLATED]) {
     const dir = join(dirs.wheels, set.id);
     const names = await listWheels(dir);
     set.files = names;
@@ -635,6 +657,29 @@ async function collectLocal() {
 }
 
 /**
+ * A variant's before/after hooks (`dl`'s, wrapped) that measure a server in
+ * processes of its own (nginx, Azurite) around each sample: its CPU seconds
+ * become the sample's server CPU, and leave the other processes' load.
+ */
+function servedBy(server, dl = {}) {
+  let before;
+  return {
+    before: async (rep) => {
+      await dl.before?.(rep);
+      before = await server.cpuSeconds();
+    },
+    after: async (sample, rep) => {
+      const after = await server.cpuSeconds();
+      if (before !== undefined && after !== undefined) {
+        sample.server = after - before;
+        if (sample.others !== undefined) sample.others = Math.max(0, sample.others - sample.server);
+      }
+      await dl.after?.(sample, rep);
+    },
+  };
+}
+
+/**
  * Collect from a web address: nginx (autoindex) lists each set's directory,
  * the wheels with their sidecars, over loopback. Against downloading the same
  * files with curl (4 transfers at once, as wheel-guard's concurrency), curl
@@ -647,24 +692,7 @@ async function collectHttp(tools, server) {
   // rclone, like the AWS CLI, fails with a CA bundle set (even for plain http).
   const env = { ...process.env, RCLONE_CONFIG: join(dirs.scratch, 'rclone.conf') };
   delete env.AWS_CA_BUNDLE;
-  /** Measures nginx's CPU around a sample: it is the server's, not other processes' load. */
-  const served = (dl) => {
-    let before;
-    return {
-      before: async (rep) => {
-        await dl.before?.(rep);
-        before = await server.cpuSeconds();
-      },
-      after: async (sample, rep) => {
-        const after = await server.cpuSeconds();
-        if (before !== undefined && after !== undefined) {
-          sample.server = after - before;
-          if (sample.others !== undefined) sample.others = Math.max(0, sample.others - sample.server);
-        }
-        await dl.after?.(sample, rep);
-      },
-    };
-  };
+  const served = (dl) => servedBy(server, dl);
   for (const set of SETS) {
     const url = `${server.endpoint}/${set.id}/`;
     const sums = join(dirs.scratch, `collect-http-${set.id}.sums`);
@@ -722,6 +750,139 @@ async function collectHttp(tools, server) {
         : []),
     ];
     results[set.id] = await compare(`collect http ${set.id}`, variants);
+  }
+  return results;
+}
+
+/**
+ * The environment of every Azure client: Azurite's account key and no other
+ * Azure credential (a connection string or SAS token in the caller's
+ * environment would go first), and no CA bundle (rclone fails with one set,
+ * even for plain http).
+ */
+function azureEnv() {
+  const env = { ...process.env, AZURE_STORAGE_KEY: AZURITE_KEY, RCLONE_CONFIG: join(dirs.scratch, 'rclone.conf') };
+  for (const name of ['AZURE_STORAGE_CONNECTION_STRING', 'AZURE_STORAGE_SAS_TOKEN', 'AZURE_STORAGE_ACCOUNT', 'AWS_CA_BUNDLE']) delete env[name];
+  return env;
+}
+
+/** Azurite's in-memory extent limit (MiB): every set's bytes, with room for the sidecars and blocks not yet committed. */
+const azuriteMemoryMiB = () => Math.max(512, Math.ceil((1.1 * SETS.reduce((sum, set) => sum + set.bytes, 0)) / MiB) + 256);
+
+/**
+ * Azure Blob Storage: Azurite in a child process, in memory, on 127.0.0.1;
+ * every set parked with post-build, then collect timed against rclone and
+ * the bare SDK. Azurite stops at the end, and on failure.
+ */
+async function azure(tools) {
+  const memoryMiB = azuriteMemoryMiB();
+  const azurite = await startAzurite({ dir: dirs.azurite, memoryMiB, container: AZURE_CONTAINER });
+  log(`Azurite at ${azurite.origin} (in memory, up to ${memoryMiB} MiB)`);
+  try {
+    const parkStart = Date.now();
+    const populated = await parkAzure(azurite);
+    timings.push(['parking the sets in Azurite (post-build, once each)', (Date.now() - parkStart) / 1000]);
+    const collected = await collectAzure(tools, azurite);
+    return { memoryMiB, populated, collect: collected };
+  } catch (error) {
+    // What Azurite said, if it fell over (it logs nothing else: --silent).
+    if (error instanceof Error && azurite.output().trim()) error.message += `\nAzurite's output (tail):\n${azurite.output().slice(-2000)}`;
+    throw error;
+  } finally {
+    await azurite.stop();
+  }
+}
+
+/**
+ * Parks every set with post-build in Azurite, once each (timed, as the S3
+ * parking): each wheel and its sidecar under azure://devstoreaccount1/bench/<set>.
+ * Azurite's CPU meanwhile is the sample's server CPU.
+ */
+async function parkAzure(azurite) {
+  const env = azureEnv();
+  const runs = [];
+  for (const set of SETS) {
+    const dir = join(dirs.wheels, set.id);
+    const url = `azure://${AZURITE_ACCOUNT}/${AZURE_CONTAINER}/${set.id}`;
+    log(`post-build ${set.id} → ${url}`);
+    const hooks = servedBy(azurite);
+    await hooks.before(0);
+    const sample = await measure(
+      ...wg('post-build', '--container', url, '--endpoint', azurite.origin, '--path', dir, '--sha256sums', join(dirs.scratch, `${set.id}-azure.sums`)),
+      { scratch: dirs.scratch, env },
+    );
+    await hooks.after(sample, 0);
+    log(`post-build ${set.id} → ${url}: ${secs(sample.wall)} s, rss ${mib(sample.rss)}, Azurite cpu ${secs(sample.server)} s`);
+    runs.push({ set: set.id, target: 'azure', sample, shown: `${WG_SHOWN} post-build --container ${url} --endpoint $URL --path ${rel(dir)}` });
+  }
+  return runs;
+}
+
+/**
+ * Collect from Azurite against rclone's azureblob backend (through a SAS URL
+ * for the container: rclone 1.60 takes an emulator's address no other way),
+ * alone and followed by sha256sum -c, and against the same SDK with nothing
+ * of wheel-guard (scripts/bench/bare-azure.mjs). Azurite's CPU is measured
+ * from /proc around each sample.
+ */
+async function collectAzure(tools, azurite) {
+  const env = azureEnv();
+  const sasUrl = `${azurite.blobEndpoint}/${AZURE_CONTAINER}?${azurite.containerSas()}`;
+  const results = {};
+  for (const set of SETS) {
+    const src = `azure://${AZURITE_ACCOUNT}/${AZURE_CONTAINER}/${set.id}`;
+    const sums = join(dirs.scratch, `collect-azure-${set.id}.sums`);
+    const dl = (name, sidecars) => downloadDir(`${set.id}-azure-${name}`, set.count, { sidecars });
+    const wgDl = dl('wg');
+    const bareDl = dl('node-bare');
+    const rcloneDl = dl('rclone', true);
+    const rcloneCheckDl = dl('rclone-check', true);
+    const rcloneArgs = (dir) => ['copy', '-q', `:azureblob:${AZURE_CONTAINER}/${set.id}`, dir, '--azureblob-sas-url', sasUrl];
+    const rcloneShown = `rclone copy -q :azureblob:${AZURE_CONTAINER}/${set.id} DEST --azureblob-sas-url "$URL/${AZURITE_ACCOUNT}/${AZURE_CONTAINER}?$SAS"`;
+    const variants = [
+      {
+        id: 'wg',
+        label: 'wheel-guard collect (hash + contents, the default)',
+        shown: `${WG_SHOWN} collect --container ${src} --endpoint $URL --path DEST`,
+        ...wgDl,
+        ...servedBy(azurite, wgDl),
+        command: () => wg('collect', '--container', src, '--endpoint', azurite.origin, '--path', wgDl.dir, '--sha256sums', sums).concat([{ env }]),
+      },
+      // What any Node program pays to move and hash these bytes with the same SDK (nothing of wheel-guard).
+      {
+        id: 'node-bare',
+        label: 'bare Node: the SDK\'s download, sha256, write (no wheel-guard)',
+        shown: `node scripts/bench/bare-azure.mjs $URL/${AZURITE_ACCOUNT} ${AZURE_CONTAINER} ${set.id} DEST`,
+        ...bareDl,
+        ...servedBy(azurite, bareDl),
+        command: () => [WG_NODE, [join(ROOT, 'scripts/bench/bare-azure.mjs'), azurite.blobEndpoint, AZURE_CONTAINER, set.id, bareDl.dir], { env }],
+      },
+      ...(tools.rclone
+        ? [
+            {
+              id: 'rclone',
+              label: 'rclone copy (SAS URL)',
+              shown: rcloneShown,
+              ...rcloneDl,
+              ...servedBy(azurite, rcloneDl),
+              command: () => [tools.rclone, rcloneArgs(rcloneDl.dir), { env }],
+            },
+            {
+              id: 'rclone-check',
+              label: 'rclone copy (SAS URL), then sha256sum -c',
+              shown: `rclone copy … (as above) && cd DEST && cat *.sha256 | sha256sum -c --quiet`,
+              ...rcloneCheckDl,
+              ...servedBy(azurite, rcloneCheckDl),
+              command: () => [
+                'sh',
+                ['-c', 'set -e; dir=$1; shift; "$0" "$@"; cd "$dir"; cat -- *.sha256 | sha256sum -c --quiet -', tools.rclone, rcloneCheckDl.dir, ...rcloneArgs(rcloneCheckDl.dir)],
+                { env },
+              ],
+            },
+          ]
+        : []),
+    ];
+    results[set.id] = await compare(`collect azure ${set.id}`, variants);
   }
   return results;
 }
@@ -802,6 +963,7 @@ async function main() {
   const dataStart = Date.now();
   await makeData();
   timings.push(['making the wheels', (Date.now() - dataStart) / 1000]);
+  if (ONLY) return onlyAzure(tools, info, started);
 
   const server = new S3rver({
     address: '127.0.0.1',
@@ -835,7 +997,9 @@ async function main() {
         await web.stop();
       }
     }
-    results = { startup, populated, hashed, s3, local, big, scaled, ...(http ? { http } : {}) };
+    // Azure Blob Storage: Azurite in a child process of its own, started and stopped here.
+    const blob = tools.azurite ? await azure(tools) : undefined;
+    results = { startup, populated, hashed, s3, local, big, scaled, ...(http ? { http } : {}), ...(blob ? { azure: blob } : {}) };
   } finally {
     await server.close();
   }
@@ -862,6 +1026,37 @@ async function main() {
   await writeFile(RESULTS, JSON.stringify(figures, null, 1));
   await writeFile(OUT, renderReport(figures, await readFile(OUT, 'utf8').catch(() => '')));
   log(`wrote ${rel(OUT)} and ${rel(RESULTS)} (${secs(seconds)} s in all)`);
+  await cleanUp();
+}
+
+/**
+ * BENCH_ONLY=azure: the Azure section alone, a check of it rather than a
+ * report (the other sections' figures would be missing): its figures go to
+ * results-azure.json, its Markdown to stdout; BENCHMARKS.md and results.json stay as they are.
+ */
+async function onlyAzure(tools, info, started) {
+  if (!tools.azurite) throw new Error('BENCH_ONLY=azure: Azurite is not installed (npm ci installs the devDependency)');
+  const blob = await azure(tools);
+  const seconds = (Date.now() - started) / 1000;
+  const figures = {
+    only: ONLY,
+    quick: QUICK,
+    reps: REPS,
+    cores: CORES,
+    date: new Date(started).toISOString(),
+    seconds,
+    sets: SETS.map(({ files, ...set }) => set),
+    notes: tools.notes,
+    command: `${QUICK ? 'BENCH_QUICK=1 ' : ''}BENCH_ONLY=azure${ONLY_SETS ? ` BENCH_SETS=${ONLY_SETS.join(',')}` : ''} npm run bench`,
+    quiet,
+    timings,
+    ...info,
+    azure: blob,
+  };
+  const file = join(BENCH, 'results-azure.json');
+  await writeFile(file, JSON.stringify(figures, null, 1));
+  process.stdout.write(`${renderAzure(figures)}\n`);
+  log(`wrote ${rel(file)} (${secs(seconds)} s in all); ${rel(OUT)} and ${rel(RESULTS)} are untouched (BENCH_ONLY)`);
   await cleanUp();
 }
 

@@ -2,9 +2,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 
-const { node, runs, payload, wheels, records } = JSON.parse(readFileSync('.soak/results.json', 'utf8'));
+const { node, runs, payload, wheels, bundles, records } = JSON.parse(readFileSync('.soak/results.json', 'utf8'));
 // Rows by container, then scenario (records from before the https:// line carry no container: s3).
-const CONTAINERS = { s3: 's3:// (s3rver)', https: 'https:// (nginx)' };
+const CONTAINERS = { s3: 's3:// (s3rver)', https: 'https:// (nginx)', azure: 'azure:// (Azurite)' };
 const by = new Map();
 for (const r of records) {
   const key = `${r.container ?? 's3'}\t${r.scenario}`;
@@ -26,16 +26,28 @@ const rows = [...by].map(([key, rs]) => {
   return `| ${CONTAINERS[container] ?? container} | ${scenario} | ${rs.length} | ${rs.reduce((a, r) => a + r.faults, 0)} | ${expected[scenario] ?? ''} | ${rs.filter((r) => r.ok).length}/${rs.length} | ${ratios.length ? `${fmt(median(ratios))} (max ${fmt(Math.max(...ratios))})` : 'n/a'} | ${rs.reduce((a, r) => a + r.lost, 0)} | ${rs.reduce((a, r) => a + r.broken, 0)} | ${fmt(median(rs.map((r) => r.seconds)), 1)} (max ${fmt(Math.max(...rs.map((r) => r.seconds)), 1)}) |`;
 });
 const commit = execSync('git rev-parse --short HEAD').toString().trim();
+// The soak runs dist/ as it is in the working tree: say when that is not the commit's.
+const dirty = execSync('git status --porcelain -- dist src').toString().trim() !== '';
+/** What was run: the commit, and the collect bundle's sha256 when the soak recorded it (both ends, if dist/ changed meanwhile). */
+const what =
+  `commit ${commit}${dirty ? ' with uncommitted changes in src/ or dist/' : ''}` +
+  (bundles ? `, \`dist/collect/index.js\` sha256 ${bundles.start.slice(0, 12)}…${bundles.end !== bundles.start ? ` at the start and ${bundles.end.slice(0, 12)}… at the end (rebuilt during the soak)` : ''}` : '');
+const kinds = [...new Set(records.map((r) => r.container ?? 's3'))];
+// Scenarios the soak runs fewer times than WG_SOAK_RUNS (at most 5).
+const capped = [...by].filter(([, rs]) => rs.length < runs).map(([key, rs]) => `${key.replace('\t', ' ').replace(/^(\w+)/, (c) => `${c}://`)} ${rs.length}`);
 const text = `# Reliability report
 
-Written by \`npm run soak\` (scripts/soak-report.mjs) from the runs it just made; commit ${commit}, Node ${node}, ${new Date().toISOString().slice(0, 10)}.
-Reproduce: \`npm run soak\` (\`WG_SOAK_RUNS=${runs} npm run soak\` for this many runs per scenario).
+Written by \`npm run soak\` (scripts/soak-report.mjs) from the runs it just made; ${what}, Node ${node}, ${new Date().toISOString().slice(0, 10)}.
+**These figures come from \`WG_SOAK_RUNS=${runs}\`: ${runs} runs per scenario${capped.length ? ` (fewer where the soak caps them at 5: ${capped.join(', ')})` : ''}, ${records.length} runs in all.**
+Reproduce: \`WG_SOAK_RUNS=${runs} npm run soak\` (\`npm run soak\` alone: 20 runs per scenario).
 
-Each run is the committed \`dist/collect/index.js\` bundle, run as the Actions runner runs it, collecting ${wheels} wheels
+Each run is the ${dirty ? "working tree's" : 'committed'} \`dist/collect/index.js\` bundle, run as the Actions runner runs it, collecting ${wheels} wheels
 (${fmt(payload / 1e6, 1)} MB: the shipped samples and generated wheels of 1–4 MB) through the fault-injecting TCP proxy of
-\`__tests__/helpers/fault-proxy.ts\`, from one of two servers on 127.0.0.1: s3rver (\`s3://\`), or Debian's nginx listing
+\`__tests__/helpers/fault-proxy.ts\`, from one of ${['one', 'two', 'three'][kinds.length - 1] ?? kinds.length} servers on 127.0.0.1: s3rver (\`s3://\`),${kinds.includes('azure') ? '' : ' or'} Debian's nginx listing
 a directory where post-build parked the same wheels with their sidecars (the \`https://\` container, over plain http on
-loopback so that the proxy can see and damage each request; \`__tests__/helpers/nginx.ts\`). nginx answers ranges, so a
+loopback so that the proxy can see and damage each request; \`__tests__/helpers/nginx.ts\`)${kinds.includes('azure') ? `, or Azurite, Microsoft's Azure
+Blob Storage emulator (\`azure://devstoreaccount1/wheels/soak\`, where post-build parked the same wheels; in memory, reached
+with its published account key; \`__tests__/helpers/azurite.ts\`)` : ''}. nginx${kinds.includes('azure') ? ' and Azurite answer' : ' answers'} ranges, so a
 broken download resumes there as it does from S3. Every connection draws its fate from a generator seeded
 per run (the seed is in \`.soak/results.json\`; the e2e test replays one with \`WG_FAULT_SEED\`): pass, reset after N bytes,
 stall (send nothing; cut by the \`timeout\` input, 2 s here), end early but cleanly, flip a byte, or answer 500, or 503/429

@@ -12,6 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { type S3Server, startS3rver } from '../helpers/s3rver.js';
 import { names, NODE, problems, ROOT, runAction, WHEELS, workspace } from './harness.js';
+import { type Azurite, AZURITE_ACCOUNT, startAzurite } from '../helpers/azurite.js';
+import { azuriteContainer, azuriteEnv } from './fixtures.js';
 import { execFileSync } from 'node:child_process';
 
 const SEED = Number(process.env.WG_FAULT_SEED ?? 20261128);
@@ -133,3 +135,91 @@ describe(`flaky network (seed ${SEED})`, () => {
   });
 });
 
+
+describe(`flaky network, Azure Blob (Azurite; seed ${SEED})`, () => {
+  let azurite: Azurite;
+  beforeAll(async () => {
+    azurite = await startAzurite();
+    await azuriteContainer(azurite, 'wheels');
+  });
+  afterAll(async () => {
+    await azurite.stop();
+  });
+  const container = (prefix: string): string => `azure://${AZURITE_ACCOUNT}/wheels/${prefix}`;
+
+  /** A workspace whose wheelhouse holds the samples and a 3 MB generated wheel, parked in Azurite under `prefix`. */
+  async function parkedInAzure(prefix: string): Promise<string> {
+    const ws = await workspace();
+    execFileSync('python3', [join(ROOT, '__tests__/helpers/make-wheel.py'), join(ws, 'wheelhouse'), 'flaky-pkg', '1.0.0', String(3_000_000)]);
+    const run = await runAction('post-build', { container: container(prefix), endpoint: azurite.origin }, ws, azuriteEnv());
+    expect(run.errors).toEqual([]);
+    return ws;
+  }
+
+  it('(a) 30% of connections faulted at random: every wheel collected and verified', async () => {
+    const ws = await parkedInAzure('a');
+    const proxy = await startFaultProxy(azurite.origin, { rate: 0.3, stallMs: 30_000 }, SEED);
+    try {
+      const run = await runAction('collect', { container: container('a'), endpoint: proxy.endpoint, retries: '10', timeout: '2' }, ws, azuriteEnv());
+      expect(run.errors, `seed ${SEED}: ${JSON.stringify(proxy.connections)}`).toEqual([]);
+      expect(run.code, `seed ${SEED}: ${run.stdout}${run.stderr}`).toBe(0);
+      expect(await names(join(ws, 'dist'))).toEqual(ALL);
+      for (const wheel of ALL) expect(sha256(await readFile(join(ws, 'dist', wheel)))).toBe(sha256(await readFile(join(ws, 'wheelhouse', wheel))));
+      expect(proxy.faultsInjected()).toBeGreaterThan(0);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('(a2) 30% of connections faulted while post-build uploads: every pair lands whole, and collects', async () => {
+    const ws = await workspace();
+    execFileSync('python3', [join(ROOT, '__tests__/helpers/make-wheel.py'), join(ws, 'wheelhouse'), 'flaky-pkg', '1.0.0', String(3_000_000)]);
+    const proxy = await startFaultProxy(azurite.origin, { rate: 0.3, stallMs: 30_000 }, SEED + 1);
+    try {
+      const up = await runAction('post-build', { container: container('a2'), endpoint: proxy.endpoint, retries: '10', timeout: '2' }, ws, azuriteEnv());
+      expect(up.errors, `seed ${SEED + 1}: ${JSON.stringify(proxy.connections)}`).toEqual([]);
+      expect(up.code, `seed ${SEED + 1}: ${up.stdout}${up.stderr}`).toBe(0);
+      expect(proxy.faultsInjected()).toBeGreaterThan(0);
+    } finally {
+      await proxy.stop();
+    }
+    const down = await runAction('collect', { container: container('a2'), endpoint: azurite.origin }, ws, azuriteEnv());
+    expect(down.errors).toEqual([]);
+    expect(await names(join(ws, 'dist'))).toEqual(ALL);
+  });
+
+  it('(b) a wheel corrupted in transit every time: a clear failure naming it, nothing left in path', async () => {
+    const ws = await parkedInAzure('b');
+    const proxy = await startFaultProxy(azurite.origin, { rate: 1, kinds: ['flip'], only: /^GET \S*flaky_pkg\S*\.whl[ ?]/ }, SEED);
+    try {
+      const run = await runAction('collect', { container: container('b'), endpoint: proxy.endpoint, retries: '2', timeout: '2' }, ws, azuriteEnv());
+      expect(run.code).toBe(1);
+      expect(problems(run)).toEqual([expect.stringMatching(new RegExp(`^${BIG.replace(/\./g, '\\.')}: sha256 mismatch`))]);
+      expect(proxy.connections.filter((c) => c.fault === 'flip')).toHaveLength(3);
+      expect(await names(join(ws, 'dist'))).toEqual(WHEELS);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('(e) an endpoint that accepts connections and never answers: failure within the bound, naming it', async () => {
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const port = (silent.address() as { port: number }).port;
+    try {
+      const ws = await workspace();
+      const started = Date.now();
+      for (const entry of ['collect', 'post-build'] as const) {
+        const run = await runAction(entry, { container: container('e'), endpoint: `http://127.0.0.1:${port}`, retries: '1', timeout: '1' }, ws, azuriteEnv());
+        expect(run.code).toBe(1);
+        expect(run.errors[0]).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}.*did not answer within 1 s`));
+      }
+      // A liveness bound, not a performance figure: retries × timeout plus start-up, not minutes.
+      expect((Date.now() - started) / 1000).toBeLessThan(90);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      silent.close();
+    }
+  });
+});

@@ -51,6 +51,9 @@ export function seeded(seed: number): () => number {
   };
 }
 
+/** The end of a chunked body: the zero-length chunk after the last chunk's CRLF (or right after the head). */
+const LAST_CHUNK = Buffer.from('\r\n0\r\n\r\n');
+
 const ALL: FaultKind[] = ['reset', 'stall', 'early-end', 'flip', 'http500', 'http503', 'http429'];
 
 function httpAnswer(status: number, text: string, retryAfter?: number): string {
@@ -139,6 +142,8 @@ export async function startFaultProxy(target: string, plan: FaultPlan, seed: num
     let current: { record: FaultProxy['connections'][number]; cut: number } | undefined;
     let head = Buffer.alloc(0);
     let bodyLeft = 0;
+    let chunked = false;
+    let tail = Buffer.alloc(0);
     let at = Number.POSITIVE_INFINITY;
     let sent = 0;
     upstreamSocket.on('data', (data: Buffer) => {
@@ -154,8 +159,11 @@ export async function startFaultProxy(target: string, plan: FaultPlan, seed: num
           if (status) current.record.status = Number(status);
           // A HEAD answer (and a 204/304) announces a length it does not send.
           const noBody = current.record.request.startsWith('HEAD ') || /^HTTP\/1\.[01] (204|304)/.test(headers.toString('latin1'));
-          bodyLeft = noBody ? 0 : Number(/content-length: *(\d+)/i.exec(headers.toString('latin1'))?.[1] ?? 0);
-          at = current.record.fault === 'none' ? Number.POSITIVE_INFINITY : Math.floor(current.cut * Math.max(1, bodyLeft));
+          // A chunked answer (Azurite's listings) runs to its last chunk: its length is not known up front.
+          chunked = !noBody && /\r\ntransfer-encoding: *chunked/i.test(headers.toString('latin1'));
+          tail = Buffer.from('\r\n');
+          bodyLeft = noBody ? 0 : chunked ? Number.POSITIVE_INFINITY : Number(/content-length: *(\d+)/i.exec(headers.toString('latin1'))?.[1] ?? 0);
+          at = current.record.fault === 'none' ? Number.POSITIVE_INFINITY : Math.floor(current.cut * (chunked ? 2048 : Math.max(1, bodyLeft)));
           if (at !== Number.POSITIVE_INFINITY) current.record.at = at;
           sent = 0;
           send(headers);
@@ -164,7 +172,17 @@ export async function startFaultProxy(target: string, plan: FaultPlan, seed: num
           if (bodyLeft === 0) current = undefined;
           continue;
         }
-        const part = chunk.subarray(0, bodyLeft);
+        let part: Buffer;
+        if (chunked) {
+          // The body ends with the zero-length chunk (no trailers: Azurite sends none).
+          const window = Buffer.concat([tail, chunk]);
+          const found = window.indexOf(LAST_CHUNK);
+          part = found < 0 ? chunk : chunk.subarray(0, found + LAST_CHUNK.length - tail.length);
+          if (found >= 0) bodyLeft = part.length;
+          tail = window.subarray(Math.max(0, window.length - (LAST_CHUNK.length - 1)));
+        } else {
+          part = chunk.subarray(0, bodyLeft);
+        }
         chunk = chunk.subarray(part.length);
         bodyLeft -= part.length;
         if (sent + part.length <= at) {

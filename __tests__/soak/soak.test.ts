@@ -1,29 +1,35 @@
 /**
  * The reliability soak (`npm run soak`): the fault scenarios many times over,
- * each run with its own seed, through the fault proxy, against s3rver (s3://)
- * and against Debian's nginx serving the same wheels as a directory listing
- * with sidecars (https://, plain http on loopback). Writes .soak/results.json;
+ * each run with its own seed, through the fault proxy, against s3rver (s3://),
+ * against Debian's nginx serving the same wheels as a directory listing
+ * with sidecars (https://, plain http on loopback), and against Azurite, the
+ * Azure Blob Storage emulator (azure://). Writes .soak/results.json;
  * scripts/soak-report.mjs turns it into docs/reliability.md.
  * WG_SOAK_RUNS sets the runs per scenario (default 20).
  */
+import { ContainerClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type Azurite, AZURITE_ACCOUNT, AZURITE_KEY, startAzurite } from '../helpers/azurite.js';
 import { type FaultPlan, startFaultProxy } from '../helpers/fault-proxy.js';
 import { type Nginx, startNginx } from '../helpers/nginx.js';
 import { type S3Server, startS3rver } from '../helpers/s3rver.js';
 import { ROOT, runAction, workspace } from '../e2e/harness.js';
 
 const RUNS = Number(process.env.WG_SOAK_RUNS ?? 20);
+const AZURE_CONTAINER = `azure://${AZURITE_ACCOUNT}/wheels/soak`;
+/** The bundles reach Azurite with its published account key. */
+const AZURE_ENV = { AZURE_STORAGE_KEY: AZURITE_KEY };
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 
 interface RunRecord {
   scenario: string;
-  /** The container kind: s3:// (s3rver) or https:// (nginx). */
-  container: 's3' | 'https';
+  /** The container kind: s3:// (s3rver), https:// (nginx) or azure:// (Azurite). */
+  container: 's3' | 'https' | 'azure';
   seed: number;
   faults: number;
   connections: number;
@@ -39,11 +45,16 @@ interface RunRecord {
 const records: RunRecord[] = [];
 let server: S3Server;
 let web: Nginx;
+let azurite: Azurite;
 let ws: string;
 let payload = 0;
 let wheels: string[] = [];
+/** sha256 of the collect bundle when the soak started, and at its end: the report names what was run (dist/ may be rebuilt meanwhile). */
+const bundle = async (): Promise<string> => sha256(await readFile(join(ROOT, 'dist/collect/index.js')));
+let bundleAtStart = '';
 
 beforeAll(async () => {
+  bundleAtStart = await bundle();
   server = await startS3rver(['wheels']);
   ws = await workspace();
   // Four real sample wheels plus four generated wheels of 1–4 MB: about 10 MB of payload.
@@ -56,15 +67,22 @@ beforeAll(async () => {
   const parked = await runAction('post-build', { container: join(ws, 'site', 'soak') }, ws);
   expect(parked.errors).toEqual([]);
   web = await startNginx({ root: join(ws, 'site') });
+  // And once more in Azurite, in a blob container created first (post-build does not create one).
+  azurite = await startAzurite();
+  await new ContainerClient(`${azurite.blobEndpoint}/wheels`, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY)).createIfNotExists();
+  const blob = await runAction('post-build', { container: AZURE_CONTAINER, endpoint: azurite.origin }, ws, AZURE_ENV);
+  expect(blob.errors).toEqual([]);
   wheels = (await readdir(join(ws, 'wheelhouse'))).filter((n) => n.endsWith('.whl')).sort();
   for (const wheel of wheels) payload += (await readFile(join(ws, 'wheelhouse', wheel))).length;
 }, 120_000);
 
 afterAll(async () => {
   await mkdir(join(ROOT, '.soak'), { recursive: true });
-  await writeFile(join(ROOT, '.soak/results.json'), JSON.stringify({ node: process.version, runs: RUNS, payload, wheels: wheels.length, records }, null, 2));
+  const bundles = { start: bundleAtStart, end: await bundle() };
+  await writeFile(join(ROOT, '.soak/results.json'), JSON.stringify({ node: process.version, runs: RUNS, payload, wheels: wheels.length, bundles, records }, null, 2));
   await server.stop();
   await web?.stop();
+  await azurite?.stop();
 });
 
 /** What a run left in its dist: wheels missing, and files there that are not exactly the wheel. */
@@ -86,12 +104,18 @@ async function scenario(
   expectOk: boolean,
   container: RunRecord['container'] = 's3',
 ): Promise<void> {
-  const proxy = await startFaultProxy(container === 's3' ? server.endpoint : web.endpoint, plan, seed);
+  const upstream = { s3: () => server.endpoint, https: () => web.endpoint, azure: () => azurite.origin }[container]();
+  const proxy = await startFaultProxy(upstream, plan, seed);
   const dist = `dist-${container}-${name}-${seed}`;
   const started = Date.now();
   try {
-    const where: Record<string, string> = container === 's3' ? { container: 's3://wheels/soak', endpoint: proxy.endpoint } : { container: `${proxy.endpoint}/soak/` };
-    const run = await runAction('collect', { ...where, path: dist, sha256sums: `${dist}.sums`, ...inputs }, ws, container === 's3' ? server.env : {});
+    const where: Record<string, string> = {
+      s3: { container: 's3://wheels/soak', endpoint: proxy.endpoint },
+      https: { container: `${proxy.endpoint}/soak/` },
+      azure: { container: AZURE_CONTAINER, endpoint: proxy.endpoint },
+    }[container];
+    const env = { s3: server.env, https: {}, azure: AZURE_ENV }[container];
+    const run = await runAction('collect', { ...where, path: dist, sha256sums: `${dist}.sums`, ...inputs }, ws, env);
     const { lost, broken } = await audit(join(ws, dist));
     records.push({
       scenario: name,
@@ -122,23 +146,29 @@ it(`a wheel corrupted in transit every time: ${RUNS} runs`, async () => {
   }
 }, 3_600_000);
 
-it(`an endpoint that never answers: ${Math.min(RUNS, 5)} runs`, async () => {
+/** Runs collect against a port that accepts connections and never answers, `runs` times (no proxy: nothing passes). */
+async function silentEndpoint(container: 's3' | 'azure', runs: number): Promise<void> {
   const sockets: Socket[] = [];
   const silent = createServer((socket) => sockets.push(socket));
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
   const port = (silent.address() as { port: number }).port;
   try {
-    for (let i = 0; i < Math.min(RUNS, 5); i++) {
-      const dist = `dist-silent-${i}`;
+    for (let i = 0; i < runs; i++) {
+      const dist = container === 's3' ? `dist-silent-${i}` : `dist-${container}-silent-${i}`;
       const started = Date.now();
-      const run = await runAction('collect', { container: 's3://wheels/soak', endpoint: `http://127.0.0.1:${port}`, path: dist, retries: '1', timeout: '2' }, ws, server.env);
+      const where = container === 's3' ? 's3://wheels/soak' : AZURE_CONTAINER;
+      const run = await runAction('collect', { container: where, endpoint: `http://127.0.0.1:${port}`, path: dist, retries: '1', timeout: '2' }, ws, container === 's3' ? server.env : AZURE_ENV);
       const { broken } = await audit(join(ws, dist));
-      records.push({ scenario: 'silent-endpoint', container: 's3', seed: 0, faults: 1, connections: sockets.length, exit: run.code, ok: run.code === 1, seconds: (Date.now() - started) / 1000, payloadBytes: payload, bytesToClient: 0, lost: 0, broken });
+      records.push({ scenario: 'silent-endpoint', container, seed: 0, faults: 1, connections: sockets.length, exit: run.code, ok: run.code === 1, seconds: (Date.now() - started) / 1000, payloadBytes: payload, bytesToClient: 0, lost: 0, broken });
     }
   } finally {
     for (const socket of sockets) socket.destroy();
     silent.close();
   }
+}
+
+it(`an endpoint that never answers: ${Math.min(RUNS, 5)} runs`, async () => {
+  await silentEndpoint('s3', Math.min(RUNS, 5));
 }, 3_600_000);
 
 it(`https:// (nginx autoindex, sidecars): 30% of requests faulted: ${RUNS} runs`, async () => {
@@ -151,6 +181,24 @@ it(`https:// (nginx autoindex, sidecars): a wheel corrupted in transit every tim
     await scenario('persistent-corruption', { rate: 1, kinds: ['flip'], only: /^GET \S*soak_pkg2\S*\.whl / }, 4000 + i, { retries: '2', timeout: '2' }, false, 'https');
   }
   expectEveryRun('https', 'persistent-corruption');
+}, 3_600_000);
+
+it(`azure:// (Azurite): 30% of requests faulted: ${RUNS} runs`, async () => {
+  for (let i = 0; i < RUNS; i++) await scenario('random-30%', { rate: 0.3, stallMs: 30_000 }, 5000 + i, { retries: '10', timeout: '2' }, true, 'azure');
+  expectEveryRun('azure', 'random-30%');
+}, 3_600_000);
+
+it(`azure:// (Azurite): a wheel corrupted in transit every time: ${RUNS} runs`, async () => {
+  for (let i = 0; i < RUNS; i++) {
+    // Get Blob with the account key carries no query; with a SAS it would (hence [ ?]). The sidecar (….whl.sha256) is spared.
+    await scenario('persistent-corruption', { rate: 1, kinds: ['flip'], only: /^GET \S*soak_pkg2\S*\.whl[ ?]/ }, 6000 + i, { retries: '2', timeout: '2' }, false, 'azure');
+  }
+  expectEveryRun('azure', 'persistent-corruption');
+}, 3_600_000);
+
+it(`azure:// (Azurite): an endpoint that never answers: ${Math.min(RUNS, 5)} runs`, async () => {
+  await silentEndpoint('azure', Math.min(RUNS, 5));
+  expectEveryRun('azure', 'silent-endpoint');
 }, 3_600_000);
 
 /** Every run of a scenario had its expected outcome, and none left a broken file in path or lost a wheel (seeds named on failure). */

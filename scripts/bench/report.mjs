@@ -19,6 +19,8 @@ const spread = (variant) => `${secs(variant.wall.min)}–${secs(variant.wall.max
 const ms = (seconds) => `${(seconds * 1000).toFixed(seconds < 0.1 ? 1 : 0)} ms`;
 const code = (text) => `\`${text.replace(/`/g, "'")}\``;
 const verdict = (ok) => (ok === undefined ? 'not measured' : ok ? '**met**' : '**missed**');
+/** A Markdown bullet list. */
+const list = (items) => items.map((item) => `- ${item}`).join('\n');
 
 /** A Markdown table; columns after the first are right-aligned unless `left`. */
 function table(headers, rows, { left = false } = {}) {
@@ -51,6 +53,86 @@ export function realWheelsBlock(previous = '') {
   return `${REAL_WHEELS_BEGIN}\n## The content check on real wheels\n\nNot measured yet: \`npm run real-wheels\` writes this section (and docs/real-wheels.md).\n${REAL_WHEELS_END}`;
 }
 
+/** The Azure section's title (section 7 of the report). */
+const AZURE_TITLE = '## 7. Collect from Azure Blob Storage (Azurite)';
+
+/**
+ * The Azure section's blocks (paragraphs and tables): collect from Azurite
+ * against rclone and the bare SDK, or "not measured" for figures from a run
+ * without it (before the section existed, or without Azurite installed).
+ */
+function azureBlocks(r) {
+  const blocks = [AZURE_TITLE];
+  if (!r.azure?.collect) {
+    blocks.push('Not measured in this run (Azurite was not installed, or the figures come from a run before this section existed).');
+    return blocks;
+  }
+  const cores = r.cores;
+  const azurite = r.versions?.azurite ? `Azurite ${r.versions.azurite}` : 'Azurite';
+  blocks.push(
+    `The container is Azure Blob Storage as ${azurite} (Microsoft's emulator, the devDependency) serves it: its blob service in a child process on 127.0.0.1, every blob held in its memory (up to ${r.azure.memoryMiB} MiB), over plain http on loopback. ` +
+      `Each set was parked there once by wheel-guard post-build (${code('azure://devstoreaccount1/bench/<set>')}: a wheel up to 8 MiB in one Put Blob, a larger one in 8 MiB blocks, each with its MD5, the whole blob's MD5 stored as its Content-MD5; the sidecar beside it). ` +
+      `Each tool downloads the whole set into a fresh directory. wheel-guard collect (signing with the account key) lists the folder, reads each sidecar, downloads the wheel while hashing it, checks it (by default also against its RECORD) and only then moves it into place, 4 at once. ` +
+      `rclone copy (its azureblob backend, through a SAS URL for the container, with its defaults: 4 transfers) downloads the wheels and the sidecars and checks each blob's MD5 against the Content-MD5 post-build stored; followed by ${code('sha256sum -c')} over the sidecars it is the sha256 check done by hand. ` +
+      `"Bare Node" (${code('scripts/bench/bare-azure.mjs')}) is the floor of any Node client: the same SDK and client settings, each wheel's download hashed and written, 4 at once, and nothing else (no sidecar, check, temporary file or resume).`,
+    `**What the ratios mean.** A ratio is wheel-guard's median wall time over that tool's (below 1× wheel-guard is faster). They compare clients against the same server, not what Azure would deliver: ` +
+      `Azurite is itself a Node program on the same ${cores} cores, so every byte a client receives Azurite has first taken out of its memory store and sent, in JavaScript, while the client computes. ` +
+      `Client and server compete for the CPU: a client's wall time includes waiting for Azurite, and CPU a client spends (hashing, the content check, more requests) is CPU Azurite does not have. ` +
+      `"Azurite CPU s" is what Azurite's process spent serving that client (from /proc), left out of the other processes' load below. ` +
+      `Azure itself is neither in memory, nor on loopback, nor on these cores: there the network sets the pace, and the client's CPU seconds say more than these wall times.`,
+  );
+  for (const set of r.sets) {
+    const c = r.azure.collect[set.id];
+    if (!c) continue;
+    const rclone = find(c, 'rclone');
+    const check = find(c, 'rclone-check');
+    const bare = find(c, 'node-bare');
+    const wgv = find(c, 'wg');
+    blocks.push(
+      `### ${set.count} × ${bytes(set.size)} (${set.id})`,
+      table(
+        ['tool', 'median s', 'min–max s', 'MB/s', 'CPU s', 'peak RSS', 'Azurite CPU s', 'vs rclone copy', 'vs rclone copy + sha256sum -c', 'vs bare Node'],
+        c.map((v) => [
+          v.label,
+          secs(wall(v)),
+          spread(v),
+          rate(set.bytes, wall(v)),
+          secs(v.cpu.median),
+          mb(v.rss.median),
+          v.server ? secs(v.server.median) : 'n/a',
+          ratio(over(wall(v), wall(rclone))),
+          ratio(over(wall(v), wall(check))),
+          ratio(over(wall(v), wall(bare))),
+        ]),
+      ),
+      [
+        wgv
+          ? `wheel-guard spent ${secs(wgv.cpu.median)} CPU seconds (${(wgv.cpu.median / wgv.wall.median).toFixed(2)} cores busy) and Azurite ${secs(wgv.server?.median)} serving it` +
+            (rclone ? `; rclone spent ${secs(rclone.cpu.median)} (Azurite ${secs(rclone.server?.median)})` : '') +
+            (bare ? `, bare Node ${secs(bare.cpu.median)} (Azurite ${secs(bare.server?.median)})` : '') +
+            '.'
+          : '',
+        loadNote(c),
+      ]
+        .filter((text) => text !== '')
+        .join(' '),
+    );
+  }
+  const first = r.sets.map((set) => r.azure.collect[set.id]).find(Boolean);
+  if (first) {
+    blocks.push(
+      `Commands ($URL is Azurite's origin, http://127.0.0.1:$PORT; account devstoreaccount1 with its published key in AZURE_STORAGE_KEY; $SAS a SAS token for the container made with that key; no rclone config file, AWS_CA_BUNDLE unset for rclone):`,
+      list(first.map((v) => `${v.label}: ${code(v.shown)}`)),
+    );
+  }
+  return blocks;
+}
+
+/** The Azure section alone, as Markdown (BENCH_ONLY=azure prints it). */
+export function renderAzure(r) {
+  return azureBlocks(r).join('\n\n');
+}
+
 export function renderReport(r, previous = '') {
   const { cores } = r;
   const setOf = (id) => [...r.sets, ...(r.deflated ? [r.deflated] : [])].find((set) => set.id === id);
@@ -67,12 +149,12 @@ export function renderReport(r, previous = '') {
     ...Object.values(r.local),
     ...Object.values(r.scaled),
     ...Object.values(r.http ?? {}),
+    ...Object.values(r.azure?.collect ?? {}),
   ].flat();
   const allLoad = othersLoad(everyRun.flatMap((variant) => variant.samples));
   const out = [];
   /** Blocks (paragraphs, tables, pre-joined lists), a blank line after each. */
   const p = (...blocks) => out.push(...blocks.filter((block) => block !== '').flatMap((block) => [block, '']));
-  const list = (items) => items.map((item) => `- ${item}`).join('\n');
 
   // ------------------------------------------------------------ verdicts
   const targets = [];
@@ -305,6 +387,27 @@ export function renderReport(r, previous = '') {
     why.push(parts.join(' '));
   }
 
+  // Collect from Azure Blob Storage (Azurite): reported lines (no target), against rclone.
+  if (!r.azure?.collect) {
+    targets.push([`Collect from Azure Blob Storage (Azurite) with the content check: against ${code('rclone copy')} (section 7)`, '—', 'not measured in this run', verdict(undefined)]);
+  } else {
+    for (const set of r.sets) {
+      const c = r.azure.collect[set.id];
+      if (!c) continue;
+      const wg = find(c, 'wg');
+      const rclone = find(c, 'rclone');
+      const check = find(c, 'rclone-check');
+      const bare = find(c, 'node-bare');
+      targets.push([
+        `Collect from Azure Blob Storage (Azurite) with the content check, ${set.count} × ${bytes(set.size)}: against ${code('rclone copy')} (section 7)`,
+        '—',
+        (rclone ? `${secs(wall(wg))} s vs ${secs(wall(rclone))} s: ${ratio(over(wall(wg), wall(rclone)))}; vs rclone then ${code('sha256sum -c')} (${secs(wall(check))} s): ${ratio(over(wall(wg), wall(check)))}` : 'rclone not installed') +
+          (bare ? `; vs bare Node (${secs(wall(bare))} s): ${ratio(over(wall(wg), wall(bare)))}` : ''),
+        'reported (no target)',
+      ]);
+    }
+  }
+
   /** How a command's peak RSS grows with the number of (small) wheels, from section 5. */
   const scaleRss = (id) => {
     const points = r.scale.counts.map((n) => [n, find(r.scaled[n], id)?.rss.max]).filter(([, v]) => v !== undefined);
@@ -321,6 +424,8 @@ export function renderReport(r, previous = '') {
     const c = r.s3[big.id];
     const l = r.local[big.id];
     const h = r.hashed[big.id];
+    const az = r.azure?.collect?.[big.id];
+    const pbAzure = r.azure?.populated?.find((run) => run.set === big.id);
     const maxRss = (variant) => variant && variant.rss.max;
     const entries = [
       ['wheel-guard post-build → directory', pb.samples.length, pb.rss.median, maxRss(pb), 'post-build'],
@@ -331,11 +436,18 @@ export function renderReport(r, previous = '') {
       ...(r.http
         ? [['wheel-guard collect ← web address (nginx, default)', find(r.http[big.id], 'wg')?.samples.length, find(r.http[big.id], 'wg')?.rss.median, maxRss(find(r.http[big.id], 'wg')), 'collect']]
         : []),
+      ...(r.azure?.collect?.[big.id]
+        ? [
+            ['wheel-guard post-build → Azure (Azurite; the run that filled the container)', 1, pbAzure?.sample.rss, pbAzure?.sample.rss, 'post-build'],
+            ['wheel-guard collect ← Azure (Azurite, default)', find(az, 'wg')?.samples.length, find(az, 'wg')?.rss.median, maxRss(find(az, 'wg')), 'collect'],
+          ]
+        : []),
       ['wheel-guard verify, hash + contents (default)', find(h, 'wg-contents')?.samples.length, find(h, 'wg-contents')?.rss.median, maxRss(find(h, 'wg-contents')), 'verify'],
       ['wheel-guard verify, hash only', find(h, 'wg')?.samples.length, find(h, 'wg')?.rss.median, maxRss(find(h, 'wg'))],
       ['wheel-guard --version (start-up only, no wheel)', startup.samples.length, startup.rss.median, startup.rss.max],
       ['aws s3 cp --recursive', find(c, 'aws')?.samples.length, find(c, 'aws')?.rss.median, maxRss(find(c, 'aws'))],
       ['rclone copy', find(c, 'rclone')?.samples.length, find(c, 'rclone')?.rss.median, maxRss(find(c, 'rclone'))],
+      ['rclone copy ← Azure (Azurite)', find(az, 'rclone')?.samples.length, find(az, 'rclone')?.rss.median, maxRss(find(az, 'rclone'))],
       ['openssl dgst -sha256', find(h, 'openssl')?.samples.length, find(h, 'openssl')?.rss.median, maxRss(find(h, 'openssl'))],
     ];
     for (const [label, n, med, max, role] of entries) {
@@ -488,7 +600,8 @@ export function renderReport(r, previous = '') {
       'Times are the median wall-clock seconds, with the spread (min–max) of the repetitions. A ratio is wheel-guard\'s median over the other tool\'s ' +
       '(below 1× wheel-guard is faster). MB and MB/s are decimal (10⁶ bytes); the data sizes are binary (KiB, MiB, GiB). CPU seconds (user + system) and peak RSS come from GNU time. ' +
       'All the data fits in RAM and was just written, so the page cache is warm for every tool alike: these are CPU and protocol costs, not disk speed. ' +
-      `s3rver (the S3 server) runs inside the bench process on the same ${cores} cores as the client it serves, over loopback.`,
+      `s3rver (the S3 server) runs inside the bench process on the same ${cores} cores as the client it serves, over loopback` +
+      (r.azure?.collect ? `; Azurite (the Azure Blob server, section 7) in a process of its own, on the same cores.` : '.'),
   );
 
   p(
@@ -524,6 +637,7 @@ export function renderReport(r, previous = '') {
         ...(r.versions.unzip ? [['unzip (section 1, deflated members)', r.versions.unzip]] : []),
         ...(r.versions.nginx ? [['nginx (the web server of section 6)', r.versions.nginx]] : []),
         ['s3rver', r.versions.s3rver],
+        ...(r.azure?.collect && r.versions.azurite ? [['Azurite (the Azure Blob server of section 7)', `${r.versions.azurite}, in memory, on the bench's Node`]] : []),
         ['Python (makes the wheels)', r.versions.python],
         ['GNU time', r.versions.time],
       ],
@@ -536,7 +650,8 @@ export function renderReport(r, previous = '') {
     '## Data',
     'Valid wheels made by `__tests__/helpers/make-wheel.py` (through `scripts/bench/make-wheels.py`, one Python per core): a package with one stored payload of random bytes, METADATA, WHEEL and a RECORD hashing every member. Each set is parked once with wheel-guard post-build in the s3rver bucket (`s3://bench/<set>`) with `--local-sidecars`, so the wheels\' own directory (`.bench/wheels/<set>`, each wheel with its `.sha256` sidecar) is the directory container that verify and the local collect read. ' +
       'The deflated set (`make-wheel.py --deflate`: source-like text in many deflated members) is read by verify only (section 1); post-build writes its sidecars beside it, into a directory container. ' +
-      `The start-up's collect (section 7) reads ${startup.wheels ?? 3} of the scaling wheels from a directory container post-build filled.`,
+      (r.azure?.collect ? 'For section 7, post-build parks each set once more in Azurite (`azure://devstoreaccount1/bench/<set>`), the wheels with their sidecars. ' : '') +
+      `The start-up's collect (section 8) reads ${startup.wheels ?? 3} of the scaling wheels from a directory container post-build filled.`,
     table(
       ['set', 'wheels', 'payload each', 'on disk'],
       [
@@ -734,6 +849,9 @@ export function renderReport(r, previous = '') {
     if (first) p('Commands ($PORT is nginx\'s; AWS_CA_BUNDLE unset for rclone):', list(first.map((v) => `${v.label}: ${code(v.shown)}`)));
   }
 
+  // Collect from Azure Blob Storage
+  p(...azureBlocks(r));
+
   // Start-up
   {
     const node = startup.node;
@@ -747,7 +865,7 @@ export function renderReport(r, previous = '') {
       mb(v.rss.max),
     ]);
     p(
-      '## 7. Start-up',
+      '## 8. Start-up',
       `What every wheel-guard run pays before its work, and the smallest real run: ${code('--version')} loads the entry bundle and the chunks it imports statically (${bundle || 'size not recorded '}in all) and prints; ` +
         `the collect of ${startup.wheels ?? 3} wheels of ${bytes(r.scale.size)} from a directory container (content check on, the default) also loads what a run needs on first use (the container, the zip reader, the worker threads). ` +
         `Against bare ${code('node -e 0')} on the same Node. One warm-up run is not kept; ${startup.samples.length} repetitions. The target (issue 13): at most 0.15 s over bare Node and at most 60 MB peak RSS.`,
@@ -761,12 +879,22 @@ export function renderReport(r, previous = '') {
   // Populating
   p(
     '## Parking the sets (one run each, for reference)',
-    'post-build of every set into the bucket, as the bench filled it (the deflated set into a directory, for its sidecars): hash and content check, upload, read back, local sidecar. Single runs, not repeated.',
+    'post-build of every set into the bucket, as the bench filled it (the deflated set into a directory, for its sidecars): hash and content check, upload, read back, local sidecar. ' +
+      (r.azure?.populated ? 'Then every set again into Azurite, without the local sidecar (section 7; "Azurite CPU s" is what Azurite spent on it). ' : '') +
+      'Single runs, not repeated.',
     table(
-      ['set', 'into', 'seconds', 'MB/s', 'peak RSS'],
-      r.populated.map((run) => {
+      ['set', 'into', 'seconds', 'MB/s', 'peak RSS', ...(r.azure?.populated ? ['Azurite CPU s'] : [])],
+      [...r.populated, ...(r.azure?.populated ?? [])].map((run) => {
         const set = setOf(run.set);
-        return [`${set.count} × ${bytes(set.size)} (${set.id})`, run.target === 's3' ? 'S3 (s3rver)' : 'directory', secs(run.sample.wall), rate(set.bytes, run.sample.wall), mb(run.sample.rss)];
+        const into = { s3: 'S3 (s3rver)', azure: 'Azure Blob (Azurite)' }[run.target] ?? 'directory';
+        return [
+          `${set.count} × ${bytes(set.size)} (${set.id})`,
+          into,
+          secs(run.sample.wall),
+          rate(set.bytes, run.sample.wall),
+          mb(run.sample.rss),
+          ...(r.azure?.populated ? [run.target === 'azure' ? secs(run.sample.server) : ''] : []),
+        ];
       }),
     ),
   );
@@ -784,9 +912,10 @@ export function renderReport(r, previous = '') {
     '## Reproduce',
     'On a clean clone, after the README\'s set-up (`npm ci`):',
     '```sh\nnpm run bench                  # the full run: the sets above, 3 repetitions (under 25 minutes on 2 cores: issue 13)\nBENCH_QUICK=1 npm run bench    # a smoke run: 6 × 20 MiB, 1 × 200 MiB, 50 × 200 KiB, 6 × 5 MiB deflated, 10 and 100 wheels, 1 repetition\n```',
-    'It needs python3, GNU time (`/usr/bin/time`), openssl, and for the comparisons the AWS CLI, rclone, curl, unzip (section 1\'s deflated set) and nginx (section 6); as root with apt-get it installs `time`, `awscli`, `rclone`, `curl` and `unzip` when missing (nginx comes from `bash .ci/run`, which keeps its service from starting), otherwise it leaves out what is missing and says so above. ' +
-      'Data goes to `.bench/` (about 2.9 GiB of wheels, as much again in the bucket, and up to 1.2 GiB of downloads at a time) and is removed at the end (`BENCH_KEEP=1` keeps it), all but `.bench/results.json`: the raw figures of every sample, from which `node scripts/bench.mjs --render` rewrites this report without measuring anything. ' +
-      '`BENCH_REPS=N` changes the repetitions, `WG_NODE=/path/to/node` the Node that runs wheel-guard (default: the Node running the bench, which under `npm run bench` is the `node` devDependency, the action\'s Node 24).',
+    'It needs python3, GNU time (`/usr/bin/time`), openssl, and for the comparisons the AWS CLI, rclone, curl, unzip (section 1\'s deflated set), nginx (section 6) and Azurite (section 7: the devDependency, which `npm ci` installs); as root with apt-get it installs `time`, `awscli`, `rclone`, `curl` and `unzip` when missing (nginx comes from `bash .ci/run`, which keeps its service from starting), otherwise it leaves out what is missing and says so above. ' +
+      'Data goes to `.bench/` (about 2.9 GiB of wheels, as much again in the bucket, and up to 1.2 GiB of downloads at a time; Azurite holds the three sets, about 2.3 GiB, in its memory while section 7 runs) and is removed at the end (`BENCH_KEEP=1` keeps it), all but `.bench/results.json`: the raw figures of every sample, from which `node scripts/bench.mjs --render` rewrites this report without measuring anything. ' +
+      '`BENCH_REPS=N` changes the repetitions, `WG_NODE=/path/to/node` the Node that runs wheel-guard (default: the Node running the bench, which under `npm run bench` is the `node` devDependency, the action\'s Node 24). ' +
+      '`BENCH_ONLY=azure` measures section 7 alone (`BENCH_SETS=nightly` on one set), a check of it while it is worked on: its figures go to `.bench/results-azure.json` and the section to stdout, and this report and `.bench/results.json` are left alone.',
   );
   return out.join('\n');
 }

@@ -16,7 +16,7 @@ import type { HttpClient, PipelineRequest, PipelineResponse } from '@azure/core-
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import { LimitError, MAX_LISTING_ENTRIES, MAX_LISTING_PAGE_BYTES, formatCap, tooLarge } from '../core/bounds.js';
+import { LimitError, MAX_LISTING_ENTRIES, MAX_LISTING_PAGE_BYTES, formatCap } from '../core/bounds.js';
 import { ContainerError, InputError, NotFoundError, TransferError, UnreachableError, WheelGuardError } from '../core/errors.js';
 import { exportsOf } from '../core/modules.js';
 import { retryAfterMs } from '../core/retry.js';
@@ -431,9 +431,12 @@ export class AzureContainer implements Container {
     await this.call('list', undefined, async ({ container }) => {
       const folder = this.address.folder;
       // By hierarchy: only the folder's own blobs, so azure://a/c/1.2 never reaches into 1.2/sub/ or 1.20/.
-      const pages = container.listBlobsByHierarchy('/', { prefix: folder + prefix }).byPage({ maxPageSize: 5000 });
+      // A page that does not answer within the timeout is given up, its request aborted (else its socket holds the process).
+      const controller = new AbortController();
+      const pages = container.listBlobsByHierarchy('/', { prefix: folder + prefix, abortSignal: controller.signal }).byPage({ maxPageSize: 5000 });
       for (;;) {
-        const next = await Promise.race([pages.next(), timeoutAfter(this.idle * 2, 'list')]);
+        const timer = setTimeout(() => controller.abort(), this.idle);
+        const next = await pages.next().finally(() => clearTimeout(timer));
         if (next.done) break;
         const items = next.value.segment.blobItems;
         if (entries.length + items.length > MAX_LISTING_ENTRIES) {
@@ -462,26 +465,15 @@ export class AzureContainer implements Container {
         }
         const body = response.readableStreamBody as Readable | undefined;
         if (!body) throw new TransferError(`${this.url}${name}: the store answered without a body`);
+        // The SDK's wrapper ends the body once it has the bytes it was told of, and raises an 'error' when the
+        // socket under it closes later (the next request on it broke): with nobody left listening, that error
+        // would end the process. A reader that is still reading gets its error through its own listener.
+        body.on('error', () => undefined);
         return body;
       } finally {
         clearTimeout(timer);
       }
     });
-  }
-
-  async readSmall(name: string, limit: number): Promise<Buffer> {
-    const body = await this.read(name);
-    const chunks: Buffer[] = [];
-    let bytes = 0;
-    for await (const chunk of body as AsyncIterable<Buffer>) {
-      bytes += chunk.length;
-      if (bytes > limit) {
-        body.destroy();
-        throw tooLarge(`${this.url}${name}`, limit);
-      }
-      chunks.push(chunk);
-    }
-    return Buffer.concat(chunks);
   }
 
   async write(name: string, body: Readable, options: WriteOptions): Promise<void> {
@@ -598,14 +590,6 @@ export class AzureContainer implements Container {
 
 /** Time a body of `bytes` may take on a slow line (32 KiB/s), beyond the idle timeout. */
 const transferAllowanceMs = (bytes: number): number => Math.ceil(bytes / 32);
-
-/** Rejects after `ms`, for a step of the SDK that takes no abort signal. */
-function timeoutAfter(ms: number, action: string): Promise<never> {
-  return new Promise((_, reject) => {
-    const timer = setTimeout(() => reject(Object.assign(new Error(`${action} timed out`), { name: 'TimeoutError' })), ms);
-    timer.unref();
-  });
-}
 
 /** The bytes of `source` in buffers of exactly `size` (the last one shorter, none for an empty source). */
 async function* blocksOf(source: AsyncIterable<Buffer>, size: number): AsyncGenerator<Buffer, void, undefined> {

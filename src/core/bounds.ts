@@ -4,7 +4,7 @@
  * body that goes past its cap is cut there: never read whole first.
  */
 import { Transform, type TransformCallback, type Readable } from 'node:stream';
-import { TransferError, WheelGuardError } from './errors.js';
+import { messageOf, TransferError, WheelGuardError } from './errors.js';
 
 /** A sidecar is one line of about 100 bytes; 4 KiB leaves room for a long path and CRLF. */
 export const MAX_SIDECAR_BYTES = 4096;
@@ -93,6 +93,10 @@ export async function readBounded(stream: Readable, limit: number, what: string,
       }
       chunks.push(chunk);
     }
+  } catch (error: unknown) {
+    // A body that broke off (whatever the client library calls it: a reset, an abort) is worth another try.
+    if (error instanceof WheelGuardError) throw error;
+    throw new TransferError(`${what}: the transfer broke off after ${bytes} bytes: ${messageOf(error)}`, { cause: error });
   } finally {
     clearTimeout(watchdog);
   }

@@ -11,7 +11,7 @@ import { pipeline as pipelineCallback, Readable } from 'node:stream';
 import type { Container } from '../containers/container.js';
 import { sinkTo, temporaryName } from './files.js';
 import { dropped } from './heap.js';
-import { IntegrityError, isRetryable, messageOf, SidecarFormatError, TransferError } from './errors.js';
+import { IntegrityError, isRetryable, messageOf, SidecarFormatError, TransferError, WheelGuardError } from './errors.js';
 import { CountingStream, type Digest, type HashState, hashState, RunningHash } from './hash.js';
 import type { Reporter } from './report.js';
 import { LimitError, MAX_SIDECAR_BYTES, readBounded } from './bounds.js';
@@ -79,9 +79,15 @@ function hashWithin(hasher: RunningHash, chunk: Buffer, name: string, most: numb
 async function hashAtMost(source: Readable, name: string, size: number): Promise<string> {
   const hasher = new RunningHash();
   // One loop, no stream stage between the socket and the hash (as downloadVerified); leaving it early destroys the source.
-  for await (const chunk of source as AsyncIterable<Buffer>) {
-    hashWithin(hasher, chunk, name, size);
-    dropped(chunk.length);
+  try {
+    for await (const chunk of source as AsyncIterable<Buffer>) {
+      hashWithin(hasher, chunk, name, size);
+      dropped(chunk.length);
+    }
+  } catch (error: unknown) {
+    // A read-back that broke off (a reset, an abort) is read again; a body past its size is not.
+    if (error instanceof WheelGuardError) throw error;
+    throw new TransferError(`${name}: the read-back broke off after ${hasher.bytes} bytes: ${messageOf(error)}`, { cause: error });
   }
   return hasher.digest().sha256;
 }

@@ -24,7 +24,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-B63DLLAV.js";
+} from "./chunk-JJYMUR6O.js";
 import {
   ConflictError,
   ContainerError,
@@ -34,7 +34,7 @@ import {
   messageOf,
   nameProblem,
   quote
-} from "./chunk-QKKAWYY6.js";
+} from "./chunk-HHY642FY.js";
 
 // src/post-build/run.ts
 import { stat, writeFile } from "node:fs/promises";

@@ -55,7 +55,7 @@ import {
   temporaryName,
   tooLarge,
   versionKey
-} from "./chunk-QKKAWYY6.js";
+} from "./chunk-HHY642FY.js";
 import {
   __toESM
 } from "./chunk-735RXGZ6.js";
@@ -3804,9 +3804,11 @@ var AzureContainer = class {
     const entries = [];
     await this.call("list", void 0, async ({ container }) => {
       const folder = this.address.folder;
-      const pages = container.listBlobsByHierarchy("/", { prefix: folder + prefix }).byPage({ maxPageSize: 5e3 });
+      const controller = new AbortController();
+      const pages = container.listBlobsByHierarchy("/", { prefix: folder + prefix, abortSignal: controller.signal }).byPage({ maxPageSize: 5e3 });
       for (; ; ) {
-        const next = await Promise.race([pages.next(), timeoutAfter(this.idle * 2, "list")]);
+        const timer = setTimeout(() => controller.abort(), this.idle);
+        const next = await pages.next().finally(() => clearTimeout(timer));
         if (next.done) break;
         const items = next.value.segment.blobItems;
         if (entries.length + items.length > MAX_LISTING_ENTRIES) {
@@ -3832,25 +3834,12 @@ var AzureContainer = class {
         }
         const body = response.readableStreamBody;
         if (!body) throw new TransferError(`${this.url}${name}: the store answered without a body`);
+        body.on("error", () => void 0);
         return body;
       } finally {
         clearTimeout(timer);
       }
     });
-  }
-  async readSmall(name, limit) {
-    const body = await this.read(name);
-    const chunks = [];
-    let bytes = 0;
-    for await (const chunk of body) {
-      bytes += chunk.length;
-      if (bytes > limit) {
-        body.destroy();
-        throw tooLarge(`${this.url}${name}`, limit);
-      }
-      chunks.push(chunk);
-    }
-    return Buffer.concat(chunks);
   }
   async write(name, body, options) {
     try {
@@ -3956,12 +3945,6 @@ var AzureContainer = class {
   }
 };
 var transferAllowanceMs = (bytes) => Math.ceil(bytes / 32);
-function timeoutAfter(ms, action) {
-  return new Promise((_, reject) => {
-    const timer = setTimeout(() => reject(Object.assign(new Error(`${action} timed out`), { name: "TimeoutError" })), ms);
-    timer.unref();
-  });
-}
 async function* blocksOf(source, size) {
   let block = Buffer.allocUnsafe(size);
   let filled = 0;
@@ -5317,9 +5300,14 @@ function hashWithin(hasher, chunk, name, most) {
 }
 async function hashAtMost(source, name, size) {
   const hasher = new RunningHash();
-  for await (const chunk of source) {
-    hashWithin(hasher, chunk, name, size);
-    dropped(chunk.length);
+  try {
+    for await (const chunk of source) {
+      hashWithin(hasher, chunk, name, size);
+      dropped(chunk.length);
+    }
+  } catch (error2) {
+    if (error2 instanceof WheelGuardError) throw error2;
+    throw new TransferError(`${name}: the read-back broke off after ${hasher.bytes} bytes: ${messageOf(error2)}`, { cause: error2 });
   }
   return hasher.digest().sha256;
 }

@@ -1773,6 +1773,9 @@ async function readBounded(stream, limit, what, idleMs = 3e4) {
       }
       chunks.push(chunk);
     }
+  } catch (error) {
+    if (error instanceof WheelGuardError) throw error;
+    throw new TransferError(`${what}: the transfer broke off after ${bytes} bytes: ${messageOf(error)}`, { cause: error });
   } finally {
     clearTimeout(watchdog);
   }

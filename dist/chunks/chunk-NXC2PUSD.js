@@ -25,7 +25,7 @@ import {
   sidecarName,
   verifiedFiles,
   writeSha256Sums
-} from "./chunk-B63DLLAV.js";
+} from "./chunk-JJYMUR6O.js";
 import {
   ContainerError,
   ContentError,
@@ -43,7 +43,7 @@ import {
   plain,
   quote,
   readBounded
-} from "./chunk-QKKAWYY6.js";
+} from "./chunk-HHY642FY.js";
 
 // src/collect/run.ts
 import { mkdir, readdir, rm } from "node:fs/promises";

@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 
-const { node, runs, payload, wheels, bundles, records } = JSON.parse(readFileSync('.soak/results.json', 'utf8'));
+const { node, runs, replay, payload, wheels, bundles, records } = JSON.parse(readFileSync('.soak/results.json', 'utf8'));
 // Rows by container, then scenario (records from before the https:// line carry no container: s3).
 const CONTAINERS = { s3: 's3:// (s3rver)', https: 'https:// (nginx)', azure: 'azure:// (Azurite)' };
 const by = new Map();
@@ -38,7 +38,11 @@ const capped = [...by].filter(([, rs]) => rs.length < runs).map(([key, rs]) => `
 const text = `# Reliability report
 
 Written by \`npm run soak\` (scripts/soak-report.mjs) from the runs it just made; ${what}, Node ${node}, ${new Date().toISOString().slice(0, 10)}.
-**These figures come from \`WG_SOAK_RUNS=${runs}\`: ${runs} runs per scenario${capped.length ? ` (fewer where the soak caps them at 5: ${capped.join(', ')})` : ''}, ${records.length} runs in all.**
+${
+  replay
+    ? `**A replay of seeds ${replay.join(', ')} (\`WG_SOAK_SEEDS\`), not a soak: these rows are those ${records.length} runs alone.**`
+    : `**These figures come from \`WG_SOAK_RUNS=${runs}\`: ${runs} runs per scenario${capped.length ? ` (fewer where the soak caps them at 5: ${capped.join(', ')})` : ''}, ${records.length} runs in all.**`
+}
 Reproduce: \`WG_SOAK_RUNS=${runs} npm run soak\` (\`npm run soak\` alone: 20 runs per scenario).
 
 Each run is the ${dirty ? "working tree's" : 'committed'} \`dist/collect/index.js\` bundle, run as the Actions runner runs it, collecting ${wheels} wheels
@@ -49,7 +53,8 @@ loopback so that the proxy can see and damage each request; \`__tests__/helpers/
 Blob Storage emulator (\`azure://devstoreaccount1/wheels/soak\`, where post-build parked the same wheels; in memory, reached
 with its published account key; \`__tests__/helpers/azurite.ts\`)` : ''}. nginx${kinds.includes('azure') ? ' and Azurite answer' : ' answers'} ranges, so a
 broken download resumes there as it does from S3. Every connection draws its fate from a generator seeded
-per run (the seed is in \`.soak/results.json\`; the e2e test replays one with \`WG_FAULT_SEED\`): pass, reset after N bytes,
+per run (the seed is in \`.soak/results.json\`; \`WG_SOAK_SEEDS=SEED npx vitest run --config vitest.soak.config.ts\` replays that run
+here, and the e2e test replays its own scenarios with \`WG_FAULT_SEED\`): pass, reset after N bytes,
 stall (send nothing; cut by the \`timeout\` input, 2 s here), end early but cleanly, flip a byte, or answer 500, or 503/429
 with Retry-After.
 

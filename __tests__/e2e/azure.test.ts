@@ -384,3 +384,78 @@ describe('interop with rclone (azureblob backend)', () => {
     expect(await names(join(ws, 'dist'))).toEqual(WHEELS);
   });
 });
+
+describe('a signed-in identity (DefaultAzureCredential, as azure/login leaves it)', () => {
+  // azure/login signs the Azure CLI in; DefaultAzureCredential asks `az account get-access-token` for a token.
+  // Here `az` is a script that hands out a token Azurite's --oauth basic accepts (issuer, audience and lifetime
+  // are checked, not the signature), and Azurite serves HTTPS (the SDK sends a token over TLS only) with a
+  // certificate made for 127.0.0.1 that the bundle trusts through NODE_EXTRA_CA_CERTS.
+  let secure: Azurite;
+  let dir: string;
+  beforeAll(async () => {
+    dir = await workspace();
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'key.pem', '-out', 'cert.pem', '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { cwd: dir, stdio: 'ignore' });
+    secure = await startAzurite({ cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') });
+    const admin = new ContainerClient(`${secure.blobEndpoint}/wheels`, credential);
+    await new Promise<void>((resolve, reject) => {
+      // The test's own client trusts the certificate for this one call.
+      const previous = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+      process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
+      admin.createIfNotExists().then(() => resolve(), reject).finally(() => {
+        if (previous === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+        else process.env.NODE_TLS_REJECT_UNAUTHORIZED = previous;
+      });
+    });
+  });
+  afterAll(async () => {
+    await secure?.stop();
+  });
+
+  /** A fake `az` on PATH that prints `answer` (or fails with `stderr`), and records its arguments. */
+  async function fakeAz(answer: Record<string, unknown> | undefined, stderr = ''): Promise<Record<string, string>> {
+    const bin = join(dir, `bin-${Math.random().toString(36).slice(2)}`);
+    await mkdir(bin);
+    const script = answer
+      ? `#!/bin/sh\necho "$@" >> "${bin}/args"\ncat <<'JSON'\n${JSON.stringify(answer)}\nJSON\n`
+      : `#!/bin/sh\necho "$@" >> "${bin}/args"\necho '${stderr}' >&2\nexit 1\n`;
+    const { writeFile, chmod } = await import('node:fs/promises');
+    await writeFile(join(bin, 'az'), script);
+    await chmod(join(bin, 'az'), 0o755);
+    return { PATH: `${bin}:${process.env.PATH}`, NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem'), AZURE_TOKEN_CREDENTIALS: 'AzureCliCredential', WG_AZ_ARGS: join(bin, 'args') };
+  }
+
+  const token = (claims: Record<string, unknown>): Record<string, unknown> => {
+    const now = Math.floor(Date.now() / 1000);
+    const part = (value: object): string => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const jwt = `${part({ alg: 'RS256', typ: 'JWT' })}.${part({ iss: 'https://sts.windows.net/72f988bf-0000-0000-0000-000000000000/', aud: 'https://storage.azure.com', iat: now, nbf: now - 60, exp: now + 3600, ...claims })}.c2lnbmF0dXJl`;
+    return { accessToken: jwt, expiresOn: new Date((now + 3600) * 1000).toISOString(), expires_on: now + 3600, tokenType: 'Bearer', tenant: '72f988bf-0000-0000-0000-000000000000' };
+  };
+
+  it('post-build then collect with the token az hands out: every pair verified; the token was asked for Azure Storage', async () => {
+    const ws = await workspace();
+    const env = await fakeAz(token({}));
+    const given = { container: `azure://${AZURITE_ACCOUNT}/wheels/identity/1.0`, endpoint: secure.origin };
+    const up = await runAction('post-build', given, ws, env);
+    expect(up.errors).toEqual([]);
+    const down = await runAction('collect', given, ws, env);
+    expect(down.errors).toEqual([]);
+    expect(await names(join(ws, 'dist'))).toEqual(WHEELS);
+    expect(await readFile(env.WG_AZ_ARGS!, 'utf8')).toMatch(/account get-access-token .*--resource https:\/\/storage\.azure\.com/);
+  });
+
+  it('a token the service refuses (another audience): one line naming the identity and azure/login', async () => {
+    const ws = await workspace();
+    const env = await fakeAz(token({ aud: 'https://management.azure.com' }));
+    const run = await runAction('collect', { container: `azure://${AZURITE_ACCOUNT}/wheels/identity/1.0`, endpoint: secure.origin, retries: '0' }, ws, env);
+    expect(run.code).toBe(1);
+    expect(run.errors).toEqual([expect.stringMatching(/authentication failed for storage account "devstoreaccount1" \(DefaultAzureCredential, \w+\): the signed-in identity was refused; check azure\/login/)]);
+  });
+
+  it('az not signed in: no credentials, and what to set', async () => {
+    const ws = await workspace();
+    const env = await fakeAz(undefined, "ERROR: Please run 'az login' to setup account.");
+    const run = await runAction('collect', { container: `azure://${AZURITE_ACCOUNT}/wheels/identity/1.0`, endpoint: secure.origin, retries: '0' }, ws, env);
+    expect(run.code).toBe(1);
+    expect(run.errors).toEqual([expect.stringMatching(/^no Azure credentials found for azure:\/\/devstoreaccount1\/wheels\/identity\/1\.0\/: set AZURE_STORAGE_CONNECTION_STRING, .*or sign in with azure\/login/)]);
+  });
+});

@@ -19,7 +19,7 @@ export const AZURITE_ACCOUNT = 'devstoreaccount1';
 export const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 
 export interface Azurite {
-  /** `http://127.0.0.1:<port>/devstoreaccount1` (path-style, as Azurite serves it). */
+  /** `http://127.0.0.1:<port>/devstoreaccount1` (path-style, as Azurite serves it; https:// with TLS). */
   blobEndpoint: string;
   /** `http://127.0.0.1:<port>`. */
   origin: string;
@@ -46,10 +46,17 @@ process.argv = [process.argv[0], process.env.WG_AZURITE_MAIN, ...JSON.parse(proc
 require(process.env.WG_AZURITE_MAIN);
 `;
 
-export async function startAzurite(): Promise<Azurite> {
+/** HTTPS with this certificate and key (PEM files), and bearer tokens checked as Azurite's `--oauth basic` does (issuer, audience, lifetime; not the signature). */
+export interface AzuriteTls {
+  cert: string;
+  key: string;
+}
+
+export async function startAzurite(tls?: AzuriteTls): Promise<Azurite> {
   const main = createRequire(import.meta.url).resolve('azurite/dist/src/blob/main.js');
   const directory = await mkdtemp(join(tmpdir(), 'wg-azurite-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, WG_AZURITE_MAIN: main, WG_AZURITE_FLAGS: JSON.stringify(FLAGS) };
+  const flags = tls ? [...FLAGS, '--cert', tls.cert, '--key', tls.key, '--oauth', 'basic'] : FLAGS;
+  const env: NodeJS.ProcessEnv = { ...process.env, WG_AZURITE_MAIN: main, WG_AZURITE_FLAGS: JSON.stringify(flags) };
   delete env.AZURITE_DB; // would switch Azurite to SQL metadata
   delete env.NODE_OPTIONS;
   const child: ChildProcess = spawn(process.execPath, ['-e', LAUNCHER], { cwd: directory, env, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -63,7 +70,7 @@ export async function startAzurite(): Promise<Azurite> {
     origin = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`Azurite did not start within 20 s:\n${output}`)), 20_000);
       const onData = () => {
-        const match = /successfully listens on (http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+        const match = /successfully listens on (https?:\/\/127\.0\.0\.1:\d+)/.exec(output);
         if (match) {
           clearTimeout(timer);
           resolve(match[1]!);

@@ -5,7 +5,10 @@
  * with sidecars (https://, plain http on loopback), and against Azurite, the
  * Azure Blob Storage emulator (azure://). Writes .soak/results.json;
  * scripts/soak-report.mjs turns it into docs/reliability.md.
- * WG_SOAK_RUNS sets the runs per scenario (default 20).
+ * WG_SOAK_RUNS sets the runs per scenario (default 20). WG_SOAK_SEEDS=5010,5011
+ * replays those runs alone (a scenario's seeds are its base + 0, 1, …; the
+ * report names each failing one): run vitest directly for a replay, not
+ * `npm run soak`, whose report would be written from it.
  */
 import { ContainerClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { execFileSync } from 'node:child_process';
@@ -21,6 +24,10 @@ import { type S3Server, startS3rver } from '../helpers/s3rver.js';
 import { ROOT, runAction, workspace } from '../e2e/harness.js';
 
 const RUNS = Number(process.env.WG_SOAK_RUNS ?? 20);
+const REPLAY = process.env.WG_SOAK_SEEDS?.split(',').map(Number).filter(Number.isInteger);
+/** A scenario's seeds: base, base + 1, … (`runs` of them); under WG_SOAK_SEEDS, those of its range (base to base + 999) only. */
+const seeds = (base: number, runs: number): number[] =>
+  REPLAY ? REPLAY.filter((seed) => seed >= base && seed < base + 1000) : Array.from({ length: runs }, (_, i) => base + i);
 const AZURE_CONTAINER = `azure://${AZURITE_ACCOUNT}/wheels/soak`;
 /** The bundles reach Azurite with its published account key. */
 const AZURE_ENV = { AZURE_STORAGE_KEY: AZURITE_KEY };
@@ -79,7 +86,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await mkdir(join(ROOT, '.soak'), { recursive: true });
   const bundles = { start: bundleAtStart, end: await bundle() };
-  await writeFile(join(ROOT, '.soak/results.json'), JSON.stringify({ node: process.version, runs: RUNS, payload, wheels: wheels.length, bundles, records }, null, 2));
+  await writeFile(join(ROOT, '.soak/results.json'), JSON.stringify({ node: process.version, runs: RUNS, ...(REPLAY ? { replay: REPLAY } : {}), payload, wheels: wheels.length, bundles, records }, null, 2));
   await server.stop();
   await web?.stop();
   await azurite?.stop();
@@ -137,16 +144,16 @@ async function scenario(
 }
 
 it(`30% of connections faulted: ${RUNS} runs`, async () => {
-  for (let i = 0; i < RUNS; i++) await scenario('random-30%', { rate: 0.3, stallMs: 30_000 }, 1000 + i, { retries: '10', timeout: '2' }, true);
+  for (const seed of seeds(1000, RUNS)) await scenario('random-30%', { rate: 0.3, stallMs: 30_000 }, seed, { retries: '10', timeout: '2' }, true);
 }, 3_600_000);
 
 it(`a wheel corrupted in transit every time: ${RUNS} runs`, async () => {
-  for (let i = 0; i < RUNS; i++) {
-    await scenario('persistent-corruption', { rate: 1, kinds: ['flip'], only: /^GET \S*soak_pkg2\S*\.whl[ ?]/ }, 2000 + i, { retries: '2', timeout: '2' }, false);
+  for (const seed of seeds(2000, RUNS)) {
+    await scenario('persistent-corruption', { rate: 1, kinds: ['flip'], only: /^GET \S*soak_pkg2\S*\.whl[ ?]/ }, seed, { retries: '2', timeout: '2' }, false);
   }
 }, 3_600_000);
 
-/** Runs collect against a port that accepts connections and never answers, `runs` times (no proxy: nothing passes). */
+/** Runs collect against a port that accepts connections and never answers, `runs` times (no proxy, no seed: none in a replay). */
 async function silentEndpoint(container: 's3' | 'azure', runs: number): Promise<void> {
   const sockets: Socket[] = [];
   const silent = createServer((socket) => sockets.push(socket));
@@ -168,42 +175,43 @@ async function silentEndpoint(container: 's3' | 'azure', runs: number): Promise<
 }
 
 it(`an endpoint that never answers: ${Math.min(RUNS, 5)} runs`, async () => {
-  await silentEndpoint('s3', Math.min(RUNS, 5));
+  await silentEndpoint('s3', REPLAY ? 0 : Math.min(RUNS, 5));
 }, 3_600_000);
 
 it(`https:// (nginx autoindex, sidecars): 30% of requests faulted: ${RUNS} runs`, async () => {
-  for (let i = 0; i < RUNS; i++) await scenario('random-30%', { rate: 0.3, stallMs: 30_000 }, 3000 + i, { retries: '10', timeout: '2' }, true, 'https');
+  for (const seed of seeds(3000, RUNS)) await scenario('random-30%', { rate: 0.3, stallMs: 30_000 }, seed, { retries: '10', timeout: '2' }, true, 'https');
   expectEveryRun('https', 'random-30%');
 }, 3_600_000);
 
 it(`https:// (nginx autoindex, sidecars): a wheel corrupted in transit every time: ${Math.min(RUNS, 5)} runs`, async () => {
-  for (let i = 0; i < Math.min(RUNS, 5); i++) {
-    await scenario('persistent-corruption', { rate: 1, kinds: ['flip'], only: /^GET \S*soak_pkg2\S*\.whl / }, 4000 + i, { retries: '2', timeout: '2' }, false, 'https');
+  for (const seed of seeds(4000, Math.min(RUNS, 5))) {
+    await scenario('persistent-corruption', { rate: 1, kinds: ['flip'], only: /^GET \S*soak_pkg2\S*\.whl / }, seed, { retries: '2', timeout: '2' }, false, 'https');
   }
   expectEveryRun('https', 'persistent-corruption');
 }, 3_600_000);
 
 it(`azure:// (Azurite): 30% of requests faulted: ${RUNS} runs`, async () => {
-  for (let i = 0; i < RUNS; i++) await scenario('random-30%', { rate: 0.3, stallMs: 30_000 }, 5000 + i, { retries: '10', timeout: '2' }, true, 'azure');
+  for (const seed of seeds(5000, RUNS)) await scenario('random-30%', { rate: 0.3, stallMs: 30_000 }, seed, { retries: '10', timeout: '2' }, true, 'azure');
   expectEveryRun('azure', 'random-30%');
 }, 3_600_000);
 
 it(`azure:// (Azurite): a wheel corrupted in transit every time: ${RUNS} runs`, async () => {
-  for (let i = 0; i < RUNS; i++) {
+  for (const seed of seeds(6000, RUNS)) {
     // Get Blob with the account key carries no query; with a SAS it would (hence [ ?]). The sidecar (….whl.sha256) is spared.
-    await scenario('persistent-corruption', { rate: 1, kinds: ['flip'], only: /^GET \S*soak_pkg2\S*\.whl[ ?]/ }, 6000 + i, { retries: '2', timeout: '2' }, false, 'azure');
+    await scenario('persistent-corruption', { rate: 1, kinds: ['flip'], only: /^GET \S*soak_pkg2\S*\.whl[ ?]/ }, seed, { retries: '2', timeout: '2' }, false, 'azure');
   }
   expectEveryRun('azure', 'persistent-corruption');
 }, 3_600_000);
 
 it(`azure:// (Azurite): an endpoint that never answers: ${Math.min(RUNS, 5)} runs`, async () => {
-  await silentEndpoint('azure', Math.min(RUNS, 5));
+  await silentEndpoint('azure', REPLAY ? 0 : Math.min(RUNS, 5));
   expectEveryRun('azure', 'silent-endpoint');
 }, 3_600_000);
 
 /** Every run of a scenario had its expected outcome, and none left a broken file in path or lost a wheel (seeds named on failure). */
 function expectEveryRun(container: RunRecord['container'], name: string): void {
   const runs = records.filter((r) => r.container === container && r.scenario === name);
+  if (REPLAY && runs.length === 0) return; // none of the seeds replayed is this scenario's
   expect(runs.length).toBeGreaterThan(0);
   expect(runs.filter((r) => !r.ok || r.broken > 0 || r.lost > 0).map((r) => `seed ${r.seed}: exit ${r.exit}, lost ${r.lost}, broken ${r.broken}`)).toEqual([]);
 }

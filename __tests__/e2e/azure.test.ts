@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Azurite, AZURITE_ACCOUNT, AZURITE_KEY, startAzurite } from '../helpers/azurite.js';
 import { startProxy } from '../helpers/proxy.js';
 import { azuriteContainer, azuriteEnv } from './fixtures.js';
-import { names, problems, ROOT, runAction, SAMPLES, spawnCollect, WHEELS, workspace } from './harness.js';
+import { names, NODE, problems, ROOT, runAction, SAMPLES, spawnCollect, WHEELS, workspace } from './harness.js';
 
 const BIG = WHEELS[1]!; // wheel-0.43.0, 65 775 bytes
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
@@ -202,6 +202,26 @@ describe('uploads', () => {
     } finally {
       await proxy.stop();
     }
+  });
+});
+
+describe('the CLI', () => {
+  it('verify azure://… with --sas-token checks every pair and places nothing; collect with AZURE_STORAGE_SAS_TOKEN places them', async () => {
+    const ws = await workspace();
+    expect((await runAction('post-build', inputs('cli'), ws, azuriteEnv())).code).toBe(0);
+    const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(AWS_|AZURE_|GITHUB_)/.test(key)));
+    const cli = join(ROOT, 'dist/cli/index.js');
+    const token = sas('rl');
+    const verify = await spawnCollect(NODE, [cli, 'verify', `azure://${AZURITE_ACCOUNT}/wheels/cli`, '--endpoint', azurite.origin, '--sas-token', token], { cwd: ws, env });
+    expect(verify.code, verify.stderr).toBe(0);
+    for (const wheel of WHEELS) expect(verify.stdout).toMatch(new RegExp(`${wheel.replace(/\./g, '\\.')} .* [0-9a-f]{64} +verified`));
+    const collect = await spawnCollect(NODE, [cli, 'collect', '--container', `azure://${AZURITE_ACCOUNT}/wheels/cli`, '--endpoint', azurite.origin, '--path', 'from-cli'], {
+      cwd: ws,
+      env: { ...env, AZURE_STORAGE_SAS_TOKEN: token },
+    });
+    expect(collect.code).toBe(0);
+    expect(await names(join(ws, 'from-cli'))).toEqual(WHEELS);
+    expect(verify.stdout + collect.stdout + collect.stderr).not.toContain(new URLSearchParams(token).get('sig')!);
   });
 });
 

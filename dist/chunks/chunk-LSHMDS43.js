@@ -160,19 +160,19 @@ function balancedWithBudget(str, masked, budget) {
 }
 function maskUnmatchedOpens(masked, budget) {
   budget.remaining -= masked.length;
-  const open4 = [];
+  const open5 = [];
   for (let i = 0; i < masked.length; i++) {
     const c = masked.charCodeAt(i);
     if (c === 123) {
-      open4.push(i);
-    } else if (c === 125 && open4.length) {
-      open4.pop();
+      open5.push(i);
+    } else if (c === 125 && open5.length) {
+      open5.pop();
     }
   }
   let out = "";
   let last = 0;
-  for (let i = 0; i < open4.length; i++) {
-    const at = open4[i];
+  for (let i = 0; i < open5.length; i++) {
+    const at = open5[i];
     out += masked.slice(last, at) + "\0";
     last = at + 1;
   }
@@ -1956,10 +1956,10 @@ var Minimatch = class {
       }
       return filtered.join("/");
     }).join("|");
-    const [open4, close] = set.length > 1 ? ["(?:", ")"] : ["", ""];
-    re = "^" + open4 + re + close + "$";
+    const [open5, close] = set.length > 1 ? ["(?:", ")"] : ["", ""];
+    re = "^" + open5 + re + close + "$";
     if (this.partial) {
-      re = "^(?:\\/|" + open4 + re.slice(1, -1) + close + ")$";
+      re = "^(?:\\/|" + open5 + re.slice(1, -1) + close + ")$";
     }
     if (this.negate)
       re = "^(?!" + re + ").+$";
@@ -3501,6 +3501,8 @@ function openArtifactContainer(url, settings) {
 // src/containers/azure.ts
 import { createHash as createHash2, randomBytes } from "node:crypto";
 import { createReadStream as createReadStream3 } from "node:fs";
+import { open as open3 } from "node:fs/promises";
+import { pipeline as pipeline3 } from "node:stream";
 var BLOCK_SIZE = 8 * 1024 * 1024;
 var QUEUE_SIZE = 4;
 var AZURE_BLOB_HOST = /^([a-z0-9]{3,24})\.blob\.core\.(?:windows\.net|chinacloudapi\.cn|usgovcloudapi\.net)$/i;
@@ -3701,9 +3703,9 @@ var AzureContainer = class {
       credential = new DefaultAzureCredential();
     }
     const { createDefaultHttpClient } = exportsOf(await import("./esm-VCUQS6WW.js"), "createDefaultHttpClient");
-    const pipeline5 = sdk.newPipeline(credential, { retryOptions: { maxTries: 2 }, userAgentOptions: { userAgentPrefix: "wheel-guard" } });
-    pipeline5._coreHttpClient = boundedClient(createDefaultHttpClient(), this.url);
-    return { service: new sdk.BlobServiceClient(sas ? `${endpoint}?${sas}` : endpoint, pipeline5), endpoint, route };
+    const pipeline6 = sdk.newPipeline(credential, { retryOptions: { maxTries: 2 }, userAgentOptions: { userAgentPrefix: "wheel-guard" } });
+    pipeline6._coreHttpClient = boundedClient(createDefaultHttpClient(), this.url);
+    return { service: new sdk.BlobServiceClient(sas ? `${endpoint}?${sas}` : endpoint, pipeline6), endpoint, route };
   }
   key(name) {
     checkName(name);
@@ -3843,17 +3845,33 @@ var AzureContainer = class {
   }
   async write(name, body, options) {
     try {
-      await this.upload(name, body, options);
+      await this.upload(name, options, (whole) => bufferedBlocks(body, BLOCK_SIZE, whole));
     } finally {
       body.destroy();
     }
   }
+  /**
+   * As `write`, each block streamed from its range of the file (read once
+   * first for its MD5, which goes in the request's header): no block is held
+   * in memory, and a request the SDK retries opens its range again. 4 x 100 MB
+   * wheels at once took 309 MB with blocks in buffers, 190 MB streamed.
+   */
   async writeFile(name, file, options) {
-    const source = createReadStream3(file, { highWaterMark: 1024 * 1024 });
+    const handle = await open3(file, "r");
+    let sent = 0;
+    const range2 = (start, end) => {
+      let mine = 0;
+      const count = (bytes) => {
+        sent += bytes - mine;
+        mine = bytes;
+        options.onProgress?.(sent);
+      };
+      return pipeline3(createReadStream3(file, { start, end: end - 1 }), new CountingStream(count), () => void 0);
+    };
     try {
-      await this.upload(name, source, options, options.onProgress);
+      await this.upload(name, options, (whole) => fileBlocks(handle, range2, options.size, BLOCK_SIZE, whole));
     } finally {
-      source.destroy();
+      await handle.close();
     }
   }
   /**
@@ -3862,16 +3880,16 @@ var AzureContainer = class {
    * this upload, then one Put Block List naming them in order (the blob
    * appears whole or not at all) with the whole MD5 and the sha256.
    */
-  async upload(name, source, options, onProgress) {
+  async upload(name, options, blocksOf, onProgress) {
     const key = this.key(name);
     const whole = createHash2("md5");
     const headers = { blobContentType: "application/octet-stream" };
     const metadata = { sha256: options.sha256 };
+    const blocks = blocksOf(whole);
     let read = 0;
     let sent = 0;
-    const blocks = blocksOf(source, BLOCK_SIZE);
     const first = await blocks.next();
-    const firstBlock = first.done ? Buffer.alloc(0) : first.value;
+    const firstBlock = first.done ? { length: 0, md5: createHash2("md5").digest(), body: Buffer.alloc(0) } : first.value;
     read += firstBlock.length;
     const changed = () => new TransferError(`${name}: read ${read} bytes, expected ${options.size}: the file changed while it was uploaded`);
     await this.call("write", name, async ({ container }) => {
@@ -3879,16 +3897,15 @@ var AzureContainer = class {
       const second = firstBlock.length < BLOCK_SIZE ? { done: true, value: void 0 } : await blocks.next();
       if (second.done) {
         if (read !== options.size) throw changed();
-        const md5 = createHash2("md5").update(firstBlock).digest();
         const single = {
           // Content-MD5, which the service checks the body against (the SDK passes it on, though its type omits it), and the blob's stored MD5.
-          transactionalContentMD5: md5,
-          blobHTTPHeaders: { ...headers, blobContentMD5: md5 },
+          transactionalContentMD5: firstBlock.md5,
+          blobHTTPHeaders: { ...headers, blobContentMD5: firstBlock.md5 },
           metadata,
           abortSignal: this.deadline(transferAllowanceMs(firstBlock.length)),
           onProgress: (progress) => onProgress?.(progress.loadedBytes)
         };
-        await blob.upload(firstBlock, firstBlock.length, single);
+        await blob.upload(firstBlock.body, firstBlock.length, single);
         return;
       }
       const nonce = randomBytes(6).toString("hex");
@@ -3898,9 +3915,7 @@ var AzureContainer = class {
       const stage = (block) => {
         const id = Buffer.from(`wg-${nonce}-${String(ids.length).padStart(6, "0")}`).toString("base64");
         ids.push(id);
-        whole.update(block);
-        const md5 = createHash2("md5").update(block).digest();
-        const task = blob.stageBlock(id, block, block.length, { transactionalContentMD5: md5, abortSignal: this.deadline(transferAllowanceMs(block.length)) }).then(() => {
+        const task = blob.stageBlock(id, block.body, block.length, { transactionalContentMD5: block.md5, abortSignal: this.deadline(transferAllowanceMs(block.length)) }).then(() => {
           sent += block.length;
           onProgress?.(sent);
         }).catch((error2) => {
@@ -3945,9 +3960,13 @@ var AzureContainer = class {
   }
 };
 var transferAllowanceMs = (bytes) => Math.ceil(bytes / 32);
-async function* blocksOf(source, size) {
+async function* bufferedBlocks(source, size, whole) {
   let block = Buffer.allocUnsafe(size);
   let filled = 0;
+  const done = (bytes) => {
+    whole.update(bytes);
+    return { length: bytes.length, md5: createHash2("md5").update(bytes).digest(), body: bytes };
+  };
   for await (const chunk of source) {
     let at = 0;
     while (at < chunk.length) {
@@ -3956,17 +3975,36 @@ async function* blocksOf(source, size) {
       filled += n;
       at += n;
       if (filled === size) {
-        yield block;
+        yield done(block);
         block = Buffer.allocUnsafe(size);
         filled = 0;
       }
     }
   }
-  if (filled > 0) yield block.subarray(0, filled);
+  if (filled > 0) yield done(block.subarray(0, filled));
+}
+async function* fileBlocks(handle, range2, size, blockSize, whole) {
+  const scratch = Buffer.allocUnsafe(Math.min(blockSize, 1024 * 1024));
+  for (let start = 0; start < size; start += blockSize) {
+    const end = Math.min(size, start + blockSize);
+    const md5 = createHash2("md5");
+    let at = start;
+    while (at < end) {
+      const { bytesRead } = await handle.read(scratch, 0, Math.min(scratch.length, end - at), at);
+      if (bytesRead === 0) break;
+      const bytes = scratch.subarray(0, bytesRead);
+      md5.update(bytes);
+      whole.update(bytes);
+      at += bytesRead;
+    }
+    const length = at - start;
+    if (length > 0) yield { length, md5: md5.digest(), body: () => range2(start, start + length) };
+    if (at < end) return;
+  }
 }
 
 // src/containers/http.ts
-import { pipeline as pipeline3, Readable } from "node:stream";
+import { pipeline as pipeline4, Readable } from "node:stream";
 import { createGunzip, createInflate } from "node:zlib";
 
 // src/containers/http-listing.ts
@@ -4044,21 +4082,21 @@ var ATTRIBUTE = /([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?
 function* startTags(html, wanted3 = /* @__PURE__ */ new Set(["a", "base"])) {
   let at = 0;
   for (; ; ) {
-    const open4 = html.indexOf("<", at);
-    if (open4 < 0) return;
-    if (html.startsWith("<!--", open4)) {
-      const close = html.indexOf("-->", open4 + 4);
+    const open5 = html.indexOf("<", at);
+    if (open5 < 0) return;
+    if (html.startsWith("<!--", open5)) {
+      const close = html.indexOf("-->", open5 + 4);
       if (close < 0) return;
       at = close + 3;
       continue;
     }
-    const nameMatch = /^<([A-Za-z][A-Za-z0-9-]*)/.exec(html.slice(open4, open4 + 64));
+    const nameMatch = /^<([A-Za-z][A-Za-z0-9-]*)/.exec(html.slice(open5, open5 + 64));
     if (!nameMatch) {
-      at = open4 + 1;
+      at = open5 + 1;
       continue;
     }
     const name = nameMatch[1].toLowerCase();
-    let end = open4 + nameMatch[0].length;
+    let end = open5 + nameMatch[0].length;
     let quoteChar;
     for (; end < html.length; end++) {
       const c = html[end];
@@ -4080,7 +4118,7 @@ function* startTags(html, wanted3 = /* @__PURE__ */ new Set(["a", "base"])) {
     }
     if (!wanted3.has(name)) continue;
     const attributes = /* @__PURE__ */ new Map();
-    const body = html.slice(open4 + nameMatch[0].length, end);
+    const body = html.slice(open5 + nameMatch[0].length, end);
     for (const match3 of body.matchAll(ATTRIBUTE)) {
       const key = match3[1].toLowerCase();
       if (attributes.has(key)) continue;
@@ -4374,8 +4412,8 @@ var HttpContainer = class {
   async readListing(message, url) {
     const encoding = String(message.headers["content-encoding"] ?? "identity").trim().toLowerCase();
     let body = message;
-    if (encoding === "gzip" || encoding === "x-gzip") body = pipeline3(message, createGunzip(), () => void 0);
-    else if (encoding === "deflate") body = pipeline3(message, createInflate(), () => void 0);
+    if (encoding === "gzip" || encoding === "x-gzip") body = pipeline4(message, createGunzip(), () => void 0);
+    else if (encoding === "deflate") body = pipeline4(message, createInflate(), () => void 0);
     else if (encoding !== "identity" && encoding !== "") {
       message.destroy();
       throw new ContainerError(`${shownUrl(url.href)} sent its listing in the ${quote(encoding)} encoding, which was not asked for`);
@@ -4475,7 +4513,7 @@ var HttpContainer = class {
 
 // src/containers/s3.ts
 import { createReadStream as createReadStream4 } from "node:fs";
-import { pipeline as pipeline4 } from "node:stream";
+import { pipeline as pipeline5 } from "node:stream";
 
 // src/core/pool.ts
 async function runPool(items, concurrency, worker) {
@@ -4567,7 +4605,7 @@ var S3Container = class {
             MAX_LISTING_PAGE_BYTES,
             () => new LimitError(`${this.url}: the store's answer to ${context.commandName ?? "a request"} is larger than ${formatCap(MAX_LISTING_PAGE_BYTES)}; refused`)
           );
-          response.body = pipeline4(body, limit, () => void 0);
+          response.body = pipeline5(body, limit, () => void 0);
         }
         return out;
       },
@@ -4698,7 +4736,7 @@ var S3Container = class {
         mine = bytes;
         progress?.(sent);
       };
-      return pipeline4(createReadStream4(file, { start, end: end - 1 }), new CountingStream(count), () => void 0);
+      return pipeline5(createReadStream4(file, { start, end: end - 1 }), new CountingStream(count), () => void 0);
     };
     if (options.size <= MULTIPART_THRESHOLD) return this.write(name, counted(0, options.size), options);
     const Bucket = this.bucket;
@@ -5267,7 +5305,7 @@ function sameDistribution(names, where) {
 // src/core/transfer.ts
 import { createHash as createHash3 } from "node:crypto";
 import { createReadStream as createReadStream5 } from "node:fs";
-import { open as open3, rename as rename3, rm as rm3, stat as stat2 } from "node:fs/promises";
+import { open as open4, rename as rename3, rm as rm3, stat as stat2 } from "node:fs/promises";
 import { join as join5 } from "node:path";
 import { pipeline as pipelineCallback, Readable as Readable2 } from "node:stream";
 function countedRetry(retries, reporter, file) {
@@ -5357,7 +5395,7 @@ async function downloadVerified(container, name, expectedSha256, expectedSize, d
       const idle = options.idleTimeoutMs ?? 3e4;
       const watchdog = setTimeout(() => source.destroy(new TransferError(`no data for ${idle / 1e3} s`)), idle);
       const hasher = new RunningHash(from);
-      const handle = await open3(temp, from ? "a" : "w").catch((error2) => {
+      const handle = await open4(temp, from ? "a" : "w").catch((error2) => {
         clearTimeout(watchdog);
         source.destroy();
         throw error2;

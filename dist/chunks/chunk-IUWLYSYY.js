@@ -25,7 +25,7 @@ import {
   sidecarName,
   verifiedFiles,
   writeSha256Sums
-} from "./chunk-JJYMUR6O.js";
+} from "./chunk-LSHMDS43.js";
 import {
   ContainerError,
   ContentError,

@@ -24,7 +24,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-JJYMUR6O.js";
+} from "./chunk-LSHMDS43.js";
 import {
   ConflictError,
   ContainerError,

@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { execSync } from 'node:child_process';
 
-const { node, runs, replay, payload, wheels, bundles, records } = JSON.parse(readFileSync('.soak/results.json', 'utf8'));
+const { node, runs, replay, source, payload, wheels, bundles, records } = JSON.parse(readFileSync('.soak/results.json', 'utf8'));
 // Rows by container, then scenario (records from before the https:// line carry no container: s3).
 const CONTAINERS = { s3: 's3:// (s3rver)', https: 'https:// (nginx)', azure: 'azure:// (Azurite)' };
 const by = new Map();
@@ -25,9 +25,9 @@ const rows = [...by].map(([key, rs]) => {
   const ratios = rs.filter((r) => r.bytesToClient > 0).map((r) => r.bytesToClient / r.payloadBytes);
   return `| ${CONTAINERS[container] ?? container} | ${scenario} | ${rs.length} | ${rs.reduce((a, r) => a + r.faults, 0)} | ${expected[scenario] ?? ''} | ${rs.filter((r) => r.ok).length}/${rs.length} | ${ratios.length ? `${fmt(median(ratios))} (max ${fmt(Math.max(...ratios))})` : 'n/a'} | ${rs.reduce((a, r) => a + r.lost, 0)} | ${rs.reduce((a, r) => a + r.broken, 0)} | ${fmt(median(rs.map((r) => r.seconds)), 1)} (max ${fmt(Math.max(...rs.map((r) => r.seconds)), 1)}) |`;
 });
-const commit = execSync('git rev-parse --short HEAD').toString().trim();
-// The soak runs dist/ as it is in the working tree: say when that is not the commit's.
-const dirty = execSync('git status --porcelain -- dist src').toString().trim() !== '';
+// The soak runs dist/ as it is in the working tree: say when that is not the commit's (as the soak found it when it started).
+const commit = source?.commit ?? execSync('git rev-parse --short HEAD').toString().trim();
+const dirty = source?.dirty ?? execSync('git status --porcelain -- dist src').toString().trim() !== '';
 /** What was run: the commit, and the collect bundle's sha256 when the soak recorded it (both ends, if dist/ changed meanwhile). */
 const what =
   `commit ${commit}${dirty ? ' with uncommitted changes in src/ or dist/' : ''}` +

@@ -59,9 +59,20 @@ let wheels: string[] = [];
 /** sha256 of the collect bundle when the soak started, and at its end: the report names what was run (dist/ may be rebuilt meanwhile). */
 const bundle = async (): Promise<string> => sha256(await readFile(join(ROOT, 'dist/collect/index.js')));
 let bundleAtStart = '';
+/** The commit when the soak started, and whether src/ or dist/ differed from it (undefined outside a git checkout). */
+function source(): { commit: string; dirty: boolean } | undefined {
+  try {
+    const git = (...args: string[]): string => execFileSync('git', ['-C', ROOT, ...args], { encoding: 'utf8' }).trim();
+    return { commit: git('rev-parse', '--short', 'HEAD'), dirty: git('status', '--porcelain', '--', 'dist', 'src') !== '' };
+  } catch {
+    return undefined;
+  }
+}
+let sourceAtStart: ReturnType<typeof source>;
 
 beforeAll(async () => {
   bundleAtStart = await bundle();
+  sourceAtStart = source();
   server = await startS3rver(['wheels']);
   ws = await workspace();
   // Four real sample wheels plus four generated wheels of 1–4 MB: about 10 MB of payload.
@@ -86,7 +97,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await mkdir(join(ROOT, '.soak'), { recursive: true });
   const bundles = { start: bundleAtStart, end: await bundle() };
-  await writeFile(join(ROOT, '.soak/results.json'), JSON.stringify({ node: process.version, runs: RUNS, ...(REPLAY ? { replay: REPLAY } : {}), payload, wheels: wheels.length, bundles, records }, null, 2));
+  await writeFile(join(ROOT, '.soak/results.json'), JSON.stringify({ node: process.version, runs: RUNS, ...(REPLAY ? { replay: REPLAY } : {}), source: sourceAtStart, payload, wheels: wheels.length, bundles, records }, null, 2));
   await server.stop();
   await web?.stop();
   await azurite?.stop();

@@ -8,12 +8,14 @@ import { getCollectInputs } from '../collect/inputs.js';
 import { InputError, messageOf, WheelGuardError } from '../core/errors.js';
 import { DEFAULT_PATTERNS, getBoolean, getInteger, getList, type InputGetter, Inputs } from '../core/inputs.js';
 import type { Reporter, RunResult } from '../core/report.js';
+import { finishRequirements, getRequirementsTarget } from '../core/requirements-file.js';
 import { formatTable } from '../core/summary.js';
 import { getPostBuildInputs } from '../post-build/inputs.js';
 import { postBuild } from '../post-build/run.js';
 import { plain } from '../core/untrusted.js';
 import { terminalReporter, type Terminal } from './reporter.js';
 import { isContainerUrl, verifyContainer, verifyDirectory } from './verify.js';
+import { indexCommand } from './make-index.js';
 
 /** Exit codes, as documented in the README. */
 export enum ExitCode {
@@ -31,6 +33,7 @@ usage:
   wheel-guard collect    --container URL [--path dist] [--expected GLOB]... [options]
   wheel-guard verify     DIR [--digests FILE] [--pattern GLOB]... [--check-contents false]
   wheel-guard verify     URL [--digests FILE] [--pattern GLOB]... [container options]
+  wheel-guard index      DIR --output ROOT | --container URL [--digests FILE] [--pattern GLOB]...
   wheel-guard demo       [--path DIR]   post-build then collect the shipped sample wheels
 
 containers: a directory path, file:///absolute/path, s3://bucket/prefix, artifact://NAME (collect: artifact://PATTERN),
@@ -39,6 +42,9 @@ containers: a directory path, file:///absolute/path, s3://bucket/prefix, artifac
 verify DIR checks a local directory in place (each file against the sidecar beside it, or --digests).
 verify URL (any container URL: file://, s3://, artifact://, https://) checks what the container holds
 as collect would, downloading into a temporary directory that is removed afterwards; nothing is placed.
+index DIR verifies DIR as verify DIR does and, only if every file verified, writes a PEP 503/691 simple index
+of them (pip install --index-url …/simple/ NAME) to --output ROOT (a directory; DIR itself indexes it in place)
+or --container URL (s3://, azure://): ROOT/FILE, ROOT/FILE.metadata, ROOT/simple/NAME/index.html and index.json.
 
 options (named like the action's inputs):
   --container URL             where wheel/sidecar pairs live
@@ -52,6 +58,13 @@ options (named like the action's inputs):
   --digests FILE              collect, verify: a SHA256SUMS file whose digests are the truth: every file it
                               lists that --pattern selects must be there with those bytes, a file it does
                               not list is refused, sidecars become optional and must agree with it
+  --requirements FILE         collect, verify: write a pip requirements file pinning every verified file by
+                              its sha256 (pip install --no-index --find-links DIR --require-hashes -r FILE);
+                              only when every file verified; never inside --path (default: none)
+  --index ROOT                collect: write a PEP 503/691 simple index of the verified files to ROOT (a directory
+                              of its own, s3:// or azure://), last, only when every file verified (default: none);
+                              post-build refuses it: the index has one writer, the release job
+  --output DIR                index: the directory to write the index into
   --if-no-files-found MODE    nothing to handle (post-build: no match in --path; collect: no pair in the
                               container): error (default), warn or ignore
   --overwrite                 post-build: replace a remote wheel that differs
@@ -97,6 +110,9 @@ const OPTIONS = {
   repository: { type: 'string' },
   'github-token': { type: 'string' },
   digests: { type: 'string' },
+  requirements: { type: 'string' },
+  index: { type: 'string' },
+  output: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const satisfies ParseArgsConfig['options'];
@@ -122,19 +138,23 @@ const ONLY: Record<string, string[]> = {
   'local-sidecars': ['post-build'],
   expected: ['collect'],
   wait: ['collect'],
-  container: ['post-build', 'collect'],
-  retries: ['post-build', 'collect', 'verify'],
-  timeout: ['post-build', 'collect', 'verify'],
-  endpoint: ['post-build', 'collect', 'verify'],
-  'sas-token': ['post-build', 'collect', 'verify'],
-  region: ['post-build', 'collect', 'verify'],
-  'path-style': ['post-build', 'collect', 'verify'],
-  'check-contents': ['post-build', 'collect', 'verify'],
-  strict: ['post-build', 'collect', 'verify'],
+  container: ['post-build', 'collect', 'index'],
+  retries: ['post-build', 'collect', 'verify', 'index'],
+  timeout: ['post-build', 'collect', 'verify', 'index'],
+  endpoint: ['post-build', 'collect', 'verify', 'index'],
+  'sas-token': ['post-build', 'collect', 'verify', 'index'],
+  region: ['post-build', 'collect', 'verify', 'index'],
+  'path-style': ['post-build', 'collect', 'verify', 'index'],
+  'check-contents': ['post-build', 'collect', 'verify', 'index'],
+  strict: ['post-build', 'collect', 'verify', 'index'],
   'run-id': ['collect', 'verify'],
   repository: ['collect', 'verify'],
   'github-token': ['collect', 'verify'],
-  digests: ['collect', 'verify'],
+  digests: ['collect', 'verify', 'index'],
+  requirements: ['collect', 'verify'],
+  // post-build too: its inputs refuse it with the reason (the index has one writer).
+  index: ['collect', 'post-build'],
+  output: ['index'],
 };
 
 /** Flags verify takes only for a container URL: a directory is checked in place, nothing is fetched. */
@@ -152,6 +172,8 @@ export interface Io {
 function report(io: Io, title: string, result: RunResult): ExitCode {
   if (result.files.length > 0) io.stdout.write(`\n${title}\n${formatTable(result.files)}\n`);
   if (result.sha256sums) io.stdout.write(`SHA256SUMS written to ${plain(result.sha256sums)}\n`);
+  if (result.requirements) io.stdout.write(`requirements written to ${plain(result.requirements)}\n`);
+  if (result.index) io.stdout.write(`index written to ${plain(result.index)}\n`);
   for (const problem of result.problems) io.stderr.write(`error: ${plain(problem.message)}\n`);
   if (result.problems.length > 0) {
     io.stderr.write(`${title}: ${result.problems.length} problem(s)\n`);
@@ -198,11 +220,17 @@ async function verify(values: Values, target: string | undefined, io: Io, report
   if (values.sha256sums !== undefined) io.stderr.write('wheel-guard: verify --sha256sums is deprecated; use --digests\n');
   const digests = values.digests ?? values.sha256sums;
   const get = flagGetter({ ...values, digests, sha256sums: undefined });
-  if (isContainerUrl(target)) return verifyContainer(target, get, reporter);
+  // --requirements: checked before any work, written once every file verified (a directory: never inside it).
+  const requirements = getRequirementsTarget(get, { cwd: process.cwd(), ...(isContainerUrl(target) ? {} : { distDir: target }), others: { [Inputs.Digests]: digests } });
+  const pinned = async (result: RunResult, findLinks?: string): Promise<RunResult> => {
+    if (requirements) await finishRequirements(result, requirements, { command: 'verify', ...(findLinks !== undefined ? { findLinks } : {}) }, reporter);
+    return result;
+  };
+  if (isContainerUrl(target)) return pinned(await verifyContainer(target, get, reporter));
   for (const flag of VERIFY_URL_ONLY) {
     if ((values as Record<string, unknown>)[flag] !== undefined) throw new InputError(`--${flag} applies to verify URL (a container), not to a directory checked in place`);
   }
-  return verifyDirectory(
+  const inPlace = await verifyDirectory(
     {
       dir: target,
       patterns: getList(get, Inputs.Pattern, DEFAULT_PATTERNS),
@@ -213,6 +241,7 @@ async function verify(values: Values, target: string | undefined, io: Io, report
     },
     reporter,
   );
+  return pinned(inPlace, target);
 }
 
 /**
@@ -241,14 +270,14 @@ export async function main(argv: string[], io: Io, version: string, beforeRun?: 
   }
   const reporter = terminalReporter(io.stderr);
   try {
-    const commands = ['post-build', 'collect', 'verify', 'demo'];
+    const commands = ['post-build', 'collect', 'verify', 'index', 'demo'];
     if (!commands.includes(command)) throw new InputError(`unknown command "${command}"; use one of ${commands.join(', ')}`);
     for (const [flag, allowed] of Object.entries(ONLY)) {
       if ((values as Record<string, unknown>)[flag] !== undefined && !allowed.includes(command)) {
         throw new InputError(`--${flag} does not apply to ${command}`);
       }
     }
-    if (rest.length > (command === 'verify' ? 1 : 0)) throw new InputError(`unexpected argument "${rest.at(-1)}"`);
+    if (rest.length > (command === 'verify' || command === 'index' ? 1 : 0)) throw new InputError(`unexpected argument "${rest.at(-1)}"`);
     const get = flagGetter(values);
     beforeRun?.();
     switch (command) {
@@ -258,6 +287,11 @@ export async function main(argv: string[], io: Io, version: string, beforeRun?: 
         return report(io, 'collect', await collect(getCollectInputs(get), reporter));
       case 'verify':
         return report(io, 'verify', await verify(values, rest[0] ?? values.path, io, reporter));
+      case 'index': {
+        const { output, container, digests } = values;
+        const options = { dir: rest[0] ?? values.path, ...(output !== undefined ? { output } : {}), ...(container !== undefined ? { container } : {}), ...(digests !== undefined ? { digests } : {}) };
+        return report(io, 'index', await indexCommand(options, get, reporter));
+      }
       default:
         return await demo(values, () => terminalReporter(io.stderr), io);
     }

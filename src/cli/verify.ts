@@ -131,7 +131,7 @@ export function isContainerUrl(target: string): boolean {
  * Checks what a container holds without placing it anywhere: collect into a
  * temporary directory under the system's, removed afterwards (on failure
  * too). `get` gives collect's inputs (container settings, `digests`,
- * retries); `path`, `sha256sums`, `expected` and `wait` are this run's own.
+ * retries); `path`, `sha256sums`, `expected`, `wait` and `requirements` are this run's own.
  */
 export async function verifyContainer(url: string, get: InputGetter, reporter: Reporter, cwd: string = process.cwd()): Promise<RunResult> {
   const root = await mkdtemp(join(tmpdir(), 'wheel-guard-verify-'));
@@ -142,6 +142,8 @@ export async function verifyContainer(url: string, get: InputGetter, reporter: R
       [Inputs.Sha256Sums]: join(root, 'SHA256SUMS'),
       [Inputs.Expected]: '',
       [Inputs.Wait]: '',
+      // Written by the verify command itself (cli/main.ts), its header naming no directory about to go.
+      [Inputs.Requirements]: '',
     };
     const inputs = getCollectInputs((name) => own[name] ?? get(name), cwd);
     // The SHA256SUMS collect wrote is in the directory about to go: not reported.

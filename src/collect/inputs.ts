@@ -1,6 +1,8 @@
 /** collect's inputs, parsed and checked once. */
 import { resolve } from 'node:path';
 import { type CommonInputs, getChoice, getCommonInputs, getInteger, getList, type InputGetter, Inputs, NoFilesFound } from '../core/inputs.js';
+import { getRequirementsTarget, type RequirementsTarget } from '../core/requirements-file.js';
+import { getIndexTarget, type IndexTarget } from '../core/index-writer.js';
 
 export interface CollectInputs extends CommonInputs {
   /** Globs that must each match at least one verified file. */
@@ -23,6 +25,10 @@ export interface CollectInputs extends CommonInputs {
      */
     isSha256Sums?: boolean;
   };
+  /** The `requirements` input: where to write a `pip install --require-hashes` file of the verified files (core/requirements-file). */
+  requirements?: RequirementsTarget;
+  /** The `index` input: where to write a PEP 503/691 simple index of the verified files (core/index-writer). */
+  index?: IndexTarget;
 }
 
 /** The `digests` input, if set, resolved against the working directory when read. */
@@ -37,11 +43,20 @@ function getDigests(get: InputGetter, sha256sums: string, cwd: string): CollectI
 export function getCollectInputs(get: InputGetter, cwd: string = process.cwd()): CollectInputs {
   const common = getCommonInputs(get, 'dist', cwd);
   const digests = getDigests(get, common.sha256sums, cwd);
+  const requirements = getRequirementsTarget(get, { cwd, distDir: common.path, others: { [Inputs.Sha256Sums]: common.sha256sums, [Inputs.Digests]: digests?.given } });
   return {
     ...common,
     expected: getList(get, Inputs.Expected, []),
     wait: getInteger(get, Inputs.Wait, 0, 0, 6 * 3600),
     ifNoFilesFound: getChoice(get, Inputs.IfNoFilesFound, NoFilesFound, NoFilesFound.Error),
     ...(digests ? { digests } : {}),
+    ...(requirements ? { requirements } : {}),
+    ...indexOf(get, cwd, common.path),
   };
+}
+
+/** The `index` input, opened (a directory of its own, never inside `path`), if set. */
+function indexOf(get: InputGetter, cwd: string, path: string): { index?: IndexTarget } {
+  const index = getIndexTarget(get, { cwd, distDir: path });
+  return index ? { index } : {};
 }

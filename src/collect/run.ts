@@ -17,6 +17,8 @@ import { agreedDigest, disagreement, loadDigests, type Plan, type PlannedFile, p
 import { admitListing, sameDistribution } from '../core/listing.js';
 import { runPool } from '../core/pool.js';
 import { fileProblem, FileStatus, type FileResult, type Problem, type Reporter, type RunResult, verifiedFiles } from '../core/report.js';
+import { finishRequirements } from '../core/requirements-file.js';
+import { finishIndex } from '../core/index-writer.js';
 import { retry } from '../core/retry.js';
 import { writeSha256Sums } from '../core/sidecar.js';
 import { countedRetry, downloadVerified, readSidecar, readSidecarRetrying } from '../core/transfer.js';
@@ -364,12 +366,18 @@ async function collectPairsWith(inputs: CollectInputs & { before: Map<string, St
   }
   await warnAboutStrangers(inputs, new Set(files.map((file) => file.name)), reporter);
 
-  const result: RunResult = { files, problems };
+  const result: RunResult = { files, problems, where: { step: 'collect', container: container.url, path: inputs.path } };
   const done = verifiedFiles(result);
   if (done.length > 0 && inputs.digests?.isSha256Sums) {
     reporter.info(`${inputs.sha256sums} is the digests file this run checked against: left as it is (set sha256sums to another file to have one written)`);
   } else if (done.length > 0) {
     result.sha256sums = await writeSha256Sums(inputs.sha256sums, done);
+  }
+  // Last: only a run without a single problem gets a requirements file (core/requirements-file).
+  if (inputs.requirements) await finishRequirements(result, inputs.requirements, { command: 'collect', findLinks: inputs.path }, reporter);
+  // Last of all: the index lists the verified files only when the whole run verified (core/index-writer).
+  if (inputs.index) {
+    await finishIndex(result, inputs.index, { command: 'collect', fromDir: inputs.path, sourceUrl: container.url, retries: inputs.retries, concurrency: inputs.concurrency }, reporter);
   }
   return result;
 }

@@ -521,7 +521,7 @@ export class AzureContainer implements Container {
   private async upload(name: string, options: WriteOptions, blocksOf: (whole: Hash) => AsyncGenerator<Block, void, undefined>, onProgress?: (bytes: number) => void): Promise<void> {
     const key = this.key(name);
     const whole = createHash('md5');
-    const headers = { blobContentType: 'application/octet-stream' };
+    const headers = { blobContentType: options.contentType ?? 'application/octet-stream' };
     const metadata = { sha256: options.sha256 };
     const blocks = blocksOf(whole);
     let read = 0;

@@ -49,6 +49,8 @@ export type Body = Readable & { readonly startsAt?: number };
 export interface WriteOptions {
   sha256: string;
   size: number;
+  /** The Content-Type a store that serves files over HTTP keeps for it (index pages); default application/octet-stream. */
+  contentType?: string;
 }
 
 /** A place that holds wheel/sidecar pairs. */

@@ -219,7 +219,7 @@ export class S3Container implements Container {
     const params = {
       Bucket: this.bucket,
       Key: this.key(name),
-      ContentType: 'application/octet-stream',
+      ContentType: options.contentType ?? 'application/octet-stream',
       Metadata: { sha256: options.sha256 },
     };
     try {

@@ -79,19 +79,23 @@ export function actionReporter(): Reporter {
 
 /**
  * Runs an entry point's work and reports it the way the runner expects:
- * outputs `files`, `count`, `sha256sums`; the table in the log and the job
+ * outputs `files`, `count`, `sha256sums`, `requirements`, `index`; the table in the log and the job
  * summary; one `::error::` per problem; a failed step if there was any.
  */
 export async function finishAction(title: string, work: () => Promise<RunResult>): Promise<void> {
+  const started = performance.now();
   maskSecrets();
   try {
     const result = await work();
+    result.seconds ??= (performance.now() - started) / 1000;
     const files = verifiedFiles(result);
     core.setOutput('files', JSON.stringify(files));
     core.setOutput('count', String(files.length));
     core.setOutput('sha256sums', result.sha256sums ?? '');
+    core.setOutput('requirements', result.requirements ?? '');
+    core.setOutput('index', result.index ?? '');
     if (result.files.length > 0) core.info(formatTable(result.files).split('\n').map(plain).join('\n'));
-    await writeJobSummary(title, result);
+    await writeJobSummary(title, result, actionInputs);
     reportProblems(title, result);
   } catch (error: unknown) {
     core.debug(plain(error instanceof Error && error.stack ? error.stack : String(error)));

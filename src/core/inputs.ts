@@ -63,11 +63,16 @@ export function getList(get: InputGetter, name: string, fallback: readonly strin
  */
 export function getSumsPath(get: InputGetter, name: string, distDir: string, cwd: string): string {
   const file = resolve(cwd, getString(get, name, 'SHA256SUMS'));
-  const rel = relative(resolve(cwd, distDir), file);
-  if (rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel))) {
+  if (isInside(file, resolve(cwd, distDir))) {
     throw new InputError(`${name}: ${file} is inside ${distDir}; twine upload would reject it there, write it elsewhere (default: SHA256SUMS in the working directory)`);
   }
   return file;
+}
+
+/** True when the absolute path `file` is the directory `dir` or anything under it (the rule for files a run writes: never among the distributions). */
+export function isInside(file: string, dir: string): boolean {
+  const rel = relative(dir, file);
+  return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
 
 /** Input names shared by every entry point. */
@@ -95,6 +100,8 @@ export const Inputs = {
   GithubToken: 'github-token',
   Digests: 'digests',
   SasToken: 'sas-token',
+  Requirements: 'requirements',
+  Index: 'index',
 } as const;
 
 /** What to do when nothing matches: post-build's `pattern` in `path`, collect's in the container. */

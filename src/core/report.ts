@@ -38,6 +38,23 @@ export interface RunResult {
   problems: Problem[];
   /** The SHA256SUMS file written, if any. */
   sha256sums?: string;
+  /** The pip requirements file written (`requirements`), if any. */
+  requirements?: string;
+  /** Where the simple index's `simple/` was written (`index`), if one was. */
+  index?: string;
+  /** Seconds from the run's start to its result (the action glue measures them), for the job summary. */
+  seconds?: number;
+  /** Where the run worked, for the job summary's commands that check it again by hand. */
+  where?: RunPlace;
+}
+
+/** Where a run worked: nothing secret in it. */
+export interface RunPlace {
+  step: 'post-build' | 'collect';
+  /** The container as its `url` shows it (never a secret). */
+  container: string;
+  /** The local directory of distributions, as given (relative to the working directory). */
+  path: string;
 }
 
 /** Where a run tells what it is doing: the action log or a terminal. */

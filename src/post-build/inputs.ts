@@ -15,6 +15,10 @@ export interface PostBuildInputs extends CommonInputs {
 
 /** Reads and validates every input; throws InputError on the first bad one. */
 export function getPostBuildInputs(get: InputGetter, cwd: string = process.cwd()): PostBuildInputs {
+  // Refused before anything else: a build job of a matrix is one of many, the index has one writer.
+  if (get(Inputs.Index).trim() !== '') {
+    throw new InputError(`${Inputs.Index}: the index has one writer, the release job: run it from collect (index: a directory or container), not from post-build`);
+  }
   const common = getCommonInputs(get, 'wheelhouse', cwd);
   // Refused before any wheel is hashed: nothing can be written to a web address.
   if (common.container.readOnly) throw new InputError(readOnlyMessage(common.container.url));

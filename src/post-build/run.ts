@@ -138,7 +138,7 @@ export async function postBuild(inputs: PostBuildInputs, reporter: Reporter): Pr
     return result;
   }).finally(() => checks.close());
   await commit(inputs, results, problems);
-  const result: RunResult = { files: results, problems };
+  const result: RunResult = { files: results, problems, where: { step: 'post-build', container: inputs.container.url, path: inputs.path } };
   const done = verifiedFiles(result);
   if (done.length > 0) result.sha256sums = await writeSha256Sums(inputs.sha256sums, done);
   return result;

@@ -55,7 +55,7 @@ import {
   temporaryName,
   tooLarge,
   versionKey
-} from "./chunk-HHY642FY.js";
+} from "./chunk-J736KRG3.js";
 import {
   __toESM
 } from "./chunk-735RXGZ6.js";
@@ -2110,7 +2110,7 @@ function retryAfterMs(header, now = Date.now()) {
   return Number.isNaN(date) ? void 0 : Math.max(0, date - now);
 }
 var MAX_RETRY_AFTER_MS = 6e4;
-var realSleep = (ms) => new Promise((resolve4) => setTimeout(resolve4, ms));
+var realSleep = (ms) => new Promise((resolve5) => setTimeout(resolve5, ms));
 async function retry(fn, options) {
   const isRetryable2 = options.isRetryable ?? isRetryable;
   const sleep = options.sleep ?? realSleep;
@@ -2621,11 +2621,11 @@ var SearchState = class {
 // node_modules/@actions/glob/lib/internal-globber.js
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve4) {
-      resolve4(value);
+    return value instanceof P ? value : new P(function(resolve5) {
+      resolve5(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve4, reject) {
+  return new (P || (P = Promise))(function(resolve5, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -2641,7 +2641,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -2654,14 +2654,14 @@ var __asyncValues = function(o) {
   }, i);
   function verb(n) {
     i[n] = o[n] && function(v) {
-      return new Promise(function(resolve4, reject) {
-        v = o[n](v), settle(resolve4, reject, v.done, v.value);
+      return new Promise(function(resolve5, reject) {
+        v = o[n](v), settle(resolve5, reject, v.done, v.value);
       });
     };
   }
-  function settle(resolve4, reject, d, v) {
+  function settle(resolve5, reject, d, v) {
     Promise.resolve(v).then(function(v2) {
-      resolve4({ value: v2, done: d });
+      resolve5({ value: v2, done: d });
     }, reject);
   }
 };
@@ -2858,11 +2858,11 @@ var DefaultGlobber = class _DefaultGlobber {
 // node_modules/@actions/glob/lib/glob.js
 var __awaiter2 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve4) {
-      resolve4(value);
+    return value instanceof P ? value : new P(function(resolve5) {
+      resolve5(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve4, reject) {
+  return new (P || (P = Promise))(function(resolve5, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -2878,7 +2878,7 @@ var __awaiter2 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -2931,17 +2931,17 @@ async function findDistributions(dir, patterns) {
     implicitDescendants: false,
     followSymbolicLinks: true
   });
-  const byName = /* @__PURE__ */ new Map();
+  const byName2 = /* @__PURE__ */ new Map();
   for (const path6 of (await globber.glob()).sort()) {
     const name = basename3(path6);
     if (name.endsWith(SIDECAR_SUFFIX) || name.startsWith(".")) continue;
-    const seen = byName.get(name);
+    const seen = byName2.get(name);
     if (seen && seen.path !== path6) {
       throw new Error(`two files are both named ${name}: ${seen.path} and ${path6}; a container holds one file per name`);
     }
-    byName.set(name, { name, path: path6 });
+    byName2.set(name, { name, path: path6 });
   }
-  return [...byName.values()];
+  return [...byName2.values()];
 }
 function pairListing(names, patterns) {
   const all = new Set(names);
@@ -3366,7 +3366,7 @@ function memberName(entry) {
   return import_yauzl.default.getFileNameLowLevel(entry.generalPurposeBitFlag, raw, [], true);
 }
 function wantedMembers(zip, patterns) {
-  return new Promise((resolve4, reject) => {
+  return new Promise((resolve5, reject) => {
     const found = [];
     zip.on("entry", (entry) => {
       const name = memberName(entry);
@@ -3380,7 +3380,7 @@ function wantedMembers(zip, patterns) {
       }
       zip.readEntry();
     });
-    zip.on("end", () => resolve4(found));
+    zip.on("end", () => resolve5(found));
     zip.on("error", reject);
     zip.readEntry();
   });
@@ -3449,7 +3449,7 @@ async function namesOnly(path6, patterns, members) {
 }
 async function localHeaderNames(path6, patterns, budget, members) {
   const { default: unzip } = await import("./unzip-ELL53LLP.js");
-  return new Promise((resolve4) => {
+  return new Promise((resolve5) => {
     const source = createReadStream2(path6);
     const parser = unzip.Parse();
     let inflated = 0;
@@ -3460,7 +3460,7 @@ async function localHeaderNames(path6, patterns, budget, members) {
       source.unpipe(parser);
       source.destroy();
       parser.destroy();
-      resolve4();
+      resolve5();
     };
     parser.on("entry", (entry) => {
       entry.on("error", finish);
@@ -3861,12 +3861,12 @@ var AzureContainer = class {
     let sent = 0;
     const range2 = (start, end) => {
       let mine = 0;
-      const count = (bytes) => {
+      const count2 = (bytes) => {
         sent += bytes - mine;
         mine = bytes;
         options.onProgress?.(sent);
       };
-      return pipeline3(createReadStream3(file, { start, end: end - 1 }), new CountingStream(count), () => void 0);
+      return pipeline3(createReadStream3(file, { start, end: end - 1 }), new CountingStream(count2), () => void 0);
     };
     try {
       await this.upload(name, options, (whole) => fileBlocks(handle, range2, options.size, BLOCK_SIZE, whole));
@@ -3883,7 +3883,7 @@ var AzureContainer = class {
   async upload(name, options, blocksOf, onProgress) {
     const key = this.key(name);
     const whole = createHash2("md5");
-    const headers = { blobContentType: "application/octet-stream" };
+    const headers = { blobContentType: options.contentType ?? "application/octet-stream" };
     const metadata = { sha256: options.sha256 };
     const blocks = blocksOf(whole);
     let read = 0;
@@ -4217,15 +4217,15 @@ function shownUrl(url) {
   return url.length > 200 ? `${url.slice(0, 200)}\u2026` : url;
 }
 function toEntries(links, pageUrl) {
-  const byName = /* @__PURE__ */ new Map();
+  const byName2 = /* @__PURE__ */ new Map();
   for (const link of links) {
-    const group = byName.get(link.name);
+    const group = byName2.get(link.name);
     if (group) group.push(link);
-    else byName.set(link.name, [link]);
+    else byName2.set(link.name, [link]);
   }
   const entries = [];
   const addresses = /* @__PURE__ */ new Map();
-  for (const [name, group] of byName) {
+  for (const [name, group] of byName2) {
     const urls = [...new Set(group.map((link) => link.url))];
     const stated = group.filter((link) => link.sha256 !== void 0);
     const digests = new Set(stated.map((link) => link.sha256.toLowerCase()));
@@ -4699,7 +4699,7 @@ var S3Container = class {
     const params = {
       Bucket: this.bucket,
       Key: this.key(name),
-      ContentType: "application/octet-stream",
+      ContentType: options.contentType ?? "application/octet-stream",
       Metadata: { sha256: options.sha256 }
     };
     try {
@@ -4731,12 +4731,12 @@ var S3Container = class {
     const progress = options.onProgress;
     const counted = (start, end) => {
       let mine = 0;
-      const count = (bytes) => {
+      const count2 = (bytes) => {
         sent += bytes - mine;
         mine = bytes;
         progress?.(sent);
       };
-      return pipeline5(createReadStream4(file, { start, end: end - 1 }), new CountingStream(count), () => void 0);
+      return pipeline5(createReadStream4(file, { start, end: end - 1 }), new CountingStream(count2), () => void 0);
     };
     if (options.size <= MULTIPART_THRESHOLD) return this.write(name, counted(0, options.size), options);
     const Bucket = this.bucket;
@@ -4851,11 +4851,14 @@ function getList(get, name, fallback) {
 }
 function getSumsPath(get, name, distDir, cwd) {
   const file = resolve3(cwd, getString(get, name, "SHA256SUMS"));
-  const rel = relative(resolve3(cwd, distDir), file);
-  if (rel === "" || rel !== ".." && !rel.startsWith(`..${sep5}`) && !isAbsolute(rel)) {
+  if (isInside(file, resolve3(cwd, distDir))) {
     throw new InputError(`${name}: ${file} is inside ${distDir}; twine upload would reject it there, write it elsewhere (default: SHA256SUMS in the working directory)`);
   }
   return file;
+}
+function isInside(file, dir) {
+  const rel = relative(dir, file);
+  return rel === "" || rel !== ".." && !rel.startsWith(`..${sep5}`) && !isAbsolute(rel);
 }
 var Inputs = {
   Container: "container",
@@ -4880,7 +4883,9 @@ var Inputs = {
   Repository: "repository",
   GithubToken: "github-token",
   Digests: "digests",
-  SasToken: "sas-token"
+  SasToken: "sas-token",
+  Requirements: "requirements",
+  Index: "index"
 };
 var NoFilesFound = /* @__PURE__ */ ((NoFilesFound2) => {
   NoFilesFound2["Error"] = "error";
@@ -4934,6 +4939,14 @@ function getArtifactSettings(get) {
 }
 
 // src/core/report.ts
+var FileStatus = /* @__PURE__ */ ((FileStatus2) => {
+  FileStatus2["Uploaded"] = "uploaded";
+  FileStatus2["Unchanged"] = "unchanged";
+  FileStatus2["Verified"] = "verified";
+  FileStatus2["Present"] = "already present";
+  FileStatus2["Failed"] = "failed";
+  return FileStatus2;
+})(FileStatus || {});
 function verifiedFiles(result) {
   return result.files.filter((file) => file.status !== "failed" /* Failed */ && file.sha256 !== void 0).map((file) => ({ name: file.name, size: file.size ?? 0, sha256: file.sha256 }));
 }
@@ -4954,48 +4967,180 @@ function fileProblem(name, error2, file) {
 }
 
 // src/core/summary.ts
+import { isAbsolute as isAbsolute2, relative as relative2, resolve as resolve4, sep as sep6 } from "node:path";
 var HEADER = ["file", "size", "sha256", "status", "attempts"];
 var MAX_SUMMARY_ROWS = 1e3;
+var SHORT_SHA256 = 12;
 function row(file) {
   return [file.name, formatBytes(file.size), file.sha256 ?? "", file.status, String(file.attempts)];
 }
 function escapeHtml(text) {
   return plain(text).replace(/[&<>"'`*_[\]{}()#+!|~\\]/g, (c) => `&#${c.charCodeAt(0)};`);
 }
-function build(title, result, rows) {
-  summary.emptyBuffer();
-  const summary2 = summary.addHeading(escapeHtml(title), 3);
-  const { files, problems } = result;
-  if (files.length > 0) {
-    summary2.addTable([
-      HEADER.map((data) => ({ data, header: true })),
-      ...files.slice(0, rows).map((file) => row(file).map((cell, i) => i === 2 && cell ? `<code>${escapeHtml(cell)}</code>` : escapeHtml(cell)))
-    ]);
-    if (files.length > rows) {
-      summary2.addRaw(`<p>\u2026 and ${files.length - rows} more file(s): the <code>files</code> output and SHA256SUMS list every one.</p>`, true);
-    }
-  }
-  const warnings = files.flatMap((file) => file.warnings ?? []);
-  if (warnings.length > 0) {
-    summary2.addRaw(`<p><strong>${warnings.length} warning(s)</strong> (odd but installable; <code>strict: true</code> refuses them):</p>`, true);
-    summary2.addList(warnings.slice(0, MAX_ANNOTATIONS).map(escapeHtml));
-    if (warnings.length > MAX_ANNOTATIONS) summary2.addRaw(`<p>\u2026 and ${warnings.length - MAX_ANNOTATIONS} more warning(s), every one in the step's log.</p>`, true);
-  }
-  if (problems.length > 0) {
-    summary2.addRaw(`<p><strong>${problems.length} problem(s):</strong></p>`, true);
-    summary2.addList(problems.slice(0, MAX_ANNOTATIONS).map((problem) => escapeHtml(problem.message)));
-    if (problems.length > MAX_ANNOTATIONS) {
-      summary2.addRaw(`<p>\u2026 and ${problems.length - MAX_ANNOTATIONS} more problem(s), every one in the step's log.</p>`, true);
-    }
+function count(n, one, many = `${one}s`) {
+  return `${n} ${n === 1 ? one : many}`;
+}
+function formatSeconds(seconds) {
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const whole = Math.round(seconds);
+  return `${Math.floor(whole / 60)} min ${whole % 60} s`;
+}
+var rank = (file) => file.status === "failed" /* Failed */ ? 0 : file.warnings?.length ? 1 : 2;
+var byName = (a, b) => a < b ? -1 : a > b ? 1 : 0;
+function summaryOrder(files) {
+  return [...files].sort((a, b) => rank(a) - rank(b) || byName(a.name, b.name));
+}
+function totals(result) {
+  const { files } = result;
+  const statuses = Object.values(FileStatus).map((status) => [status, files.filter((file) => file.status === status).length]).filter(([, n]) => n > 0);
+  return {
+    files: files.length,
+    statuses,
+    bytes: files.reduce((sum, file) => sum + (file.status === "failed" /* Failed */ ? 0 : file.size ?? 0), 0),
+    retries: files.reduce((sum, file) => sum + Math.max(0, file.attempts - 1), 0),
+    warnings: files.reduce((sum, file) => sum + (file.warnings?.length ?? 0), 0),
+    problems: result.problems.length
+  };
+}
+function totalsLine(result) {
+  const t = totals(result);
+  const verdict = t.problems > 0 ? `\u2717 ${count(t.problems, "problem")}` : "\u2713 no problems";
+  const statuses = t.statuses.map(([status, n]) => `${n} ${status}`).join(", ");
+  const parts = [
+    `<strong>${verdict}</strong>`,
+    `${count(t.files, "file")}${statuses ? ` (${statuses})` : ""}`,
+    formatBytes(t.bytes),
+    ...result.seconds !== void 0 ? [formatSeconds(result.seconds)] : [],
+    count(t.retries, "retry", "retries"),
+    ...t.warnings > 0 ? [count(t.warnings, "warning")] : []
+  ];
+  return `<p>${parts.join(" \xB7 ")}</p>`;
+}
+function tableRow(file) {
+  const sha256 = file.sha256 ? `<code>${escapeHtml(file.sha256.slice(0, SHORT_SHA256))}\u2026</code>` : "";
+  const warned = file.warnings?.length ? `, ${count(file.warnings.length, "warning")}` : "";
+  const status = file.status === "failed" /* Failed */ ? `<strong>${escapeHtml(file.status)}</strong>` : `${escapeHtml(file.status)}${warned}`;
+  const cells = [escapeHtml(file.name), escapeHtml(formatBytes(file.size)), sha256, status, escapeHtml(String(file.attempts))];
+  return `<tr>${cells.map((cell) => `<td>${cell}</td>`).join("")}</tr>`;
+}
+function shellWord(word) {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+function shownPath(cwd, absolute) {
+  const rel = relative2(cwd, absolute);
+  if (rel === "") return ".";
+  if (rel === ".." || rel.startsWith(`..${sep6}`) || isAbsolute2(rel)) return absolute;
+  return rel.split(sep6).join("/");
+}
+function withoutUserinfo(endpoint) {
+  try {
+    const url = new URL(endpoint);
+    if (url.username === "" && url.password === "") return endpoint;
+    url.username = "";
+    url.password = "";
+    return url.href;
+  } catch {
+    return endpoint;
   }
 }
-async function writeJobSummary(title, result) {
+function reproduceCommands(result, get = () => "", cwd = process.cwd(), env = process.env) {
+  const { where } = result;
+  if (!where) return [];
+  const pathAbsolute = resolve4(cwd, where.path);
+  const path6 = shownPath(cwd, pathAbsolute);
+  const patterns = getList(get, "pattern", DEFAULT_PATTERNS2);
+  const defaultPatterns = patterns.length === DEFAULT_PATTERNS2.length && patterns.every((p, i) => p === DEFAULT_PATTERNS2[i]);
+  const checks = [
+    ...defaultPatterns ? [] : patterns.flatMap((pattern) => ["--pattern", pattern]),
+    ...get("check-contents").trim().toLowerCase() === "false" ? ["--check-contents", "false"] : [],
+    ...get("strict").trim().toLowerCase() === "true" ? ["--strict", "true"] : []
+  ];
+  const digests = where.step === "collect" ? get("digests").trim() : "";
+  const lines = [];
+  const command = (words) => words.map(shellWord).join(" ");
+  const sums = result.sha256sums ?? (digests ? resolve4(cwd, digests) : void 0);
+  if (sums) {
+    const sumsShown = shownPath(cwd, sums);
+    if (result.sha256sums) {
+      const fromPath = shownPath(cwd, sums) === sums ? sums : relative2(pathAbsolute, sums).split(sep6).join("/");
+      lines.push(`# each file in ${path6} against the SHA256SUMS this run wrote (names in it are relative to ${path6})`);
+      lines.push(path6 === "." ? command(["sha256sum", "-c", fromPath]) : `(cd ${shellWord(path6)} && ${command(["sha256sum", "-c", fromPath])})`);
+    }
+    lines.push(result.sha256sums ? "# the same with wheel-guard, and what is inside each file (RECORD, names, tags)" : `# each file in ${path6} against ${sumsShown}, and what is inside it (RECORD, names, tags)`);
+    lines.push(command(["npx", "wheel-guard", "verify", path6, "--digests", sumsShown, ...checks]));
+  }
+  const container = where.container;
+  const flags = [];
+  let prefix = "";
+  let credentials = "";
+  if (/^artifact:\/\//i.test(container)) {
+    const runId = get("run-id").trim() || env.GITHUB_RUN_ID || "";
+    const repository = get("repository").trim() || env.GITHUB_REPOSITORY || "";
+    if (runId) flags.push("--run-id", runId);
+    if (runId && repository) flags.push("--repository", repository);
+    prefix = "GITHUB_TOKEN=$(gh auth token) ";
+    credentials = " (a token with actions: read)";
+  } else if (/^(s3|azure|https?):\/\//i.test(container)) {
+    const endpoint = get("endpoint").trim();
+    if (endpoint) flags.push("--endpoint", withoutUserinfo(endpoint));
+    if (/^s3:\/\//i.test(container)) {
+      const region = get("region").trim();
+      const pathStyle = get("path-style").trim();
+      if (region) flags.push("--region", region);
+      if (pathStyle) flags.push("--path-style", pathStyle);
+    }
+    if (!/^https?:\/\//i.test(container)) credentials = " (your credentials for it in the environment)";
+  }
+  const what = where.step === "post-build" ? `every pair in ${container} checked again` : "the container checked again as this run checked it";
+  const how = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(container) ? "through a temporary directory, nothing placed" : "in place, nothing moved";
+  lines.push(`# ${what}${credentials}, ${how}`);
+  const digestsFlags = digests ? ["--digests", shownPath(cwd, resolve4(cwd, digests))] : [];
+  lines.push(prefix + command(["npx", "wheel-guard", "verify", container, ...flags, ...digestsFlags, ...checks]));
+  return lines;
+}
+function build(title, result, sorted, commands, rows) {
+  summary.emptyBuffer();
+  summary.addRaw(`<h3>${escapeHtml(title)}</h3>`, true);
+  summary.addRaw(totalsLine(result), true);
+  const { problems } = result;
+  if (problems.length > 0) {
+    summary.addRaw(`<p><strong>${problems.length} problem(s):</strong></p>`, true);
+    summary.addList(problems.slice(0, MAX_ANNOTATIONS).map((problem) => escapeHtml(problem.message)));
+    if (problems.length > MAX_ANNOTATIONS) {
+      summary.addRaw(`<p>\u2026 and ${problems.length - MAX_ANNOTATIONS} more problem(s), every one in the step's log.</p>`, true);
+    }
+  }
+  const warnings = sorted.flatMap((file) => file.warnings ?? []);
+  if (warnings.length > 0) {
+    summary.addRaw(`<p><strong>${warnings.length} warning(s)</strong> (odd but installable; <code>strict: true</code> refuses them):</p>`, true);
+    summary.addList(warnings.slice(0, MAX_ANNOTATIONS).map(escapeHtml));
+    if (warnings.length > MAX_ANNOTATIONS) summary.addRaw(`<p>\u2026 and ${warnings.length - MAX_ANNOTATIONS} more warning(s), every one in the step's log.</p>`, true);
+  }
+  if (sorted.length > 0) {
+    const header = `<tr>${HEADER.map((cell) => `<th>${cell}</th>`).join("")}</tr>`;
+    summary.addRaw(`<table>${header}${sorted.slice(0, rows).map(tableRow).join("")}</table>`, true);
+    if (sorted.length > rows) {
+      summary.addRaw(`<p>\u2026 and ${sorted.length - rows} more file(s): the <code>files</code> output and SHA256SUMS list every one.</p>`, true);
+    }
+    if (sorted.some((file) => file.sha256)) {
+      summary.addRaw(`<p>sha256: the first ${SHORT_SHA256} hex digits; the <code>files</code> output and SHA256SUMS hold each in full.</p>`, true);
+    }
+  }
+  if (commands.length > 0) {
+    summary.addRaw("<details><summary>Reproduce this check on your machine</summary>", true);
+    summary.addRaw(`<pre><code>${commands.map(escapeHtml).join("\n")}</code></pre>`, true);
+    summary.addRaw("</details>", true);
+  }
+}
+async function writeJobSummary(title, result, get) {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
-  let rows = Math.min(result.files.length, MAX_SUMMARY_ROWS);
-  build(title, result, rows);
+  const sorted = summaryOrder(result.files);
+  const commands = reproduceCommands(result, get);
+  let rows = Math.min(sorted.length, MAX_SUMMARY_ROWS);
+  build(title, result, sorted, commands, rows);
   while (Buffer.byteLength(summary.stringify()) > MAX_SUMMARY_BYTES && rows > 0) {
     rows = Math.floor(rows / 2);
-    build(title, result, rows);
+    build(title, result, sorted, commands, rows);
   }
   await summary.write();
 }
@@ -5006,7 +5151,7 @@ function formatTable(files) {
 }
 
 // src/core/action.ts
-import { relative as relative2 } from "node:path";
+import { relative as relative3 } from "node:path";
 var actionInputs = (name) => getInput(name);
 var SECRET_VARIABLES = ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AZURE_STORAGE_CONNECTION_STRING", "AZURE_STORAGE_KEY", "AZURE_STORAGE_SAS_TOKEN"];
 function urlSecrets(raw) {
@@ -5041,7 +5186,7 @@ function actionReporter() {
   return {
     info: (message) => info(plain(message)),
     // Annotations for the first MAX_ANNOTATIONS warnings; the rest are log lines, none lost.
-    warning: (message, file) => ++warnings <= MAX_ANNOTATIONS ? warning(plain(message), file ? { file: plain(relative2(process.cwd(), file)) } : void 0) : info(plain(`warning: ${message}`)),
+    warning: (message, file) => ++warnings <= MAX_ANNOTATIONS ? warning(plain(message), file ? { file: plain(relative3(process.cwd(), file)) } : void 0) : info(plain(`warning: ${message}`)),
     progress(name, bytes, total) {
       if (total === void 0 || total < PROGRESS_MIN_BYTES) return;
       const quarter = Math.floor(bytes / total * 4);
@@ -5057,15 +5202,19 @@ function actionReporter() {
   };
 }
 async function finishAction(title, work) {
+  const started = performance.now();
   maskSecrets();
   try {
     const result = await work();
+    result.seconds ??= (performance.now() - started) / 1e3;
     const files = verifiedFiles(result);
     setOutput("files", JSON.stringify(files));
     setOutput("count", String(files.length));
     setOutput("sha256sums", result.sha256sums ?? "");
+    setOutput("requirements", result.requirements ?? "");
+    setOutput("index", result.index ?? "");
     if (result.files.length > 0) info(formatTable(result.files).split("\n").map(plain).join("\n"));
-    await writeJobSummary(title, result);
+    await writeJobSummary(title, result, actionInputs);
     reportProblems(title, result);
   } catch (error2) {
     debug(plain(error2 instanceof Error && error2.stack ? error2.stack : String(error2)));
@@ -5075,7 +5224,7 @@ async function finishAction(title, work) {
 function reportProblems(title, result) {
   const { problems } = result;
   for (const problem of problems.slice(0, MAX_ANNOTATIONS)) {
-    error(plain(problem.message), problem.file ? { file: plain(relative2(process.cwd(), problem.file)) } : void 0);
+    error(plain(problem.message), problem.file ? { file: plain(relative3(process.cwd(), problem.file)) } : void 0);
   }
   if (problems.length > MAX_ANNOTATIONS) {
     startGroup(`${problems.length - MAX_ANNOTATIONS} more problem(s)`);
@@ -5135,8 +5284,8 @@ var CheckPool = class {
   /** Hashes and checks one file; waits for a free thread. */
   run(task) {
     if (this.closed) return Promise.reject(new Error("the check pool is closed"));
-    return new Promise((resolve4, reject) => {
-      this.queue.push({ id: this.nextId++, task: { ...task, parsed: task.check ? parseDistributionName(task.fileName) : void 0 }, resolve: resolve4, reject });
+    return new Promise((resolve5, reject) => {
+      this.queue.push({ id: this.nextId++, task: { ...task, parsed: task.check ? parseDistributionName(task.fileName) : void 0 }, resolve: resolve5, reject });
       this.dispatch();
     });
   }
@@ -5444,10 +5593,6 @@ export {
   verifiedFiles,
   formatBytes,
   fileProblem,
-  formatTable,
-  actionInputs,
-  actionReporter,
-  finishAction,
   sidecarName,
   formatSidecar,
   parseSha256Sums,
@@ -5456,17 +5601,23 @@ export {
   matchesAny,
   findDistributions,
   pairListing,
-  CheckPool,
   readOnlyMessage,
   runPool,
+  openContainer,
   getInteger,
   getBoolean,
   getChoice,
   getList,
+  isInside,
   Inputs,
   NoFilesFound,
   DEFAULT_PATTERNS2 as DEFAULT_PATTERNS,
   getCommonInputs,
+  formatTable,
+  actionInputs,
+  actionReporter,
+  finishAction,
+  CheckPool,
   hashAndCheck,
   admitListing,
   withoutRefusedPartners,

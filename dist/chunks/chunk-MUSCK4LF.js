@@ -24,7 +24,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-LSHMDS43.js";
+} from "./chunk-IDC6S7R6.js";
 import {
   ConflictError,
   ContainerError,
@@ -34,13 +34,16 @@ import {
   messageOf,
   nameProblem,
   quote
-} from "./chunk-HHY642FY.js";
+} from "./chunk-J736KRG3.js";
 
 // src/post-build/run.ts
 import { stat, writeFile } from "node:fs/promises";
 
 // src/post-build/inputs.ts
 function getPostBuildInputs(get, cwd = process.cwd()) {
+  if (get(Inputs.Index).trim() !== "") {
+    throw new InputError(`${Inputs.Index}: the index has one writer, the release job: run it from collect (index: a directory or container), not from post-build`);
+  }
   const common = getCommonInputs(get, "wheelhouse", cwd);
   if (common.container.readOnly) throw new InputError(readOnlyMessage(common.container.url));
   return {
@@ -147,7 +150,7 @@ async function postBuild(inputs, reporter) {
     return result2;
   }).finally(() => checks.close());
   await commit(inputs, results, problems);
-  const result = { files: results, problems };
+  const result = { files: results, problems, where: { step: "post-build", container: inputs.container.url, path: inputs.path } };
   const done = verifiedFiles(result);
   if (done.length > 0) result.sha256sums = await writeSha256Sums(inputs.sha256sums, done);
   return result;

@@ -18,7 +18,7 @@ import { createReadStream } from 'node:fs';
 import { type FileHandle, open } from 'node:fs/promises';
 import { pipeline, type Readable } from 'node:stream';
 import { LimitError, MAX_LISTING_ENTRIES, MAX_LISTING_PAGE_BYTES, formatCap } from '../core/bounds.js';
-import { ContainerError, InputError, NotFoundError, TransferError, UnreachableError, WheelGuardError } from '../core/errors.js';
+import { ContainerError, InputError, isNetworkFailure, NotFoundError, TransferError, UnreachableError, WheelGuardError } from '../core/errors.js';
 import { CountingStream } from '../core/hash.js';
 import { exportsOf } from '../core/modules.js';
 import { retryAfterMs } from '../core/retry.js';
@@ -43,8 +43,14 @@ export interface AzureSettings {
 export const BLOCK_SIZE = 8 * 1024 * 1024;
 const QUEUE_SIZE = 4;
 
-/** An Azure Blob Storage host in any public or sovereign cloud. */
-export const AZURE_BLOB_HOST = /^([a-z0-9]{3,24})\.blob\.core\.(?:windows\.net|chinacloudapi\.cn|usgovcloudapi\.net)$/i;
+/** The blob service domains of Azure's public and sovereign clouds. */
+const BLOB_DOMAIN = String.raw`\.blob\.core\.(?:windows\.net|chinacloudapi\.cn|usgovcloudapi\.net)`;
+
+/** An Azure Blob Storage host with a valid account name: the account. */
+const AZURE_BLOB_HOST = new RegExp(`^([a-z0-9]{3,24})${BLOB_DOMAIN}$`, 'i');
+
+/** Whether a host is Azure Blob Storage's (any account name, valid or not: parseAzureUrl says which). */
+export const isAzureBlobHost = (host: string): boolean => new RegExp(`${BLOB_DOMAIN}$`, 'i').test(host);
 
 /** Azurite's (and the Storage Emulator's) published development account. */
 const DEVELOPMENT = {
@@ -175,7 +181,6 @@ interface Plan {
   sas?: string;
 }
 
-const NETWORK = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|socket hang up|other side closed/;
 /** What Azure says of a request outside its time window: a SAS before its start or past its expiry, or a clock off by 15 minutes. */
 const CLOCK = /time frame|too old|skew|not within the permitted|Request date header/i;
 
@@ -215,7 +220,7 @@ function boundedClient(inner: HttpClient, where: string): HttpClient {
 export class AzureContainer implements Container {
   readonly resumable = true;
   readonly url: string;
-  private connecting?: Promise<{ sdk: BlobSdk; container: ContainerClient; endpoint: string; route: Route }>;
+  private connecting?: Promise<{ sdk: BlobSdk; container: ContainerClient }>;
   /** The route, endpoint and secret, decided when the container is opened. */
   private readonly planned: Plan;
 
@@ -233,11 +238,10 @@ export class AzureContainer implements Container {
   }
 
   /** The SDK and a client for this container, made once. */
-  private client(): Promise<{ sdk: BlobSdk; container: ContainerClient; endpoint: string; route: Route }> {
+  private client(): Promise<{ sdk: BlobSdk; container: ContainerClient }> {
     return (this.connecting ??= (async () => {
       const sdk = await loadSdk();
-      const { service, endpoint, route } = await this.makeService(sdk);
-      return { sdk, container: service.getContainerClient(this.address.container), endpoint, route };
+      return { sdk, container: (await this.makeService(sdk)).getContainerClient(this.address.container) };
     })());
   }
 
@@ -297,8 +301,8 @@ export class AzureContainer implements Container {
     return { route: 'DefaultAzureCredential', endpoint: this.serviceUrl() };
   }
 
-  private async makeService(sdk: BlobSdk): Promise<{ service: BlobServiceClient; endpoint: string; route: Route }> {
-    const { route, endpoint, key, sas } = this.planned;
+  private async makeService(sdk: BlobSdk): Promise<BlobServiceClient> {
+    const { endpoint, key, sas } = this.planned;
     let credential: unknown;
     if (key) credential = new sdk.StorageSharedKeyCredential(this.address.account, key);
     else if (sas) credential = new sdk.AnonymousCredential();
@@ -314,7 +318,7 @@ export class AzureContainer implements Container {
     const pipeline = sdk.newPipeline(credential as never, { retryOptions: { maxTries: 2 }, userAgentOptions: { userAgentPrefix: 'wheel-guard' } });
     // The SDK's own HTTP client, with answers it reads whole bounded (private field: the public httpClient option takes a v1 client).
     (pipeline as unknown as { _coreHttpClient: HttpClient })._coreHttpClient = boundedClient(createDefaultHttpClient(), this.url);
-    return { service: new sdk.BlobServiceClient(sas ? `${endpoint}?${sas}` : endpoint, pipeline), endpoint, route };
+    return new sdk.BlobServiceClient(sas ? `${endpoint}?${sas}` : endpoint, pipeline);
   }
 
   private key(name: string): string {
@@ -381,7 +385,7 @@ export class AzureContainer implements Container {
     if (errorName === 'AbortError' || errorName === 'TimeoutError' || /aborted|timed out/i.test(message)) {
       return new UnreachableError(`${endpoint} did not answer within ${this.idle / 1000} s for ${where}: check the endpoint input and the network (timeout input: ${this.idle / 1000})`, { cause: error });
     }
-    if (NETWORK.test(`${(error as { code?: string })?.code ?? ''} ${message}`)) {
+    if (isNetworkFailure(error)) {
       return new UnreachableError(`cannot reach ${endpoint} for ${where} (${message}): check the account name, the endpoint input and the network`, { cause: error });
     }
     if (status !== undefined && (status >= 500 || status === 429)) {

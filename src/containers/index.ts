@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { InputError } from '../core/errors.js';
 import type { Container } from './container.js';
 import { type ArtifactSettings, openArtifactContainer } from './artifact.js';
-import { type AzureSettings, AzureContainer, parseAzureUrl } from './azure.js';
+import { type AzureSettings, AzureContainer, isAzureBlobHost, parseAzureUrl } from './azure.js';
 import { HttpContainer, type HttpSettings } from './http.js';
 import { LocalContainer } from './local.js';
 import { parseS3Url, S3Container, type S3Settings } from './s3.js';
@@ -12,8 +12,8 @@ import { parseS3Url, S3Container, type S3Settings } from './s3.js';
 /** The schemes this build can open, for error messages and docs. */
 export const SUPPORTED_CONTAINERS = ['a local directory path', 'file:///absolute/path', 's3://bucket/prefix', 'azure://account/container/prefix', 'artifact://NAME', 'https://… (read-only: collect)'] as const;
 
-/** An Azure Blob Storage address (any cloud): its host, without userinfo. */
-const AZURE_BLOB = /^https?:\/\/(?:[^/?#@]*@)?([^/?#@:]+\.blob\.core\.(?:windows\.net|chinacloudapi\.cn|usgovcloudapi\.net))(?::\d+)?(?:[/?#]|$)/i;
+/** The host of an http(s) address, without userinfo or port (the address need not parse as a URL). */
+const HOST = /^https?:\/\/(?:[^/?#@]*@)?([^/?#@:]+)/i;
 
 /** Settings some containers take from inputs. */
 export interface ContainerSettings {
@@ -50,7 +50,7 @@ export function openContainer(url: string, cwd: string = process.cwd(), settings
   const supported = `supported: ${SUPPORTED_CONTAINERS.join(', ')}`;
   if (scheme === 'https' || scheme === 'http') {
     // An Azure Blob address is Azure's to open (with its credentials), not a web listing's.
-    if (AZURE_BLOB.test(value)) return new AzureContainer(parseAzureUrl(value), settings.azure ?? {});
+    if (isAzureBlobHost(HOST.exec(value)?.[1] ?? '')) return new AzureContainer(parseAzureUrl(value), settings.azure ?? {});
     return new HttpContainer(value, settings.http ?? {});
   }
   throw new InputError(`container: unknown scheme "${scheme}://" in ${value}; ${supported}`);

@@ -6,7 +6,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { createReadStream } from 'node:fs';
 import { pipeline, type Readable } from 'node:stream';
 import { LimitError, LimitStream, MAX_LISTING_ENTRIES, MAX_LISTING_PAGE_BYTES, formatCap } from '../core/bounds.js';
-import { ContainerError, InputError, NotFoundError, TransferError, UnreachableError, WheelGuardError } from '../core/errors.js';
+import { ContainerError, InputError, isNetworkFailure, NotFoundError, TransferError, UnreachableError, WheelGuardError } from '../core/errors.js';
 import { CountingStream } from '../core/hash.js';
 import { exportsOf } from '../core/modules.js';
 import { runPool } from '../core/pool.js';
@@ -64,7 +64,6 @@ type S3Sdk = typeof import('@aws-sdk/client-s3');
 let sdkLoading: Promise<S3Sdk> | undefined;
 const loadSdk = (): Promise<S3Sdk> => (sdkLoading ??= import('@aws-sdk/client-s3').then((module) => exportsOf(module, 'S3Client')));
 
-const NETWORK = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|socket hang up/;
 
 export class S3Container implements Container {
   readonly resumable = true;
@@ -162,7 +161,7 @@ export class S3Container implements Container {
       const seconds = (this.settings.idleTimeoutMs ?? 30_000) / 1000;
       return new UnreachableError(`${endpoint} did not answer within ${seconds} s for ${where}: check the endpoint input and the network (timeout input: ${seconds})`, { cause: error });
     }
-    if (NETWORK.test(`${(error as { code?: string })?.code ?? ''} ${message}`)) {
+    if (isNetworkFailure(error)) {
       return new UnreachableError(`cannot reach ${endpoint} for ${where} (${message}): check the endpoint input and the network`, { cause: error });
     }
     if (status !== undefined && (status >= 500 || status === 429)) {

@@ -11,8 +11,8 @@ import { plain } from './untrusted.js';
 /** Inputs as the runner passes them (INPUT_* environment variables). */
 export const actionInputs = (name: string): string => core.getInput(name);
 
-/** Environment variables that hold credentials some container may read (and the github-token input). */
-const SECRET_VARIABLES = ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AZURE_STORAGE_CONNECTION_STRING', 'AZURE_STORAGE_KEY', 'AZURE_STORAGE_SAS_TOKEN'];
+/** Environment variables that hold AWS credentials (Azure's, and the parts inside them, are azureSecrets'). */
+const SECRET_VARIABLES = ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
 
 /**
  * The secrets a container URL carries, to mask before anything is logged:

@@ -108,6 +108,15 @@ export function isRetryable(error: unknown): boolean {
   return typeof code === 'string' && NETWORK_CODES.has(code);
 }
 
+/**
+ * True when a client library's error (by its code or its message) says the
+ * network failed: the containers word these as "cannot reach …".
+ */
+export function isNetworkFailure(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|socket hang up|other side closed/.test(`${typeof code === 'string' ? code : ''} ${messageOf(error)}`);
+}
+
 /** The message of anything thrown, for one-line reports. */
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -37,6 +37,7 @@ import {
   fromWireError,
   hasUnprintable,
   irregular,
+  isNetworkFailure,
   isRetryable,
   lstatOrNothing,
   lstatOrNothingSync,
@@ -55,7 +56,7 @@ import {
   temporaryName,
   tooLarge,
   versionKey
-} from "./chunk-J736KRG3.js";
+} from "./chunk-IG62FSZU.js";
 import {
   __toESM
 } from "./chunk-735RXGZ6.js";
@@ -3505,7 +3506,9 @@ import { open as open3 } from "node:fs/promises";
 import { pipeline as pipeline3 } from "node:stream";
 var BLOCK_SIZE = 8 * 1024 * 1024;
 var QUEUE_SIZE = 4;
-var AZURE_BLOB_HOST = /^([a-z0-9]{3,24})\.blob\.core\.(?:windows\.net|chinacloudapi\.cn|usgovcloudapi\.net)$/i;
+var BLOB_DOMAIN = String.raw`\.blob\.core\.(?:windows\.net|chinacloudapi\.cn|usgovcloudapi\.net)`;
+var AZURE_BLOB_HOST = new RegExp(`^([a-z0-9]{3,24})${BLOB_DOMAIN}$`, "i");
+var isAzureBlobHost = (host) => new RegExp(`${BLOB_DOMAIN}$`, "i").test(host);
 var DEVELOPMENT = {
   account: "devstoreaccount1",
   key: "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
@@ -3582,7 +3585,6 @@ function azureSecrets(env, sasInput, containerUrl) {
 var sdkLoading;
 var loadSdk = () => sdkLoading ??= import("./esm-DBGMEBHA.js").then((module) => exportsOf(module, "BlobServiceClient"));
 var CREDENTIAL_HELP = "set AZURE_STORAGE_CONNECTION_STRING, a SAS token (the sas-token input or AZURE_STORAGE_SAS_TOKEN), AZURE_STORAGE_KEY (with the account named in the container URL), or sign in with azure/login";
-var NETWORK = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|socket hang up|other side closed/;
 var CLOCK = /time frame|too old|skew|not within the permitted|Request date header/i;
 function boundedClient(inner, where) {
   return {
@@ -3633,8 +3635,7 @@ var AzureContainer = class {
   client() {
     return this.connecting ??= (async () => {
       const sdk = await loadSdk();
-      const { service, endpoint, route } = await this.makeService(sdk);
-      return { sdk, container: service.getContainerClient(this.address.container), endpoint, route };
+      return { sdk, container: (await this.makeService(sdk)).getContainerClient(this.address.container) };
     })();
   }
   /** The service URL: the endpoint input, else what the address or connection string said, else the public cloud's. */
@@ -3691,7 +3692,7 @@ var AzureContainer = class {
     return { route: "DefaultAzureCredential", endpoint: this.serviceUrl() };
   }
   async makeService(sdk) {
-    const { route, endpoint, key, sas } = this.planned;
+    const { endpoint, key, sas } = this.planned;
     let credential;
     if (key) credential = new sdk.StorageSharedKeyCredential(this.address.account, key);
     else if (sas) credential = new sdk.AnonymousCredential();
@@ -3705,7 +3706,7 @@ var AzureContainer = class {
     const { createDefaultHttpClient } = exportsOf(await import("./esm-VCUQS6WW.js"), "createDefaultHttpClient");
     const pipeline6 = sdk.newPipeline(credential, { retryOptions: { maxTries: 2 }, userAgentOptions: { userAgentPrefix: "wheel-guard" } });
     pipeline6._coreHttpClient = boundedClient(createDefaultHttpClient(), this.url);
-    return { service: new sdk.BlobServiceClient(sas ? `${endpoint}?${sas}` : endpoint, pipeline6), endpoint, route };
+    return new sdk.BlobServiceClient(sas ? `${endpoint}?${sas}` : endpoint, pipeline6);
   }
   key(name) {
     checkName(name);
@@ -3758,7 +3759,7 @@ var AzureContainer = class {
     if (errorName === "AbortError" || errorName === "TimeoutError" || /aborted|timed out/i.test(message)) {
       return new UnreachableError(`${endpoint} did not answer within ${this.idle / 1e3} s for ${where}: check the endpoint input and the network (timeout input: ${this.idle / 1e3})`, { cause: error2 });
     }
-    if (NETWORK.test(`${error2?.code ?? ""} ${message}`)) {
+    if (isNetworkFailure(error2)) {
       return new UnreachableError(`cannot reach ${endpoint} for ${where} (${message}): check the account name, the endpoint input and the network`, { cause: error2 });
     }
     if (status !== void 0 && (status >= 500 || status === 429)) {
@@ -4557,7 +4558,6 @@ function checksumHex(value) {
 }
 var sdkLoading2;
 var loadSdk2 = () => sdkLoading2 ??= import("./dist-cjs-Q6VJZQ6Q.js").then((module) => exportsOf(module, "S3Client"));
-var NETWORK2 = /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|socket hang up/;
 var S3Container = class {
   constructor(url, bucket, folder, settings) {
     this.url = url;
@@ -4649,7 +4649,7 @@ var S3Container = class {
       const seconds = (this.settings.idleTimeoutMs ?? 3e4) / 1e3;
       return new UnreachableError(`${endpoint} did not answer within ${seconds} s for ${where}: check the endpoint input and the network (timeout input: ${seconds})`, { cause: error2 });
     }
-    if (NETWORK2.test(`${error2?.code ?? ""} ${message}`)) {
+    if (isNetworkFailure(error2)) {
       return new UnreachableError(`cannot reach ${endpoint} for ${where} (${message}): check the endpoint input and the network`, { cause: error2 });
     }
     if (status !== void 0 && (status >= 500 || status === 429)) {
@@ -4788,7 +4788,7 @@ var S3Container = class {
 
 // src/containers/index.ts
 var SUPPORTED_CONTAINERS = ["a local directory path", "file:///absolute/path", "s3://bucket/prefix", "azure://account/container/prefix", "artifact://NAME", "https://\u2026 (read-only: collect)"];
-var AZURE_BLOB = /^https?:\/\/(?:[^/?#@]*@)?([^/?#@:]+\.blob\.core\.(?:windows\.net|chinacloudapi\.cn|usgovcloudapi\.net))(?::\d+)?(?:[/?#]|$)/i;
+var HOST = /^https?:\/\/(?:[^/?#@]*@)?([^/?#@:]+)/i;
 function openContainer(url, cwd = process.cwd(), settings = {}) {
   const value = url.trim();
   if (value === "") throw new InputError("container: empty; give a directory path or a file:// URL");
@@ -4811,7 +4811,7 @@ function openContainer(url, cwd = process.cwd(), settings = {}) {
   if (scheme === "azure") return new AzureContainer(parseAzureUrl(value), settings.azure ?? {});
   const supported = `supported: ${SUPPORTED_CONTAINERS.join(", ")}`;
   if (scheme === "https" || scheme === "http") {
-    if (AZURE_BLOB.test(value)) return new AzureContainer(parseAzureUrl(value), settings.azure ?? {});
+    if (isAzureBlobHost(HOST.exec(value)?.[1] ?? "")) return new AzureContainer(parseAzureUrl(value), settings.azure ?? {});
     return new HttpContainer(value, settings.http ?? {});
   }
   throw new InputError(`container: unknown scheme "${scheme}://" in ${value}; ${supported}`);
@@ -5153,7 +5153,7 @@ function formatTable(files) {
 // src/core/action.ts
 import { relative as relative3 } from "node:path";
 var actionInputs = (name) => getInput(name);
-var SECRET_VARIABLES = ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AZURE_STORAGE_CONNECTION_STRING", "AZURE_STORAGE_KEY", "AZURE_STORAGE_SAS_TOKEN"];
+var SECRET_VARIABLES = ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"];
 function urlSecrets(raw) {
   const match3 = /^https?:\/\/([^/?#]*)@/i.exec(raw.trim());
   if (!match3) return [];

@@ -30,7 +30,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-IDC6S7R6.js";
+} from "./chunk-LKP7IDYT.js";
 import {
   ContainerError,
   ContentError,
@@ -55,7 +55,7 @@ import {
   readBounded,
   temporaryName,
   versionKey
-} from "./chunk-J736KRG3.js";
+} from "./chunk-IG62FSZU.js";
 
 // src/collect/run.ts
 import { mkdir as mkdir2, readdir as readdir2, rm as rm2 } from "node:fs/promises";

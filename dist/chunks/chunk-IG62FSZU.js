@@ -1515,6 +1515,10 @@ function isRetryable(error) {
   const code = error?.code;
   return typeof code === "string" && NETWORK_CODES.has(code);
 }
+function isNetworkFailure(error) {
+  const code = error?.code;
+  return /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ECONNRESET|ETIMEDOUT|EHOSTUNREACH|ENETUNREACH|socket hang up|other side closed/.test(`${typeof code === "string" ? code : ""} ${messageOf(error)}`);
+}
 function messageOf(error) {
   return error instanceof Error ? error.message : String(error);
 }
@@ -3255,6 +3259,7 @@ export {
   NotFoundError,
   ConflictError,
   isRetryable,
+  isNetworkFailure,
   messageOf,
   MAX_SIDECAR_BYTES,
   MAX_SUMS_BYTES,

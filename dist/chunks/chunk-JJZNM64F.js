@@ -24,7 +24,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-IDC6S7R6.js";
+} from "./chunk-LKP7IDYT.js";
 import {
   ConflictError,
   ContainerError,
@@ -34,7 +34,7 @@ import {
   messageOf,
   nameProblem,
   quote
-} from "./chunk-J736KRG3.js";
+} from "./chunk-IG62FSZU.js";
 
 // src/post-build/run.ts
 import { stat, writeFile } from "node:fs/promises";

@@ -154,7 +154,14 @@ describe('uploads', () => {
       const up = await runAction('post-build', inputs('blocks', proxy.endpoint), ws, azuriteEnv());
       expect(up.errors).toEqual([]);
       const bytes = await readFile(join(ws, 'wheelhouse', wheel));
-      const blocks = proxy.requests.filter((r) => r.method === 'PUT' && r.path.endsWith(wheel) && r.url.includes('comp=block&'));
+      // Blocks go four in flight, so they reach the proxy in any order: put them in the file's order by the
+      // number their id ends with (wg-<nonce>-000000, …).
+      const blockNumber = (r: { url: string }) =>
+        Number(Buffer.from(new URL(r.url, 'http://x').searchParams.get('blockid')!, 'base64').toString().split('-').pop());
+      const blocks = proxy.requests
+        .filter((r) => r.method === 'PUT' && r.path.endsWith(wheel) && r.url.includes('comp=block&'))
+        .sort((a, b) => blockNumber(a) - blockNumber(b));
+      expect(blocks.map(blockNumber)).toEqual([0, 1, 2]);
       expect(blocks.map((r) => Number(r.headers['content-length']))).toEqual([8 * MiB, 8 * MiB, bytes.length - 16 * MiB]);
       const expectedMd5 = [0, 1, 2].map((i) => md5(bytes.subarray(i * 8 * MiB, Math.min(bytes.length, (i + 1) * 8 * MiB))));
       expect(blocks.map((r) => r.headers['content-md5'])).toEqual(expectedMd5);

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { collect } from '../collect/run.js';
-import { getCollectInputs } from '../collect/inputs.js';
+import { attestationsOf, getCollectInputs } from '../collect/inputs.js';
 import { InputError, messageOf, WheelGuardError } from '../core/errors.js';
 import { DEFAULT_PATTERNS, getBoolean, getInteger, getList, type InputGetter, Inputs } from '../core/inputs.js';
 import type { Reporter, RunResult } from '../core/report.js';
@@ -81,7 +81,14 @@ options (named like the action's inputs):
   --strict true|false         refuse what the content check finds odd but installable (default false: a warning)
   --run-id ID                 artifact, collect: read the artifacts of this workflow run
   --repository OWNER/NAME     artifact, collect: that run's repository (default: GITHUB_REPOSITORY)
-  --github-token TOKEN        artifact, collect: a token with actions:read there (or set GITHUB_TOKEN)
+  --github-token TOKEN        artifact, collect: a token with actions:read there (or set GITHUB_TOKEN);
+                              --attested-by: a token with attestations:read on that repository
+  --attested-by WORKFLOW      collect, verify: each wheel needs a build provenance attestation (GitHub's
+                              attestations API, Sigstore) signed by this workflow, given as
+                              OWNER/REPO/.github/workflows/FILE.yml[@refs/tags/*]; what
+                              gh attestation verify --signer-workflow checks, for every wheel at once
+  --trusted-root FILE         with --attested-by: Sigstore trusted roots to use instead of the public-good
+                              and GitHub roots fetched through TUF (gh attestation trusted-root > FILE)
   -h, --help                  this text
   -v, --version               the version
 
@@ -113,6 +120,8 @@ const OPTIONS = {
   requirements: { type: 'string' },
   index: { type: 'string' },
   output: { type: 'string' },
+  'attested-by': { type: 'string' },
+  'trusted-root': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean', short: 'v' },
 } as const satisfies ParseArgsConfig['options'];
@@ -155,6 +164,8 @@ const ONLY: Record<string, string[]> = {
   // post-build too: its inputs refuse it with the reason (the index has one writer).
   index: ['collect', 'post-build'],
   output: ['index'],
+  'attested-by': ['collect', 'verify'],
+  'trusted-root': ['collect', 'verify'],
 };
 
 /** Flags verify takes only for a container URL: a directory is checked in place, nothing is fetched. */
@@ -227,9 +238,15 @@ async function verify(values: Values, target: string | undefined, io: Io, report
     return result;
   };
   if (isContainerUrl(target)) return pinned(await verifyContainer(target, get, reporter));
+  // The attestations API is asked with these too, when --attested-by is given.
+  const withAttestations = values['attested-by'] !== undefined ? ['retries', 'timeout', 'github-token'] : [];
   for (const flag of VERIFY_URL_ONLY) {
-    if ((values as Record<string, unknown>)[flag] !== undefined) throw new InputError(`--${flag} applies to verify URL (a container), not to a directory checked in place`);
+    if ((values as Record<string, unknown>)[flag] !== undefined && !withAttestations.includes(flag)) {
+      throw new InputError(`--${flag} applies to verify URL (a container), not to a directory checked in place`);
+    }
   }
+  const common = { retries: getInteger(get, Inputs.Retries, 3, 0, 100), timeout: getInteger(get, Inputs.Timeout, 30, 1, 3600) };
+  const { attestations } = attestationsOf(get, common, process.cwd());
   const inPlace = await verifyDirectory(
     {
       dir: target,
@@ -238,6 +255,7 @@ async function verify(values: Values, target: string | undefined, io: Io, report
       checkContents: getBoolean(get, Inputs.CheckContents, true),
       strict: getBoolean(get, Inputs.Strict, false),
       ...(digests ? { sha256sums: digests } : {}),
+      ...(attestations ? { attestations } : {}),
     },
     reporter,
   );

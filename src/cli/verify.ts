@@ -18,7 +18,8 @@ import { collect } from '../collect/run.js';
 import { getCollectInputs } from '../collect/inputs.js';
 import { LocalContainer } from '../containers/local.js';
 import { agreedDigest, loadDigests, sidecarSource } from '../core/digests.js';
-import { IntegrityError } from '../core/errors.js';
+import { IntegrityError, messageOf } from '../core/errors.js';
+import { Attestations, AttestationsApiError, attestedLine, type AttestationSettings } from '../core/attestations.js';
 import { type InputGetter, Inputs } from '../core/inputs.js';
 import { admitListing, sameDistribution, withoutRefusedPartners } from '../core/listing.js';
 import { CheckPool } from '../core/check-pool.js';
@@ -39,6 +40,8 @@ export interface VerifyOptions {
   checkContents?: boolean;
   /** Refuse what is odd but installable, instead of warning (default false). */
   strict?: boolean;
+  /** `--attested-by`: each file also needs a build provenance attestation that workflow signed (core/attestations). */
+  attestations?: AttestationSettings;
 }
 
 /** What to check: each distribution's expected digest, and the problems found on the way. */
@@ -82,10 +85,15 @@ async function expectations(options: VerifyOptions, container: LocalContainer): 
 export async function verifyDirectory(options: VerifyOptions, reporter: Reporter): Promise<RunResult> {
   const container = new LocalContainer(options.dir, resolve(options.dir));
   // Hashing and checking on every core, one file per worker thread at a time: the first worker starts while the directory is listed.
+  // A bad --trusted-root is a usage error before any file is read.
+  const attestor = options.attestations
+    ? new Attestations({ ...options.attestations, onRetry: (what, error, attempt) => reporter.info(`${what}: attempt ${attempt} after: ${messageOf(error)}`) })
+    : undefined;
+  await attestor?.prepare();
   const checks = new CheckPool();
   checks.warm();
   try {
-    return await checkAll(options, reporter, checks, await expectations(options, container));
+    return await checkAll(options, reporter, checks, await expectations(options, container), attestor);
   } finally {
     await checks.close();
   }
@@ -97,6 +105,7 @@ async function checkAll(
   reporter: Reporter,
   checks: CheckPool,
   { names, expected, problems }: Awaited<ReturnType<typeof expectations>>,
+  attestor?: Attestations,
 ): Promise<RunResult> {
   checks.warm(names.length);
   // Nothing is moved: `concurrency` only bounds how many files are under way, and the pool is kept fed.
@@ -108,8 +117,11 @@ async function checkAll(
       for (const warning of warnings ?? []) reporter.warning(warning.message, join(options.dir, name));
       if (digest.sha256 !== sha256) throw new IntegrityError(name, sha256, digest.sha256, digest.size);
       if (contentError) throw contentError;
+      if (attestor) reporter.info(attestedLine(name, await attestor.check(name, digest.sha256)));
       result = { name, ...digest, status: FileStatus.Verified, attempts: 1, ...(warnings ? { warnings: warnings.map((w) => w.message) } : {}) };
     } catch (error: unknown) {
+      // The attestations API refusing the token is one error for the run, not one per file.
+      if (error instanceof AttestationsApiError) throw error;
       problems.push(fileProblem(name, error, join(options.dir, name)));
       result = { name, status: FileStatus.Failed, attempts: 1 };
     }

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { type CommonInputs, getChoice, getCommonInputs, getInteger, getList, type InputGetter, Inputs, NoFilesFound } from '../core/inputs.js';
 import { getRequirementsTarget, type RequirementsTarget } from '../core/requirements-file.js';
 import { getIndexTarget, type IndexTarget } from '../core/index-writer.js';
+import { type AttestationSettings, getAttestationSettings } from '../core/attestations.js';
 
 export interface CollectInputs extends CommonInputs {
   /** Globs that must each match at least one verified file. */
@@ -29,6 +30,8 @@ export interface CollectInputs extends CommonInputs {
   requirements?: RequirementsTarget;
   /** The `index` input: where to write a PEP 503/691 simple index of the verified files (core/index-writer). */
   index?: IndexTarget;
+  /** The `attested-by` input (with `trusted-root` and `github-token`): each wheel needs a build provenance attestation that workflow signed (core/attestations). */
+  attestations?: AttestationSettings;
 }
 
 /** The `digests` input, if set, resolved against the working directory when read. */
@@ -52,6 +55,7 @@ export function getCollectInputs(get: InputGetter, cwd: string = process.cwd()):
     ...(digests ? { digests } : {}),
     ...(requirements ? { requirements } : {}),
     ...indexOf(get, cwd, common.path),
+    ...attestationsOf(get, common, cwd),
   };
 }
 
@@ -59,4 +63,10 @@ export function getCollectInputs(get: InputGetter, cwd: string = process.cwd()):
 function indexOf(get: InputGetter, cwd: string, path: string): { index?: IndexTarget } {
   const index = getIndexTarget(get, { cwd, distDir: path });
   return index ? { index } : {};
+}
+
+/** The `attested-by` input with `trusted-root` and `github-token`, if set. */
+export function attestationsOf(get: InputGetter, common: { retries: number; timeout: number }, cwd: string): { attestations?: AttestationSettings } {
+  const attestations = getAttestationSettings({ attestedBy: get(Inputs.AttestedBy), trustedRoot: get(Inputs.TrustedRoot), token: get(Inputs.GithubToken) }, common, cwd);
+  return attestations ? { attestations } : {};
 }

@@ -9,12 +9,13 @@ import { join } from 'node:path';
 import type { Container, Entry } from '../containers/container.js';
 import { actionInputs, actionReporter, finishAction } from '../core/action.js';
 import { type CheckResult, CheckPool } from '../core/check-pool.js';
-import { ContainerError, ContentError, IntegrityError } from '../core/errors.js';
+import { ContainerError, ContentError, IntegrityError, messageOf } from '../core/errors.js';
 import { lockDirectory, lstatOrNothingSync, NotRegularFileError } from '../core/files.js';
 import type { Digest } from '../core/hash.js';
 import { Inputs, NoFilesFound } from '../core/inputs.js';
 import { agreedDigest, disagreement, loadDigests, type Plan, type PlannedFile, planListing, sidecarSource, type Truth, yankedMessage } from '../core/digests.js';
 import { admitListing, sameDistribution } from '../core/listing.js';
+import { Attestations, attestedLine } from '../core/attestations.js';
 import { runPool } from '../core/pool.js';
 import { fileProblem, FileStatus, type FileResult, type Problem, type Reporter, type RunResult, verifiedFiles } from '../core/report.js';
 import { finishRequirements } from '../core/requirements-file.js';
@@ -152,7 +153,7 @@ async function collectOne(
   container: Container,
   file: PlannedFile,
   size: number | undefined,
-  inputs: CollectInputs & { before: Map<string, Stats>; checks: CheckPool },
+  inputs: RunInputs,
   reporter: Reporter,
   problems: Problem[],
   placed: Placed[],
@@ -172,6 +173,10 @@ async function collectOne(
   const checkContents = async (temp: string): Promise<void> => {
     if (!inputs.checkContents) return;
     judge(await inputs.checks.run({ path: temp, fileName: name, hash: false, check: true, strict: inputs.strict }));
+  };
+  // After the sha256 verified, before the file is placed (or kept): its provenance, when attested-by asks (core/attestations).
+  const attested = async (sha256: string): Promise<void> => {
+    if (inputs.attestor) reporter.info(attestedLine(name, await inputs.attestor.check(name, sha256)));
   };
   const odd: string[] = [];
   const done = (result: FileResult): FileResult => {
@@ -195,6 +200,7 @@ async function collectOne(
     const found = await inspect(target, name, inputs.checks, inputs.checkContents ? { strict: inputs.strict } : undefined);
     if (found?.digest?.sha256 === expected) {
       if (found.checked) judge(found.checked);
+      await attested(expected);
       placed.push({ name, sha256: expected, info: found.info });
       return done({ name, ...found.digest, status: FileStatus.Present, attempts: 0 });
     }
@@ -202,7 +208,10 @@ async function collectOne(
       downloadVerified(container, name, sha256, size, inputs.path, {
         ...retryOptions,
         onProgress: (bytes, total) => reporter.progress(name, bytes, total),
-        verify: checkContents,
+        verify: async (temp) => {
+          await checkContents(temp);
+          await attested(sha256);
+        },
         idleTimeoutMs: inputs.timeout * 1000,
       });
     let result;
@@ -263,15 +272,23 @@ async function stillPlaced(inputs: CollectInputs & { checks: CheckPool }, placed
   }
 }
 
+/** The inputs as one run uses them: with what `path` held when it began, the check pool, the attestation checker. */
+type RunInputs = CollectInputs & { before: Map<string, Stats>; checks: CheckPool; attestor?: Attestations };
+
 /** Runs collect with parsed inputs; never throws for a per-file problem. */
 export async function collect(inputs: CollectInputs, reporter: Reporter): Promise<RunResult> {
   try {
     // The digests input is read before any work: a bad one stops the run with one clear line.
     const truth = inputs.digests ? await loadDigests(inputs.digests.given, inputs.digests.cwd, Inputs.Digests) : undefined;
+    // So is the trusted-root file, if given: one checker for the run (its roots loaded once).
+    const attestations = inputs.attestations
+      ? new Attestations({ ...inputs.attestations, onRetry: (what, error, attempt) => reporter.info(`${what}: attempt ${attempt} after: ${messageOf(error)}`) })
+      : undefined;
+    await attestations?.prepare();
     await mkdir(inputs.path, { recursive: true });
     const lock = await lockDirectory(inputs.path);
     try {
-      return await collectPairs(inputs, truth, reporter);
+      return await collectPairs(inputs, truth, reporter, attestations);
     } finally {
       await lock.release();
     }
@@ -326,17 +343,17 @@ async function snapshot(dir: string): Promise<Map<string, Stats>> {
   return found;
 }
 
-async function collectPairs(plainInputs: CollectInputs, truth: Truth | undefined, reporter: Reporter): Promise<RunResult> {
+async function collectPairs(plainInputs: CollectInputs, truth: Truth | undefined, reporter: Reporter, attestations: Attestations | undefined): Promise<RunResult> {
   // Hashing and checking on every core, one file per worker thread at a time; downloads stay here.
   const checks = new CheckPool();
   try {
-    return await collectPairsWith({ ...plainInputs, before: await snapshot(plainInputs.path), checks }, truth, reporter);
+    return await collectPairsWith({ ...plainInputs, before: await snapshot(plainInputs.path), checks, ...(attestations ? { attestor: attestations } : {}) }, truth, reporter);
   } finally {
     await checks.close();
   }
 }
 
-async function collectPairsWith(inputs: CollectInputs & { before: Map<string, Stats>; checks: CheckPool }, truth: Truth | undefined, reporter: Reporter): Promise<RunResult> {
+async function collectPairsWith(inputs: RunInputs, truth: Truth | undefined, reporter: Reporter): Promise<RunResult> {
   const { container } = inputs;
   // What the container itself warns about (plain http:// off this machine), once, before anything is read.
   for (const warning of container.warnings ?? []) reporter.warning(warning);
@@ -366,7 +383,12 @@ async function collectPairsWith(inputs: CollectInputs & { before: Map<string, St
   }
   await warnAboutStrangers(inputs, new Set(files.map((file) => file.name)), reporter);
 
-  const result: RunResult = { files, problems, where: { step: 'collect', container: container.url, path: inputs.path } };
+  const result: RunResult = {
+    files,
+    problems,
+    where: { step: 'collect', container: container.url, path: inputs.path },
+    ...(inputs.attestations ? { attestedBy: inputs.attestations.attestedBy.given } : {}),
+  };
   const done = verifiedFiles(result);
   if (done.length > 0 && inputs.digests?.isSha256Sums) {
     reporter.info(`${inputs.sha256sums} is the digests file this run checked against: left as it is (set sha256sums to another file to have one written)`);

@@ -94,6 +94,10 @@ export async function finishAction(title: string, work: () => Promise<RunResult>
     core.setOutput('sha256sums', result.sha256sums ?? '');
     core.setOutput('requirements', result.requirements ?? '');
     core.setOutput('index', result.index ?? '');
+    if (result.where?.step === 'post-build') {
+      core.setOutput('attestation-id', result.attestation?.id ?? '');
+      core.setOutput('attestation-url', result.attestation?.url ?? '');
+    }
     if (result.files.length > 0) core.info(formatTable(result.files).split('\n').map(plain).join('\n'));
     await writeJobSummary(title, result, actionInputs);
     reportProblems(title, result);

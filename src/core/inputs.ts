@@ -102,6 +102,9 @@ export const Inputs = {
   SasToken: 'sas-token',
   Requirements: 'requirements',
   Index: 'index',
+  AttestedBy: 'attested-by',
+  TrustedRoot: 'trusted-root',
+  Attest: 'attest',
 } as const;
 
 /** What to do when nothing matches: post-build's `pattern` in `path`, collect's in the container. */

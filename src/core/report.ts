@@ -42,6 +42,10 @@ export interface RunResult {
   requirements?: string;
   /** Where the simple index's `simple/` was written (`index`), if one was. */
   index?: string;
+  /** post-build's `attest`: the build provenance attestation stored for the parked files. */
+  attestation?: { id: string; url: string; subjects: number; logIndex?: string };
+  /** collect's `attested-by`: the workflow whose attestation every placed file had. */
+  attestedBy?: string;
   /** Seconds from the run's start to its result (the action glue measures them), for the job summary. */
   seconds?: number;
   /** Where the run worked, for the job summary's commands that check it again by hand. */

@@ -16,7 +16,7 @@ import * as core from '@actions/core';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { MAX_ANNOTATIONS, MAX_SUMMARY_BYTES } from './bounds.js';
 import { DEFAULT_PATTERNS, getList, type InputGetter } from './inputs.js';
-import { type FileResult, FileStatus, formatBytes, type RunResult } from './report.js';
+import { type FileResult, FileStatus, formatBytes, type RunResult, verifiedFiles } from './report.js';
 import { plain } from './untrusted.js';
 
 const HEADER = ['file', 'size', 'sha256', 'status', 'attempts'] as const;
@@ -161,6 +161,10 @@ export function reproduceCommands(result: RunResult, get: InputGetter = () => ''
     ...(get('strict').trim().toLowerCase() === 'true' ? ['--strict', 'true'] : []),
   ];
   const digests = where.step === 'collect' ? get('digests').trim() : '';
+  // The provenance check goes with every command that checks the files again.
+  const attestedBy = where.step === 'collect' ? get('attested-by').trim() : '';
+  const trustedRoot = attestedBy ? get('trusted-root').trim() : '';
+  if (attestedBy) checks.push('--attested-by', attestedBy, ...(trustedRoot ? ['--trusted-root', shownPath(cwd, resolve(cwd, trustedRoot))] : []));
   const lines: string[] = [];
   const command = (words: string[]): string => words.map(shellWord).join(' ');
 
@@ -214,6 +218,14 @@ function build(title: string, result: RunResult, sorted: readonly FileResult[], 
   core.summary.emptyBuffer();
   core.summary.addRaw(`<h3>${escapeHtml(title)}</h3>`, true);
   core.summary.addRaw(totalsLine(result), true);
+  const { attestation, attestedBy } = result;
+  if (attestation) {
+    const link = attestation.url ? `<a href="${escapeHtml(attestation.url)}">${escapeHtml(attestation.url)}</a>` : escapeHtml(`id ${attestation.id || 'not stored'}`);
+    core.summary.addRaw(`<p>Build provenance attestation of ${count(attestation.subjects, 'file')}: ${link}${attestation.logIndex !== undefined ? ` (Rekor log index ${escapeHtml(attestation.logIndex)})` : ''}</p>`, true);
+  }
+  if (attestedBy && verifiedFiles(result).length > 0) {
+    core.summary.addRaw(`<p>Every file placed has a build provenance attestation signed by <code>${escapeHtml(attestedBy)}</code>, verified with Sigstore.</p>`, true);
+  }
   const { problems } = result;
   if (problems.length > 0) {
     core.summary.addRaw(`<p><strong>${problems.length} problem(s):</strong></p>`, true);

@@ -11,6 +11,8 @@ export interface PostBuildInputs extends CommonInputs {
   overwrite: boolean;
   /** Also write `<wheel>.sha256` beside each local wheel. */
   localSidecars: boolean;
+  /** `attest: true`: one build provenance attestation for the parked wheels, stored with this token (post-build/attest). */
+  attest?: { token: string };
 }
 
 /** Reads and validates every input; throws InputError on the first bad one. */
@@ -27,5 +29,6 @@ export function getPostBuildInputs(get: InputGetter, cwd: string = process.cwd()
     ifNoFilesFound: getChoice(get, Inputs.IfNoFilesFound, NoFilesFound, NoFilesFound.Error),
     overwrite: getBoolean(get, Inputs.Overwrite, false),
     localSidecars: getBoolean(get, Inputs.LocalSidecars, false),
+    ...(getBoolean(get, Inputs.Attest, false) ? { attest: { token: get(Inputs.GithubToken).trim() } } : {}),
   };
 }

@@ -1,4 +1,5 @@
 /** post-build: hash every wheel, upload wheel then sidecar, read back and check. */
+import { attestFiles } from './attest.js';
 import { stat, writeFile } from 'node:fs/promises';
 import type { Container } from '../containers/container.js';
 import { finishAction, actionReporter, actionInputs } from '../core/action.js';
@@ -141,6 +142,16 @@ export async function postBuild(inputs: PostBuildInputs, reporter: Reporter): Pr
   const result: RunResult = { files: results, problems, where: { step: 'post-build', container: inputs.container.url, path: inputs.path } };
   const done = verifiedFiles(result);
   if (done.length > 0) result.sha256sums = await writeSha256Sums(inputs.sha256sums, done);
+  // Last: the wheels that landed and read back, and only those, are the attestation's subjects.
+  if (inputs.attest && done.length > 0) {
+    try {
+      const made = await attestFiles(done, inputs.attest.token);
+      result.attestation = made;
+      reporter.info(`attest: build provenance attestation of ${made.subjects} file(s)${made.url ? `: ${made.url}` : ''}${made.logIndex !== undefined ? ` (Rekor log index ${made.logIndex})` : ''}`);
+    } catch (error: unknown) {
+      problems.push({ message: messageOf(error) });
+    }
+  }
   return result;
 }
 

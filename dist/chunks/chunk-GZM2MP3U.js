@@ -1,11 +1,13 @@
 import {createRequire as __wgCreateRequire} from 'node:module'; const require = __wgCreateRequire(import.meta.url);
 import {
+  AttestationsApiError,
   CheckPool,
   Inputs,
   NoFilesFound,
   actionInputs,
   actionReporter,
   countedRetry,
+  exportsOf,
   fileProblem,
   findDistributions,
   finishAction,
@@ -24,7 +26,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-LKP7IDYT.js";
+} from "./chunk-IUGG46KZ.js";
 import {
   ConflictError,
   ContainerError,
@@ -35,6 +37,38 @@ import {
   nameProblem,
   quote
 } from "./chunk-IG62FSZU.js";
+
+// src/post-build/attest.ts
+function attestPrerequisites(env, token) {
+  if (!env.ACTIONS_ID_TOKEN_REQUEST_URL || !env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
+    return "attest: this job cannot get an OIDC token; give the job permissions id-token: write and attestations: write (attest runs in GitHub Actions only)";
+  }
+  if (!token) return "attest: github-token is empty; the default ${{ github.token }} with attestations: write stores the attestation";
+  if (!env.GITHUB_REPOSITORY) return "attest: GITHUB_REPOSITORY is not set; attest runs in GitHub Actions only";
+  return void 0;
+}
+async function attestFiles(files, token, env = process.env) {
+  const prerequisite = attestPrerequisites(env, token);
+  if (prerequisite) throw new AttestationsApiError(prerequisite);
+  const subjects = files.map((file) => ({ name: file.name, digest: { sha256: file.sha256 } }));
+  const { attestProvenance } = exportsOf(await import("./lib-FFZ5SUNQ.js"), "attestProvenance");
+  let made;
+  try {
+    made = await attestProvenance({ subjects, token });
+  } catch (error) {
+    const message = messageOf(error);
+    const hint = /403|Resource not accessible|permission/i.test(message) ? "; the job needs permissions attestations: write (and id-token: write)" : /ID token|OIDC/i.test(message) ? "; the job needs permissions id-token: write" : "";
+    throw new AttestationsApiError(`attest: ${message}${hint}`, { cause: error });
+  }
+  const server = (env.GITHUB_SERVER_URL || "https://github.com").replace(/\/+$/, "");
+  const id = made.attestationID ?? "";
+  return {
+    id,
+    url: id ? `${server}/${env.GITHUB_REPOSITORY}/attestations/${id}` : "",
+    ...made.tlogID !== void 0 ? { logIndex: String(made.tlogID) } : {},
+    subjects: subjects.length
+  };
+}
 
 // src/post-build/run.ts
 import { stat, writeFile } from "node:fs/promises";
@@ -50,7 +84,8 @@ function getPostBuildInputs(get, cwd = process.cwd()) {
     ...common,
     ifNoFilesFound: getChoice(get, Inputs.IfNoFilesFound, NoFilesFound, "error" /* Error */),
     overwrite: getBoolean(get, Inputs.Overwrite, false),
-    localSidecars: getBoolean(get, Inputs.LocalSidecars, false)
+    localSidecars: getBoolean(get, Inputs.LocalSidecars, false),
+    ...getBoolean(get, Inputs.Attest, false) ? { attest: { token: get(Inputs.GithubToken).trim() } } : {}
   };
 }
 
@@ -153,6 +188,15 @@ async function postBuild(inputs, reporter) {
   const result = { files: results, problems, where: { step: "post-build", container: inputs.container.url, path: inputs.path } };
   const done = verifiedFiles(result);
   if (done.length > 0) result.sha256sums = await writeSha256Sums(inputs.sha256sums, done);
+  if (inputs.attest && done.length > 0) {
+    try {
+      const made = await attestFiles(done, inputs.attest.token);
+      result.attestation = made;
+      reporter.info(`attest: build provenance attestation of ${made.subjects} file(s)${made.url ? `: ${made.url}` : ""}${made.logIndex !== void 0 ? ` (Rekor log index ${made.logIndex})` : ""}`);
+    } catch (error) {
+      problems.push({ message: messageOf(error) });
+    }
+  }
   return result;
 }
 async function run() {

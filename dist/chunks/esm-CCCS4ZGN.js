@@ -4,7 +4,7 @@ import {
 } from "./chunk-TTCDJP34.js";
 import {
   ServiceClient
-} from "./chunk-6DVHUVZ3.js";
+} from "./chunk-WIOWM2VK.js";
 import {
   AbortError,
   bearerTokenAuthenticationPolicy,
@@ -18,11 +18,13 @@ import {
   getLogLevel,
   isError,
   isNodeLike,
-  require_ms,
   retryPolicy,
   stringToUint8Array,
   uint8ArrayToString
-} from "./chunk-CM6BOC6W.js";
+} from "./chunk-AXJN66AO.js";
+import {
+  require_ms
+} from "./chunk-BKAY4753.js";
 import {
   __commonJS,
   __export,

@@ -1,15 +1,18 @@
 import {createRequire as __wgCreateRequire} from 'node:module'; const require = __wgCreateRequire(import.meta.url);
 import {
+  Attestations,
   CheckPool,
   Inputs,
   NoFilesFound,
   actionInputs,
   actionReporter,
   admitListing,
+  attestedLine,
   countedRetry,
   downloadVerified,
   fileProblem,
   finishAction,
+  getAttestationSettings,
   getBoolean,
   getChoice,
   getCommonInputs,
@@ -30,7 +33,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-LKP7IDYT.js";
+} from "./chunk-IUGG46KZ.js";
 import {
   ContainerError,
   ContentError,
@@ -621,12 +624,17 @@ function getCollectInputs(get, cwd = process.cwd()) {
     ifNoFilesFound: getChoice(get, Inputs.IfNoFilesFound, NoFilesFound, "error" /* Error */),
     ...digests ? { digests } : {},
     ...requirements ? { requirements } : {},
-    ...indexOf(get, cwd, common.path)
+    ...indexOf(get, cwd, common.path),
+    ...attestationsOf(get, common, cwd)
   };
 }
 function indexOf(get, cwd, path) {
   const index = getIndexTarget(get, { cwd, distDir: path });
   return index ? { index } : {};
+}
+function attestationsOf(get, common, cwd) {
+  const attestations = getAttestationSettings({ attestedBy: get(Inputs.AttestedBy), trustedRoot: get(Inputs.TrustedRoot), token: get(Inputs.GithubToken) }, common, cwd);
+  return attestations ? { attestations } : {};
 }
 
 // src/collect/run.ts
@@ -707,6 +715,9 @@ async function collectOne(container, file, size, inputs, reporter, problems, pla
     if (!inputs.checkContents) return;
     judge(await inputs.checks.run({ path: temp, fileName: name, hash: false, check: true, strict: inputs.strict }));
   };
+  const attested = async (sha256) => {
+    if (inputs.attestor) reporter.info(attestedLine(name, await inputs.attestor.check(name, sha256)));
+  };
   const odd = [];
   const done = (result) => {
     if (file.yanked !== void 0) {
@@ -726,13 +737,17 @@ async function collectOne(container, file, size, inputs, reporter, problems, pla
     const found = await inspect(target, name, inputs.checks, inputs.checkContents ? { strict: inputs.strict } : void 0);
     if (found?.digest?.sha256 === expected) {
       if (found.checked) judge(found.checked);
+      await attested(expected);
       placed.push({ name, sha256: expected, info: found.info });
       return done({ name, ...found.digest, status: "already present" /* Present */, attempts: 0 });
     }
     const download = (sha256) => downloadVerified(container, name, sha256, size, inputs.path, {
       ...retryOptions,
       onProgress: (bytes, total) => reporter.progress(name, bytes, total),
-      verify: checkContents,
+      verify: async (temp) => {
+        await checkContents(temp);
+        await attested(sha256);
+      },
       idleTimeoutMs: inputs.timeout * 1e3
     });
     let result;
@@ -777,10 +792,12 @@ async function stillPlaced(inputs, placed, problems, files) {
 async function collect(inputs, reporter) {
   try {
     const truth = inputs.digests ? await loadDigests(inputs.digests.given, inputs.digests.cwd, Inputs.Digests) : void 0;
+    const attestations = inputs.attestations ? new Attestations({ ...inputs.attestations, onRetry: (what, error, attempt) => reporter.info(`${what}: attempt ${attempt} after: ${messageOf(error)}`) }) : void 0;
+    await attestations?.prepare();
     await mkdir2(inputs.path, { recursive: true });
     const lock = await lockDirectory(inputs.path);
     try {
-      return await collectPairs(inputs, truth, reporter);
+      return await collectPairs(inputs, truth, reporter, attestations);
     } finally {
       await lock.release();
     }
@@ -826,10 +843,10 @@ async function snapshot(dir) {
   }
   return found;
 }
-async function collectPairs(plainInputs, truth, reporter) {
+async function collectPairs(plainInputs, truth, reporter, attestations) {
   const checks = new CheckPool();
   try {
-    return await collectPairsWith({ ...plainInputs, before: await snapshot(plainInputs.path), checks }, truth, reporter);
+    return await collectPairsWith({ ...plainInputs, before: await snapshot(plainInputs.path), checks, ...attestations ? { attestor: attestations } : {} }, truth, reporter);
   } finally {
     await checks.close();
   }
@@ -858,7 +875,12 @@ async function collectPairsWith(inputs, truth, reporter) {
     }
   }
   await warnAboutStrangers(inputs, new Set(files.map((file) => file.name)), reporter);
-  const result = { files, problems, where: { step: "collect", container: container.url, path: inputs.path } };
+  const result = {
+    files,
+    problems,
+    where: { step: "collect", container: container.url, path: inputs.path },
+    ...inputs.attestations ? { attestedBy: inputs.attestations.attestedBy.given } : {}
+  };
   const done = verifiedFiles(result);
   if (done.length > 0 && inputs.digests?.isSha256Sums) {
     reporter.info(`${inputs.sha256sums} is the digests file this run checked against: left as it is (set sha256sums to another file to have one written)`);
@@ -893,6 +915,7 @@ export {
   getIndexTarget,
   finishIndex,
   getCollectInputs,
+  attestationsOf,
   collect,
   run
 };

@@ -11,7 +11,7 @@ import {
   startGroup,
   summary,
   warning
-} from "./chunk-7N66VNY6.js";
+} from "./chunk-JEOIDQ7R.js";
 import {
   ContainerError,
   InputError,
@@ -2111,7 +2111,7 @@ function retryAfterMs(header, now = Date.now()) {
   return Number.isNaN(date) ? void 0 : Math.max(0, date - now);
 }
 var MAX_RETRY_AFTER_MS = 6e4;
-var realSleep = (ms) => new Promise((resolve5) => setTimeout(resolve5, ms));
+var realSleep = (ms) => new Promise((resolve6) => setTimeout(resolve6, ms));
 async function retry(fn, options) {
   const isRetryable2 = options.isRetryable ?? isRetryable;
   const sleep = options.sleep ?? realSleep;
@@ -2622,11 +2622,11 @@ var SearchState = class {
 // node_modules/@actions/glob/lib/internal-globber.js
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve5) {
-      resolve5(value);
+    return value instanceof P ? value : new P(function(resolve6) {
+      resolve6(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve5, reject) {
+  return new (P || (P = Promise))(function(resolve6, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -2642,7 +2642,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve6(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -2655,14 +2655,14 @@ var __asyncValues = function(o) {
   }, i);
   function verb(n) {
     i[n] = o[n] && function(v) {
-      return new Promise(function(resolve5, reject) {
-        v = o[n](v), settle(resolve5, reject, v.done, v.value);
+      return new Promise(function(resolve6, reject) {
+        v = o[n](v), settle(resolve6, reject, v.done, v.value);
       });
     };
   }
-  function settle(resolve5, reject, d, v) {
+  function settle(resolve6, reject, d, v) {
     Promise.resolve(v).then(function(v2) {
-      resolve5({ value: v2, done: d });
+      resolve6({ value: v2, done: d });
     }, reject);
   }
 };
@@ -2859,11 +2859,11 @@ var DefaultGlobber = class _DefaultGlobber {
 // node_modules/@actions/glob/lib/glob.js
 var __awaiter2 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve5) {
-      resolve5(value);
+    return value instanceof P ? value : new P(function(resolve6) {
+      resolve6(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve5, reject) {
+  return new (P || (P = Promise))(function(resolve6, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -2879,7 +2879,7 @@ var __awaiter2 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve5(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve6(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -3076,7 +3076,7 @@ var ArtifactContainer = class {
   /** @actions/artifact, loaded on first use (its own chunk): a run without artifact:// never parses it. */
   loading;
   client() {
-    return this.loading ??= import("./artifact-N5YC5KND.js").then((module) => new (exportsOf(module, "DefaultArtifactClient")).DefaultArtifactClient());
+    return this.loading ??= import("./artifact-Q2SDVIS2.js").then((module) => new (exportsOf(module, "DefaultArtifactClient")).DefaultArtifactClient());
   }
   stageRoot;
   /** collect: artifacts fetched, by name; files, by listed name. */
@@ -3367,7 +3367,7 @@ function memberName(entry) {
   return import_yauzl.default.getFileNameLowLevel(entry.generalPurposeBitFlag, raw, [], true);
 }
 function wantedMembers(zip, patterns) {
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve6, reject) => {
     const found = [];
     zip.on("entry", (entry) => {
       const name = memberName(entry);
@@ -3381,7 +3381,7 @@ function wantedMembers(zip, patterns) {
       }
       zip.readEntry();
     });
-    zip.on("end", () => resolve5(found));
+    zip.on("end", () => resolve6(found));
     zip.on("error", reject);
     zip.readEntry();
   });
@@ -3450,7 +3450,7 @@ async function namesOnly(path6, patterns, members) {
 }
 async function localHeaderNames(path6, patterns, budget, members) {
   const { default: unzip } = await import("./unzip-ELL53LLP.js");
-  return new Promise((resolve5) => {
+  return new Promise((resolve6) => {
     const source = createReadStream2(path6);
     const parser = unzip.Parse();
     let inflated = 0;
@@ -3461,7 +3461,7 @@ async function localHeaderNames(path6, patterns, budget, members) {
       source.unpipe(parser);
       source.destroy();
       parser.destroy();
-      resolve5();
+      resolve6();
     };
     parser.on("entry", (entry) => {
       entry.on("error", finish);
@@ -3583,7 +3583,7 @@ function azureSecrets(env, sasInput, containerUrl) {
   return [...new Set(secrets.filter((secret) => secret.trim().length >= 4))];
 }
 var sdkLoading;
-var loadSdk = () => sdkLoading ??= import("./esm-DBGMEBHA.js").then((module) => exportsOf(module, "BlobServiceClient"));
+var loadSdk = () => sdkLoading ??= import("./esm-HE6NKYJT.js").then((module) => exportsOf(module, "BlobServiceClient"));
 var CREDENTIAL_HELP = "set AZURE_STORAGE_CONNECTION_STRING, a SAS token (the sas-token input or AZURE_STORAGE_SAS_TOKEN), AZURE_STORAGE_KEY (with the account named in the container URL), or sign in with azure/login";
 var CLOCK = /time frame|too old|skew|not within the permitted|Request date header/i;
 function boundedClient(inner, where) {
@@ -3700,10 +3700,10 @@ var AzureContainer = class {
       if (!endpoint.toLowerCase().startsWith("https:")) {
         throw new ContainerError(`no Azure credentials found for ${this.url}: ${CREDENTIAL_HELP} (a signed-in identity is only sent over https://, and ${endpoint} is not)`);
       }
-      const { DefaultAzureCredential } = exportsOf(await import("./esm-6JXUIVGD.js"), "DefaultAzureCredential");
+      const { DefaultAzureCredential } = exportsOf(await import("./esm-CCCS4ZGN.js"), "DefaultAzureCredential");
       credential = new DefaultAzureCredential();
     }
-    const { createDefaultHttpClient } = exportsOf(await import("./esm-VCUQS6WW.js"), "createDefaultHttpClient");
+    const { createDefaultHttpClient } = exportsOf(await import("./esm-77NDK64U.js"), "createDefaultHttpClient");
     const pipeline6 = sdk.newPipeline(credential, { retryOptions: { maxTries: 2 }, userAgentOptions: { userAgentPrefix: "wheel-guard" } });
     pipeline6._coreHttpClient = boundedClient(createDefaultHttpClient(), this.url);
     return new sdk.BlobServiceClient(sas ? `${endpoint}?${sas}` : endpoint, pipeline6);
@@ -4885,7 +4885,10 @@ var Inputs = {
   Digests: "digests",
   SasToken: "sas-token",
   Requirements: "requirements",
-  Index: "index"
+  Index: "index",
+  AttestedBy: "attested-by",
+  TrustedRoot: "trusted-root",
+  Attest: "attest"
 };
 var NoFilesFound = /* @__PURE__ */ ((NoFilesFound2) => {
   NoFilesFound2["Error"] = "error";
@@ -5056,6 +5059,9 @@ function reproduceCommands(result, get = () => "", cwd = process.cwd(), env = pr
     ...get("strict").trim().toLowerCase() === "true" ? ["--strict", "true"] : []
   ];
   const digests = where.step === "collect" ? get("digests").trim() : "";
+  const attestedBy = where.step === "collect" ? get("attested-by").trim() : "";
+  const trustedRoot = attestedBy ? get("trusted-root").trim() : "";
+  if (attestedBy) checks.push("--attested-by", attestedBy, ...trustedRoot ? ["--trusted-root", shownPath(cwd, resolve4(cwd, trustedRoot))] : []);
   const lines = [];
   const command = (words) => words.map(shellWord).join(" ");
   const sums = result.sha256sums ?? (digests ? resolve4(cwd, digests) : void 0);
@@ -5102,6 +5108,14 @@ function build(title, result, sorted, commands, rows) {
   summary.emptyBuffer();
   summary.addRaw(`<h3>${escapeHtml(title)}</h3>`, true);
   summary.addRaw(totalsLine(result), true);
+  const { attestation, attestedBy } = result;
+  if (attestation) {
+    const link = attestation.url ? `<a href="${escapeHtml(attestation.url)}">${escapeHtml(attestation.url)}</a>` : escapeHtml(`id ${attestation.id || "not stored"}`);
+    summary.addRaw(`<p>Build provenance attestation of ${count(attestation.subjects, "file")}: ${link}${attestation.logIndex !== void 0 ? ` (Rekor log index ${escapeHtml(attestation.logIndex)})` : ""}</p>`, true);
+  }
+  if (attestedBy && verifiedFiles(result).length > 0) {
+    summary.addRaw(`<p>Every file placed has a build provenance attestation signed by <code>${escapeHtml(attestedBy)}</code>, verified with Sigstore.</p>`, true);
+  }
   const { problems } = result;
   if (problems.length > 0) {
     summary.addRaw(`<p><strong>${problems.length} problem(s):</strong></p>`, true);
@@ -5213,6 +5227,10 @@ async function finishAction(title, work) {
     setOutput("sha256sums", result.sha256sums ?? "");
     setOutput("requirements", result.requirements ?? "");
     setOutput("index", result.index ?? "");
+    if (result.where?.step === "post-build") {
+      setOutput("attestation-id", result.attestation?.id ?? "");
+      setOutput("attestation-url", result.attestation?.url ?? "");
+    }
     if (result.files.length > 0) info(formatTable(result.files).split("\n").map(plain).join("\n"));
     await writeJobSummary(title, result, actionInputs);
     reportProblems(title, result);
@@ -5284,8 +5302,8 @@ var CheckPool = class {
   /** Hashes and checks one file; waits for a free thread. */
   run(task) {
     if (this.closed) return Promise.reject(new Error("the check pool is closed"));
-    return new Promise((resolve5, reject) => {
-      this.queue.push({ id: this.nextId++, task: { ...task, parsed: task.check ? parseDistributionName(task.fileName) : void 0 }, resolve: resolve5, reject });
+    return new Promise((resolve6, reject) => {
+      this.queue.push({ id: this.nextId++, task: { ...task, parsed: task.check ? parseDistributionName(task.fileName) : void 0 }, resolve: resolve6, reject });
       this.dispatch();
     });
   }
@@ -5451,11 +5469,378 @@ function sameDistribution(names, where) {
   return { unique: unique.sort(), problems };
 }
 
+// src/core/attestations.ts
+import { X509Certificate } from "node:crypto";
+import { mkdir as mkdir4, readFile, stat as stat2, writeFile as writeFile2 } from "node:fs/promises";
+import { tmpdir as tmpdir2 } from "node:os";
+import { join as join5, resolve as resolve5 } from "node:path";
+var GITHUB_ACTIONS_ISSUER = "https://token.actions.githubusercontent.com";
+var SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1";
+var IN_TOTO_PAYLOAD_TYPE = "application/vnd.in-toto+json";
+var IN_TOTO_STATEMENTS = /* @__PURE__ */ new Set(["https://in-toto.io/Statement/v1", "https://in-toto.io/Statement/v0.1"]);
+var PUBLIC_GOOD_ORG = "sigstore.dev";
+var GITHUB_ORG = "GitHub, Inc.";
+var MAX_PAGE_BYTES = 16 * 1024 * 1024;
+var MAX_PAGES = 10;
+var MAX_TRUSTED_ROOT_BYTES = 4 * 1024 * 1024;
+var MAX_REASONS = 3;
+var OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
+var REPO = /^[A-Za-z0-9._-]{1,100}$/;
+var WORKFLOW = /^\.github\/workflows\/[A-Za-z0-9._/-]+\.ya?ml$/;
+var REF = /^refs\/[A-Za-z0-9._/*+-]+$/;
+function parseAttestedBy(value, input, serverUrl = process.env.GITHUB_SERVER_URL || "https://github.com") {
+  const given = value.trim();
+  const fix = `write OWNER/REPO/.github/workflows/FILE.yml, optionally with @refs/tags/* or another ref (e.g. octo-org/octo-lib/.github/workflows/build.yml@refs/tags/v*)`;
+  if (given.length > 512 || /[\s\x00-\x1f\x7f]/.test(given)) throw new InputError(`${input}: not a workflow: ${fix}`);
+  let server;
+  try {
+    server = new URL(serverUrl);
+  } catch {
+    throw new InputError(`GITHUB_SERVER_URL: ${quote(serverUrl)} is not a URL`);
+  }
+  let rest = given;
+  const prefix = `${server.origin}/`;
+  if (rest.toLowerCase().startsWith(prefix.toLowerCase())) rest = rest.slice(prefix.length);
+  const at = rest.indexOf("@");
+  const ref = at >= 0 ? rest.slice(at + 1) : void 0;
+  const parts = (at >= 0 ? rest.slice(0, at) : rest).split("/");
+  const [owner = "", repo = ""] = parts;
+  const workflow = parts.slice(2).join("/");
+  if (!OWNER.test(owner) || !REPO.test(repo) || repo === "." || repo === "..") throw new InputError(`${input}: ${quote(given)} does not start with OWNER/REPO: ${fix}`);
+  if (!WORKFLOW.test(workflow) || workflow.split("/").some((part) => part === "" || part === "." || part === "..")) {
+    throw new InputError(`${input}: ${quote(given)} names no workflow file under .github/workflows/: ${fix}`);
+  }
+  if (ref !== void 0 && !REF.test(ref)) {
+    throw new InputError(`${input}: ${quote(given)}: the ref after @ must be a full ref such as refs/tags/v1.2.0, refs/tags/* or refs/heads/main`);
+  }
+  return { given, owner, repo, workflow, ...ref !== void 0 ? { ref } : {}, server: server.origin };
+}
+function actionsIssuer(server) {
+  const host = new URL(server).hostname.toLowerCase();
+  if (host === "github.com") return GITHUB_ACTIONS_ISSUER;
+  const tenant = /^([a-z0-9-]+)\.ghe\.com$/.exec(host);
+  return tenant ? `https://token.actions.${tenant[1]}.ghe.com` : `https://token.actions.${host}`;
+}
+function refMatches(pattern, ref) {
+  const expression = pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\/]/g, "\\$&")).join(".*");
+  return new RegExp(`^${expression}$`).test(ref);
+}
+function identityProblem(attestedBy, issuer, san) {
+  const expectedIssuer = actionsIssuer(attestedBy.server);
+  if (issuer !== expectedIssuer) return `its certificate was issued for ${quote(issuer ?? "no OIDC issuer")}, not GitHub Actions (${expectedIssuer})`;
+  const prefix = `${attestedBy.server}/${attestedBy.owner}/${attestedBy.repo}/`;
+  const rest = san !== void 0 && san.slice(0, prefix.length).toLowerCase() === prefix.toLowerCase() ? san.slice(prefix.length) : void 0;
+  const at = rest?.indexOf("@") ?? -1;
+  if (rest === void 0 || at < 0 || rest.slice(0, at) !== attestedBy.workflow) return `signed by another workflow: ${quote(san ?? "no identity")}`;
+  const ref = rest.slice(at + 1);
+  if (attestedBy.ref !== void 0 && !refMatches(attestedBy.ref, ref)) return `signed by ${attestedBy.workflow} at ${quote(ref)}, not at ${attestedBy.ref}`;
+  return void 0;
+}
+var AttestationError = class extends WheelGuardError {
+  constructor(file, reason) {
+    super(`${file}: not attested: ${reason}`);
+    this.file = file;
+    this.reason = reason;
+  }
+  file;
+  reason;
+};
+var AttestationsApiError = class extends ContainerError {
+};
+function attestedLine(file, attested) {
+  return `${file}: attested by ${attested.signer}${attested.logIndex !== void 0 ? ` (Rekor log index ${attested.logIndex})` : ""}`;
+}
+function apiUrlFor(server) {
+  const host = new URL(server).hostname.toLowerCase();
+  return host === "github.com" ? "https://api.github.com" : `https://api.${host}`;
+}
+async function sigstore() {
+  const [verify, bundle, specs] = await Promise.all([import("./dist-RF526RBV.js"), import("./dist-3EOQX352.js"), import("./dist-OPQDXJ6A.js")]);
+  return {
+    verify: exportsOf(verify, "Verifier"),
+    bundle: exportsOf(bundle, "bundleFromJSON"),
+    specs: exportsOf(specs, "TrustedRoot")
+  };
+}
+function customOptions(root) {
+  return { timestampThreshold: 1, tlogThreshold: root.tlogs.length > 0 ? 1 : 0, ctlogThreshold: root.ctlogs.length > 0 ? 1 : 0 };
+}
+async function loadTrustedRootFile(file, input) {
+  const fix = "give a Sigstore trusted root, e.g. the output of `gh attestation trusted-root`";
+  let text;
+  try {
+    if ((await stat2(file)).size > MAX_TRUSTED_ROOT_BYTES) throw new InputError(`${input}: ${file} is larger than 4 MiB: ${fix}`);
+    text = await readFile(file, "utf8");
+  } catch (error2) {
+    if (error2 instanceof InputError) throw error2;
+    throw new InputError(`${input}: cannot read ${file} (${error2.code ?? messageOf(error2)}): ${fix}`);
+  }
+  const { specs } = await sigstore();
+  const documents = [];
+  try {
+    documents.push(JSON.parse(text));
+  } catch {
+    const lines = text.split("\n").filter((line) => line.trim() !== "");
+    for (const [index, line] of lines.entries()) {
+      try {
+        documents.push(JSON.parse(line));
+      } catch {
+        throw new InputError(`${input}: ${file} line ${index + 1} is not JSON: ${fix}`);
+      }
+    }
+  }
+  const roots = documents.map((document, index) => {
+    const where = documents.length > 1 ? `${file} line ${index + 1}` : file;
+    if (typeof document !== "object" || document === null || !String(document.mediaType ?? "").startsWith("application/vnd.dev.sigstore.trustedroot")) {
+      throw new InputError(`${input}: ${where} is not a Sigstore trusted root (no mediaType application/vnd.dev.sigstore.trustedroot+json): ${fix}`);
+    }
+    try {
+      return specs.TrustedRoot.fromJSON(document);
+    } catch (error2) {
+      throw new InputError(`${input}: ${where}: ${messageOf(error2)}: ${fix}`);
+    }
+  });
+  if (roots.length === 0) throw new InputError(`${input}: ${file} is empty: ${fix}`);
+  if (roots.every((root) => root.certificateAuthorities.length === 0)) throw new InputError(`${input}: ${file} lists no certificate authority: ${fix}`);
+  return roots;
+}
+async function defaultTufOptions(which, cacheDir) {
+  const cachePath = cacheDir ? resolve5(cacheDir) : void 0;
+  if (which === "public-good") return cachePath ? { cachePath } : {};
+  const { GITHUB_TUF_MIRROR, GITHUB_TUF_ROOT } = await import("./github-tuf-root-QHBVFT3Z.js");
+  const dir = cachePath ?? join5(tmpdir2(), "wheel-guard-tuf");
+  await mkdir4(dir, { recursive: true });
+  const rootPath = join5(dir, "tuf-repo.github.com-root.json");
+  await writeFile2(rootPath, JSON.stringify(GITHUB_TUF_ROOT));
+  return { mirrorURL: GITHUB_TUF_MIRROR, rootPath, ...cachePath ? { cachePath } : {} };
+}
+var Attestations = class {
+  constructor(settings) {
+    this.settings = settings;
+  }
+  settings;
+  modules;
+  custom;
+  defaults = /* @__PURE__ */ new Map();
+  client;
+  /** Reads the trusted-root file now, so a bad one is an input error before any download. */
+  async prepare() {
+    if (this.settings.trustedRoot) await this.customRoots();
+  }
+  libs() {
+    return this.modules ??= sigstore();
+  }
+  customRoots() {
+    return this.custom ??= (async () => {
+      const { verify } = await this.libs();
+      const roots = await loadTrustedRootFile(this.settings.trustedRoot, "trusted-root");
+      return roots.map((root) => ({ material: verify.toTrustMaterial(root), options: customOptions(root) }));
+    })();
+  }
+  /** A default root, fetched through its TUF repository once per run. */
+  defaultRoot(which) {
+    let root = this.defaults.get(which);
+    if (!root) {
+      root = (async () => {
+        const { verify } = await this.libs();
+        const { getTrustedRoot } = exportsOf(await import("./dist-RCMP42YW.js"), "getTrustedRoot");
+        const options = await defaultTufOptions(which, this.settings.cacheDir);
+        let trusted;
+        try {
+          trusted = await getTrustedRoot({ ...options, timeout: this.settings.timeoutMs, retry: { retries: this.settings.retries } });
+        } catch (error2) {
+          const mirror = options.mirrorURL ?? "https://tuf-repo-cdn.sigstore.dev";
+          throw new AttestationsApiError(
+            `attested-by: cannot get the ${which === "github" ? "GitHub Sigstore instance's" : "Sigstore public-good instance's"} trusted root from ${mirror} (${messageOf(error2)}); check the network and HTTPS_PROXY, or give the trusted-root input a file made with \`gh attestation trusted-root\``,
+            { cause: error2 }
+          );
+        }
+        return which === "github" ? { org: GITHUB_ORG, material: verify.toTrustMaterial(trusted), options: { timestampThreshold: 1, tlogThreshold: 0, ctlogThreshold: 0 } } : { org: PUBLIC_GOOD_ORG, material: verify.toTrustMaterial(trusted), options: { timestampThreshold: 1, tlogThreshold: 1, ctlogThreshold: 1 } };
+      })();
+      root.catch(() => this.defaults.delete(which));
+      this.defaults.set(which, root);
+    }
+    return root;
+  }
+  /** The roots to verify a bundle under: the trusted-root file's, else the default one its certificate's issuer names. */
+  async rootsFor(leaf) {
+    if (this.settings.trustedRoot) return this.customRoots();
+    let org;
+    try {
+      org = /^O=(.*)$/m.exec(new X509Certificate(leaf).issuer)?.[1];
+    } catch {
+      return "its certificate cannot be read";
+    }
+    if (org === PUBLIC_GOOD_ORG) return [await this.defaultRoot("public-good")];
+    if (org === GITHUB_ORG) return [await this.defaultRoot("github")];
+    return `its certificate was issued by ${quote(org ?? "an unnamed authority")}, neither Sigstore's public-good instance nor GitHub's (a trusted-root file can name others)`;
+  }
+  http() {
+    return this.client ??= (async () => {
+      const { HttpClient } = exportsOf(await import("./lib-LPBFYNIP.js"), "HttpClient");
+      return new HttpClient("wheel-guard", [], { allowRedirects: false, keepAlive: true, socketTimeout: this.settings.timeoutMs });
+    })();
+  }
+  /** One GET of the API, read whole (bounded); network failures and 5xx, 408, 429 and rate limits are retryable. */
+  async get(url, what) {
+    const headers = {
+      accept: "application/vnd.github+json",
+      "x-github-api-version": "2022-11-28",
+      ...this.settings.token ? { authorization: `Bearer ${this.settings.token}` } : {}
+    };
+    let message;
+    try {
+      message = (await (await this.http()).get(url, headers)).message;
+    } catch (error2) {
+      if (isRetryable(error2) || /^Request timeout/.test(messageOf(error2))) {
+        throw new UnreachableError(`cannot reach ${new URL(url).origin} for ${what} (${String(error2.code ?? messageOf(error2))}): check the network and HTTPS_PROXY/NO_PROXY`, { cause: error2 });
+      }
+      throw new AttestationsApiError(`${what}: ${messageOf(error2)}`, { cause: error2 });
+    }
+    const status = message.statusCode ?? 0;
+    const body = status === 200 ? await readBounded(message, MAX_PAGE_BYTES, `the attestations API's answer for ${what}`, this.settings.timeoutMs) : (message.resume(), Buffer.alloc(0));
+    const answer = { status, headers: message.headers, body };
+    const rateLimited = status === 429 || status === 403 && (message.headers["retry-after"] !== void 0 || message.headers["x-ratelimit-remaining"] === "0");
+    if (rateLimited || status === 408 || status >= 500) {
+      const reset = Number(message.headers["x-ratelimit-reset"]);
+      const wait = retryAfterMs(String(message.headers["retry-after"] ?? "")) ?? (Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1e3 - Date.now()) : void 0);
+      const when = rateLimited ? ` (rate limited${wait !== void 0 ? `; it asks to wait ${Math.ceil(wait / 1e3)} s` : ""}; a github-token raises the limit)` : "";
+      throw Object.assign(new TransferError(`${what}: the attestations API answered ${status}${when}`), wait !== void 0 ? { retryAfterMs: wait } : {});
+    }
+    return answer;
+  }
+  /** Every bundle the API holds for `sha256` in the repository `attested-by` names (none: an empty list). */
+  async fetchBundles(file, sha256) {
+    const { attestedBy, apiUrl } = this.settings;
+    const repository = `${attestedBy.owner}/${attestedBy.repo}`;
+    let url = `${apiUrl.replace(/\/+$/, "")}/repos/${attestedBy.owner}/${attestedBy.repo}/attestations/sha256:${sha256}?per_page=100`;
+    const origin = new URL(url).origin;
+    const bundles = [];
+    for (let page = 0; url && page < MAX_PAGES; page++) {
+      const what = `the attestations of ${file} in ${repository}`;
+      const answer = await retry(() => this.get(url, what), {
+        retries: this.settings.retries,
+        onRetry: (error2, attempt) => this.settings.onRetry?.(what, error2, attempt)
+      });
+      if (answer.status === 404) break;
+      if (answer.status === 401) throw new AttestationsApiError(`attested-by: the attestations API refused github-token (401) for ${repository}; give a valid token (\${{ github.token }} in a workflow, GITHUB_TOKEN on the command line)`);
+      if (answer.status === 403) throw new AttestationsApiError(`attested-by: the attestations API refused access to ${repository} (403); the token needs attestations: read (and contents: read on a private repository)`);
+      if (answer.status !== 200) throw new AttestationsApiError(`attested-by: the attestations API answered ${answer.status} for ${what}`);
+      let parsed;
+      try {
+        parsed = JSON.parse(answer.body.toString("utf8"));
+      } catch {
+        throw new AttestationsApiError(`attested-by: the attestations API's answer for ${what} is not JSON`);
+      }
+      const list = parsed?.attestations;
+      if (!Array.isArray(list)) throw new AttestationsApiError(`attested-by: the attestations API's answer for ${what} has no attestations list`);
+      for (const item of list) bundles.push(item?.bundle ?? null);
+      url = nextLink(answer.headers.link, origin);
+    }
+    return bundles;
+  }
+  /** Judges one bundle for a wheel: undefined and what it says when acceptable, else the reason. */
+  async judge(bundleJson, sha256) {
+    const { verify, bundle: bundles } = await this.libs();
+    if (bundleJson === null || typeof bundleJson !== "object") return "an attestation without a bundle (this version reads bundles given inline only)";
+    let bundle;
+    try {
+      bundle = bundles.bundleFromJSON(bundleJson);
+    } catch (error2) {
+      return `a malformed Sigstore bundle (${messageOf(error2).slice(0, 200)})`;
+    }
+    if (!bundles.isBundleWithDsseEnvelope(bundle)) return "not an in-toto attestation (a bundle without a DSSE envelope)";
+    const content = bundle.verificationMaterial.content;
+    const leaf = content.$case === "x509CertificateChain" ? content.x509CertificateChain.certificates[0]?.rawBytes : content.$case === "certificate" ? content.certificate.rawBytes : void 0;
+    if (!leaf) return "not signed with a Sigstore certificate";
+    const roots = await this.rootsFor(leaf);
+    if (typeof roots === "string") return roots;
+    let signer;
+    let failure = "";
+    for (const root of roots) {
+      try {
+        signer = new verify.Verifier(root.material, root.options).verify(verify.toSignedEntity(bundle));
+        break;
+      } catch (error2) {
+        failure ||= messageOf(error2);
+      }
+    }
+    if (!signer) return `its signature does not verify (${failure.slice(0, 300)})`;
+    const envelope = bundle.content.dsseEnvelope;
+    if (envelope.payloadType !== IN_TOTO_PAYLOAD_TYPE) return `not an in-toto statement (payload type ${quote(envelope.payloadType)})`;
+    let statement;
+    try {
+      statement = JSON.parse(Buffer.from(envelope.payload).toString("utf8"));
+    } catch {
+      return "its in-toto statement is not JSON";
+    }
+    if (!IN_TOTO_STATEMENTS.has(String(statement._type))) return `not an in-toto statement (_type ${quote(String(statement._type))})`;
+    const subjects = Array.isArray(statement.subject) ? statement.subject : [];
+    if (!subjects.some((subject) => String(subject?.digest?.sha256 ?? "").toLowerCase() === sha256)) {
+      return `its statement does not name this sha256 as a subject`;
+    }
+    if (statement.predicateType !== SLSA_PROVENANCE_V1) return `not build provenance (predicate type ${quote(String(statement.predicateType))}, not ${SLSA_PROVENANCE_V1})`;
+    const identity = signer.identity;
+    const problem = identityProblem(this.settings.attestedBy, identity?.extensions?.issuer, identity?.subjectAlternativeName);
+    if (problem) return problem;
+    const logIndex = bundle.verificationMaterial.tlogEntries[0]?.logIndex;
+    return { signer: identity.subjectAlternativeName, ...logIndex !== void 0 ? { logIndex: String(logIndex) } : {} };
+  }
+  /** Checks a wheel whose sha256 verified: throws AttestationError unless one attestation is acceptable. */
+  async check(file, sha256) {
+    const digest = sha256.toLowerCase();
+    const bundles = await this.fetchBundles(file, digest);
+    const repository = `${this.settings.attestedBy.owner}/${this.settings.attestedBy.repo}`;
+    if (bundles.length === 0) throw new AttestationError(file, `no attestation found in ${repository} for sha256:${digest}; attest it in the build (actions/attest-build-provenance, or post-build's attest: true)`);
+    const reasons = [];
+    for (const bundle of bundles) {
+      const judged = await this.judge(bundle, digest);
+      if (typeof judged !== "string") return judged;
+      if (!reasons.includes(judged)) reasons.push(judged);
+    }
+    const shown = reasons.slice(0, MAX_REASONS).join("; ") + (reasons.length > MAX_REASONS ? `; and ${reasons.length - MAX_REASONS} other reason(s)` : "");
+    throw new AttestationError(file, `${bundles.length === 1 ? "its one attestation" : `none of its ${bundles.length} attestations`} in ${repository} is acceptable for ${this.settings.attestedBy.given}: ${shown}`);
+  }
+};
+function nextLink(header, origin) {
+  const value = Array.isArray(header) ? header.join(",") : header;
+  if (!value) return void 0;
+  for (const part of value.split(",")) {
+    const match3 = /<([^>]*)>\s*;\s*rel="?next"?/.exec(part);
+    if (!match3) continue;
+    try {
+      const url = new URL(match3[1]);
+      return url.origin === origin ? url.href : void 0;
+    } catch {
+      return void 0;
+    }
+  }
+  return void 0;
+}
+function getAttestationSettings(values, common, cwd, env = process.env) {
+  if (values.attestedBy.trim() === "") {
+    if (values.trustedRoot.trim() !== "") throw new InputError("trusted-root: only used with attested-by; set attested-by to the workflow that must have signed each wheel");
+    return void 0;
+  }
+  const attestedBy = parseAttestedBy(values.attestedBy, "attested-by", env.GITHUB_SERVER_URL || "https://github.com");
+  const apiUrl = env.GITHUB_API_URL || apiUrlFor(attestedBy.server);
+  const trustedRoot = values.trustedRoot.trim();
+  return {
+    attestedBy,
+    apiUrl,
+    ...values.token.trim() ? { token: values.token.trim() } : {},
+    ...trustedRoot ? { trustedRoot: resolve5(cwd, trustedRoot) } : {},
+    retries: common.retries,
+    timeoutMs: common.timeout * 1e3,
+    ...env.RUNNER_TEMP ? { cacheDir: join5(env.RUNNER_TEMP, "wheel-guard-tuf") } : {}
+  };
+}
+
 // src/core/transfer.ts
 import { createHash as createHash3 } from "node:crypto";
 import { createReadStream as createReadStream5 } from "node:fs";
-import { open as open4, rename as rename3, rm as rm3, stat as stat2 } from "node:fs/promises";
-import { join as join5 } from "node:path";
+import { open as open4, rename as rename3, rm as rm3, stat as stat3 } from "node:fs/promises";
+import { join as join6 } from "node:path";
 import { pipeline as pipelineCallback, Readable as Readable2 } from "node:stream";
 function countedRetry(retries, reporter, file) {
   let attempts = 1;
@@ -5532,7 +5917,7 @@ async function uploadPair(container, name, file, digest, options) {
   }, { ...options, isRetryable: (error2) => error2 instanceof SidecarFormatError || isRetryable(error2) });
 }
 async function downloadVerified(container, name, expectedSha256, expectedSize, dir, options) {
-  const temp = join5(dir, temporaryName(name));
+  const temp = join6(dir, temporaryName(name));
   let moved = false;
   let state;
   try {
@@ -5561,7 +5946,7 @@ async function downloadVerified(container, name, expectedSha256, expectedSize, d
         source.destroy();
         await handle.close().catch(() => void 0);
         if (error2 instanceof LimitError) throw error2;
-        const onDisk = (await stat2(temp)).size;
+        const onDisk = (await stat3(temp)).size;
         state = onDisk === hasher.bytes ? hasher.snapshot() : await hashState(createReadStream5(temp));
         throw new TransferError(`${name}: transfer broke off after ${onDisk} bytes: ${messageOf(error2)}`, { cause: error2 });
       }
@@ -5579,7 +5964,7 @@ async function downloadVerified(container, name, expectedSha256, expectedSize, d
       return { ...digest, attempts: attempt };
     }, options);
     await options.verify?.(temp);
-    await rename3(temp, join5(dir, name));
+    await rename3(temp, join6(dir, name));
     moved = true;
     return result;
   } finally {
@@ -5588,6 +5973,7 @@ async function downloadVerified(container, name, expectedSha256, expectedSize, d
 }
 
 export {
+  exportsOf,
   retry,
   LocalContainer,
   verifiedFiles,
@@ -5622,6 +6008,10 @@ export {
   admitListing,
   withoutRefusedPartners,
   sameDistribution,
+  AttestationsApiError,
+  attestedLine,
+  Attestations,
+  getAttestationSettings,
   countedRetry,
   readSidecar,
   readSidecarRetrying,

@@ -46,7 +46,8 @@ import {
   tracingPolicyName,
   userAgentPolicy,
   userAgentPolicyName
-} from "./chunk-CM6BOC6W.js";
+} from "./chunk-AXJN66AO.js";
+import "./chunk-BKAY4753.js";
 import "./chunk-735RXGZ6.js";
 export {
   RestError,

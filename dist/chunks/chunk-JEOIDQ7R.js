@@ -105,6 +105,14 @@ function prepareKeyValueMessage(key, value) {
 // node_modules/@actions/core/lib/core.js
 import * as os4 from "os";
 
+// node_modules/@actions/core/lib/oidc-utils.js
+var OidcClient = class {
+  static async getIDToken(audience) {
+    const { OidcClient: Real } = await import("./oidc-utils-JTNAZE3S.js");
+    return Real.getIDToken(audience);
+  }
+};
+
 // node_modules/@actions/core/lib/summary.js
 import { EOL as EOL3 } from "os";
 import { constants, promises } from "fs";
@@ -407,6 +415,33 @@ var platform = os3.platform();
 var arch = os3.arch();
 
 // node_modules/@actions/core/lib/core.js
+var __awaiter2 = function(thisArg, _arguments, P, generator) {
+  function adopt(value) {
+    return value instanceof P ? value : new P(function(resolve) {
+      resolve(value);
+    });
+  }
+  return new (P || (P = Promise))(function(resolve, reject) {
+    function fulfilled(value) {
+      try {
+        step(generator.next(value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function rejected(value) {
+      try {
+        step(generator["throw"](value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function step(result) {
+      result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected);
+    }
+    step((generator = generator.apply(thisArg, _arguments || [])).next());
+  });
+};
 var ExitCode;
 (function(ExitCode2) {
   ExitCode2[ExitCode2["Success"] = 0] = "Success";
@@ -455,6 +490,11 @@ function startGroup(name) {
 function endGroup() {
   issue("endgroup");
 }
+function getIDToken(aud) {
+  return __awaiter2(this, void 0, void 0, function* () {
+    return yield OidcClient.getIDToken(aud);
+  });
+}
 
 export {
   summary,
@@ -467,5 +507,6 @@ export {
   warning,
   info,
   startGroup,
-  endGroup
+  endGroup,
+  getIDToken
 };

@@ -8,7 +8,7 @@ import {
   createPipelineRequest,
   stringToUint8Array,
   uint8ArrayToString
-} from "./chunk-CM6BOC6W.js";
+} from "./chunk-AXJN66AO.js";
 import {
   __commonJS,
   __toESM

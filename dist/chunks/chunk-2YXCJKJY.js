@@ -5,7 +5,7 @@ import {
   createClientPipeline,
   createSerializer,
   serializationPolicy
-} from "./chunk-6DVHUVZ3.js";
+} from "./chunk-WIOWM2VK.js";
 import {
   AbortError,
   RestError,
@@ -24,7 +24,7 @@ import {
   isRestError,
   randomUUID,
   redirectPolicyName
-} from "./chunk-CM6BOC6W.js";
+} from "./chunk-AXJN66AO.js";
 import {
   __export
 } from "./chunk-735RXGZ6.js";

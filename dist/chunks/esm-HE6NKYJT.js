@@ -40,11 +40,12 @@ import {
   isPipelineLike,
   logger,
   newPipeline
-} from "./chunk-W63WXLPX.js";
-import "./chunk-6DVHUVZ3.js";
+} from "./chunk-2YXCJKJY.js";
+import "./chunk-WIOWM2VK.js";
 import {
   RestError
-} from "./chunk-CM6BOC6W.js";
+} from "./chunk-AXJN66AO.js";
+import "./chunk-BKAY4753.js";
 import "./chunk-735RXGZ6.js";
 export {
   AccountSASPermissions,

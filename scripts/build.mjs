@@ -23,7 +23,8 @@ const lazyOidc = {
   name: 'lazy-actions-core-oidc',
   setup(b) {
     const OIDC = /[\\/]@actions[\\/]core[\\/]lib[\\/]oidc-utils\.js$/;
-    b.onLoad({ filter: OIDC }, (args) => ({
+    // namespace 'file' only: the real module (namespace wg-real-oidc) has the same path and must not get the stand-in again.
+    b.onLoad({ filter: OIDC, namespace: 'file' }, (args) => ({
       contents:
         `export class OidcClient {\n` +
         `  static async getIDToken(audience) {\n` +

@@ -466,7 +466,8 @@ export class Attestations {
       if (!reasons.includes(judged)) reasons.push(judged);
     }
     const shown = reasons.slice(0, MAX_REASONS).join('; ') + (reasons.length > MAX_REASONS ? `; and ${reasons.length - MAX_REASONS} other reason(s)` : '');
-    throw new AttestationError(file, `${bundles.length === 1 ? 'its one attestation' : `none of its ${bundles.length} attestations`} in ${repository} is acceptable for ${this.settings.attestedBy.given}: ${shown}`);
+    const which = bundles.length === 1 ? `its one attestation in ${repository} is not` : `none of its ${bundles.length} attestations in ${repository} is`;
+    throw new AttestationError(file, `${which} acceptable for ${this.settings.attestedBy.given}: ${shown}`);
   }
 }
 

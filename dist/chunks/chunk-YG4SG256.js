@@ -108,7 +108,7 @@ import * as os4 from "os";
 // node_modules/@actions/core/lib/oidc-utils.js
 var OidcClient = class {
   static async getIDToken(audience) {
-    const { OidcClient: Real } = await import("./oidc-utils-JTNAZE3S.js");
+    const { OidcClient: Real } = await import("./oidc-utils-KHGXWGF2.js");
     return Real.getIDToken(audience);
   }
 };

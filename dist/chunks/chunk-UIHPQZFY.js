@@ -33,7 +33,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-IUGG46KZ.js";
+} from "./chunk-6RZOMRZZ.js";
 import {
   ContainerError,
   ContentError,

@@ -20,11 +20,11 @@ import {
   require_commonjs as require_commonjs2
 } from "./chunk-YW5O3CUS.js";
 import {
+  getIDToken
+} from "./chunk-YG4SG256.js";
+import {
   HttpClient
 } from "./chunk-UEXSPNBN.js";
-import {
-  getIDToken
-} from "./chunk-JEOIDQ7R.js";
 import {
   require_dist,
   require_dist2,

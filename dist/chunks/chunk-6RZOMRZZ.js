@@ -1,18 +1,5 @@
 import {createRequire as __wgCreateRequire} from 'node:module'; const require = __wgCreateRequire(import.meta.url);
 import {
-  debug,
-  endGroup,
-  error,
-  getInput,
-  info,
-  setFailed,
-  setOutput,
-  setSecret,
-  startGroup,
-  summary,
-  warning
-} from "./chunk-JEOIDQ7R.js";
-import {
   ContainerError,
   InputError,
   IntegrityError,
@@ -57,6 +44,19 @@ import {
   tooLarge,
   versionKey
 } from "./chunk-IG62FSZU.js";
+import {
+  debug,
+  endGroup,
+  error,
+  getInput,
+  info,
+  setFailed,
+  setOutput,
+  setSecret,
+  startGroup,
+  summary,
+  warning
+} from "./chunk-YG4SG256.js";
 import {
   __toESM
 } from "./chunk-735RXGZ6.js";
@@ -3076,7 +3076,7 @@ var ArtifactContainer = class {
   /** @actions/artifact, loaded on first use (its own chunk): a run without artifact:// never parses it. */
   loading;
   client() {
-    return this.loading ??= import("./artifact-Q2SDVIS2.js").then((module) => new (exportsOf(module, "DefaultArtifactClient")).DefaultArtifactClient());
+    return this.loading ??= import("./artifact-U4YZGMDY.js").then((module) => new (exportsOf(module, "DefaultArtifactClient")).DefaultArtifactClient());
   }
   stageRoot;
   /** collect: artifacts fetched, by name; files, by listed name. */
@@ -5799,7 +5799,8 @@ var Attestations = class {
       if (!reasons.includes(judged)) reasons.push(judged);
     }
     const shown = reasons.slice(0, MAX_REASONS).join("; ") + (reasons.length > MAX_REASONS ? `; and ${reasons.length - MAX_REASONS} other reason(s)` : "");
-    throw new AttestationError(file, `${bundles.length === 1 ? "its one attestation" : `none of its ${bundles.length} attestations`} in ${repository} is acceptable for ${this.settings.attestedBy.given}: ${shown}`);
+    const which = bundles.length === 1 ? `its one attestation in ${repository} is not` : `none of its ${bundles.length} attestations in ${repository} is`;
+    throw new AttestationError(file, `${which} acceptable for ${this.settings.attestedBy.given}: ${shown}`);
   }
 };
 function nextLink(header, origin) {

@@ -165,6 +165,29 @@ describe('collect attested-by (the bundle, real Sigstore bundles, the emulated a
     expect(problems(refused)).toEqual([expect.stringMatching(/none of its 2 attestations in octo-org\/several is acceptable for .*: its signature does not verify/)]);
   });
 
+  it('pages: the acceptable attestation on the third page of an API that gives one a page is found by following Link rel="next"', async () => {
+    const paged = await startAttestationsApi({ perPageMax: 1 });
+    try {
+      const ws = await parked();
+      for (const path of ['.github/workflows/a.yml', '.github/workflows/b.yml', '.github/workflows/build.yml']) {
+        paged.add('octo-org/paged', await publicGood.sign({ subjects: [{ name: WHEELS[0]!, digest: { sha256: digests.get(WHEELS[0]!)! } }], workflow: workflow('paged', { path }) }));
+      }
+      const run = await runAction(
+        'collect',
+        { container: 'parked', 'attested-by': 'octo-org/paged/.github/workflows/build.yml', 'trusted-root': roots.both, 'github-token': paged.token, pattern: WHEELS[0]! },
+        ws,
+        { GITHUB_API_URL: paged.url },
+      );
+      expect(run.errors).toEqual([]);
+      expect(await distOf(ws)).toEqual([WHEELS[0]]);
+      const gets = paged.requests.filter((r) => r.method === 'GET');
+      expect(gets).toHaveLength(3);
+      expect(gets.slice(1).every((r) => /[?&]after=/.test(r.path))).toBe(true);
+    } finally {
+      await paged.stop();
+    }
+  });
+
   it('the API failing twice (502, 503) is retried; rate limited with Retry-After: 1 is waited for', async () => {
     const ws = await parked();
     await attest(publicGood, 'flaky', workflow('flaky'));

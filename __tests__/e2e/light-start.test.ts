@@ -4,7 +4,7 @@
  * holds none of the packages only some runs need: the AWS SDK, the
  * artifact client (and archiver under it), the Azure SDK (the azure://
  * container, and under the artifact client), undici (under
- * @actions/http-client). They sit in chunks of their own, loaded by
+ * @actions/http-client), the Sigstore verifier and @actions/attest. They sit in chunks of their own, loaded by
  * `import()` when a run opens such a container; the S3, Azure, artifact and
  * web e2e suites prove those chunks load from the bundle.
  */
@@ -21,6 +21,10 @@ const HEAVY = {
   // (Not 'BlobClient': the azure:// container calls getBlobClient, and its own code is loaded at start.)
   'the Azure SDK': 'BlobLeaseClient',
   'undici (@actions/http-client)': 'ProxyAgent',
+  // attested-by's verifier, and post-build attest's signer (with Octokit): loaded only by a run that asks.
+  '@sigstore/verify': 'UNTRUSTED_SIGNER_ERROR',
+  '@actions/attest': 'buildSLSAProvenancePredicate',
+  "GitHub's TUF root": 'a10513a5ab61acd0c6b6fbe0504856ead18f3b17c4fabbe3fa848c79a5a187cf',
 };
 
 const ENTRIES = ['index.js', 'post-build/index.js', 'collect/index.js', 'cli/index.js', 'worker/index.js'];

@@ -15,7 +15,7 @@ import {
   require_commonjs,
   require_commonjs2 as require_commonjs3,
   retry
-} from "./chunk-HQCAQHWC.js";
+} from "./chunk-DW4VESLG.js";
 import {
   require_commonjs as require_commonjs2
 } from "./chunk-YW5O3CUS.js";

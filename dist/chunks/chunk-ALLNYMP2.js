@@ -3076,7 +3076,7 @@ var ArtifactContainer = class {
   /** @actions/artifact, loaded on first use (its own chunk): a run without artifact:// never parses it. */
   loading;
   client() {
-    return this.loading ??= import("./artifact-U4YZGMDY.js").then((module) => new (exportsOf(module, "DefaultArtifactClient")).DefaultArtifactClient());
+    return this.loading ??= import("./artifact-57QLK3MO.js").then((module) => new (exportsOf(module, "DefaultArtifactClient")).DefaultArtifactClient());
   }
   stageRoot;
   /** collect: artifacts fetched, by name; files, by listed name. */
@@ -3583,7 +3583,7 @@ function azureSecrets(env, sasInput, containerUrl) {
   return [...new Set(secrets.filter((secret) => secret.trim().length >= 4))];
 }
 var sdkLoading;
-var loadSdk = () => sdkLoading ??= import("./esm-HE6NKYJT.js").then((module) => exportsOf(module, "BlobServiceClient"));
+var loadSdk = () => sdkLoading ??= import("./esm-Q5MOIEPH.js").then((module) => exportsOf(module, "BlobServiceClient"));
 var CREDENTIAL_HELP = "set AZURE_STORAGE_CONNECTION_STRING, a SAS token (the sas-token input or AZURE_STORAGE_SAS_TOKEN), AZURE_STORAGE_KEY (with the account named in the container URL), or sign in with azure/login";
 var CLOCK = /time frame|too old|skew|not within the permitted|Request date header/i;
 function boundedClient(inner, where) {
@@ -3700,10 +3700,10 @@ var AzureContainer = class {
       if (!endpoint.toLowerCase().startsWith("https:")) {
         throw new ContainerError(`no Azure credentials found for ${this.url}: ${CREDENTIAL_HELP} (a signed-in identity is only sent over https://, and ${endpoint} is not)`);
       }
-      const { DefaultAzureCredential } = exportsOf(await import("./esm-CCCS4ZGN.js"), "DefaultAzureCredential");
+      const { DefaultAzureCredential } = exportsOf(await import("./esm-ELR7PKFU.js"), "DefaultAzureCredential");
       credential = new DefaultAzureCredential();
     }
-    const { createDefaultHttpClient } = exportsOf(await import("./esm-77NDK64U.js"), "createDefaultHttpClient");
+    const { createDefaultHttpClient } = exportsOf(await import("./esm-Z3BC3J5V.js"), "createDefaultHttpClient");
     const pipeline6 = sdk.newPipeline(credential, { retryOptions: { maxTries: 2 }, userAgentOptions: { userAgentPrefix: "wheel-guard" } });
     pipeline6._coreHttpClient = boundedClient(createDefaultHttpClient(), this.url);
     return new sdk.BlobServiceClient(sas ? `${endpoint}?${sas}` : endpoint, pipeline6);

@@ -26,7 +26,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-6RZOMRZZ.js";
+} from "./chunk-ALLNYMP2.js";
 import {
   ConflictError,
   ContainerError,
@@ -51,7 +51,7 @@ async function attestFiles(files, token, env = process.env) {
   const prerequisite = attestPrerequisites(env, token);
   if (prerequisite) throw new AttestationsApiError(prerequisite);
   const subjects = files.map((file) => ({ name: file.name, digest: { sha256: file.sha256 } }));
-  const { attestProvenance } = exportsOf(await import("./lib-RXBMQWTO.js"), "attestProvenance");
+  const { attestProvenance } = exportsOf(await import("./lib-FEOPALKS.js"), "attestProvenance");
   let made;
   try {
     made = await attestProvenance({ subjects, token });

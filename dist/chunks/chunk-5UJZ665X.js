@@ -5,7 +5,7 @@ import {
   createClientPipeline,
   createSerializer,
   serializationPolicy
-} from "./chunk-WIOWM2VK.js";
+} from "./chunk-UJVCEURP.js";
 import {
   AbortError,
   RestError,
@@ -24,7 +24,7 @@ import {
   isRestError,
   randomUUID,
   redirectPolicyName
-} from "./chunk-AXJN66AO.js";
+} from "./chunk-NAPQYISC.js";
 import {
   __export
 } from "./chunk-735RXGZ6.js";

@@ -2216,6 +2216,7 @@ function isError2(e) {
 function randomUUID2() {
   return randomUUID();
 }
+var isNode = isNodeLike;
 var isNodeLike2 = isNodeLike;
 function uint8ArrayToString2(bytes, format) {
   return uint8ArrayToString(bytes, format);
@@ -3000,6 +3001,7 @@ export {
   calculateRetryDelay2 as calculateRetryDelay,
   isError2 as isError,
   randomUUID2 as randomUUID,
+  isNode,
   isNodeLike2 as isNodeLike,
   uint8ArrayToString2 as uint8ArrayToString,
   stringToUint8Array2 as stringToUint8Array,

@@ -33,7 +33,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-6RZOMRZZ.js";
+} from "./chunk-ALLNYMP2.js";
 import {
   ContainerError,
   ContentError,

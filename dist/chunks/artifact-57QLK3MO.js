@@ -4,15 +4,15 @@ import {
   getOctokit,
   require_commonjs2 as require_commonjs,
   retry
-} from "./chunk-HQCAQHWC.js";
+} from "./chunk-DW4VESLG.js";
 import "./chunk-YW5O3CUS.js";
 import {
   BlobClient
-} from "./chunk-2YXCJKJY.js";
+} from "./chunk-5UJZ665X.js";
 import {
   require_safe_buffer
 } from "./chunk-TTCDJP34.js";
-import "./chunk-WIOWM2VK.js";
+import "./chunk-UJVCEURP.js";
 import {
   require_unzip
 } from "./chunk-RLQTEQ75.js";
@@ -33,7 +33,7 @@ import {
   HttpClient,
   HttpCodes
 } from "./chunk-UEXSPNBN.js";
-import "./chunk-AXJN66AO.js";
+import "./chunk-NAPQYISC.js";
 import "./chunk-BKAY4753.js";
 import {
   __commonJS,

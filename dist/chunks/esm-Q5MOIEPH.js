@@ -40,11 +40,11 @@ import {
   isPipelineLike,
   logger,
   newPipeline
-} from "./chunk-2YXCJKJY.js";
-import "./chunk-WIOWM2VK.js";
+} from "./chunk-5UJZ665X.js";
+import "./chunk-UJVCEURP.js";
 import {
   RestError
-} from "./chunk-AXJN66AO.js";
+} from "./chunk-NAPQYISC.js";
 import "./chunk-BKAY4753.js";
 import "./chunk-735RXGZ6.js";
 export {

@@ -4,24 +4,22 @@ import {
 } from "./chunk-TTCDJP34.js";
 import {
   ServiceClient
-} from "./chunk-WIOWM2VK.js";
+} from "./chunk-UJVCEURP.js";
 import {
   AbortError,
   bearerTokenAuthenticationPolicy,
   calculateRetryDelay,
   createClientLogger,
-  createDefaultHttpClient,
   createEmptyPipeline,
   createHttpHeaders,
   createPipelineRequest,
   createTracingClient,
   getLogLevel,
   isError,
+  isNode,
   isNodeLike,
-  retryPolicy,
-  stringToUint8Array,
-  uint8ArrayToString
-} from "./chunk-AXJN66AO.js";
+  retryPolicy
+} from "./chunk-NAPQYISC.js";
 import {
   require_ms
 } from "./chunk-BKAY4753.js";
@@ -1718,10 +1716,10 @@ var require_truncate = __commonJS({
   "node_modules/jsonwebtoken/node_modules/semver/functions/truncate.js"(exports, module) {
     "use strict";
     var parse = require_parse();
-    var constants3 = require_constants();
+    var constants2 = require_constants();
     var SemVer = require_semver();
     var truncate = (version3, truncation, options) => {
-      if (!constants3.RELEASE_TYPES.includes(truncation)) {
+      if (!constants2.RELEASE_TYPES.includes(truncation)) {
         return null;
       }
       const clonedVersion = cloneInputVersion(version3, options);
@@ -2961,7 +2959,7 @@ var require_semver2 = __commonJS({
   "node_modules/jsonwebtoken/node_modules/semver/index.js"(exports, module) {
     "use strict";
     var internalRe = require_re();
-    var constants3 = require_constants();
+    var constants2 = require_constants();
     var SemVer = require_semver();
     var identifiers = require_identifiers();
     var parse = require_parse();
@@ -3045,8 +3043,8 @@ var require_semver2 = __commonJS({
       re: internalRe.re,
       src: internalRe.src,
       tokens: internalRe.t,
-      SEMVER_SPEC_VERSION: constants3.SEMVER_SPEC_VERSION,
-      RELEASE_TYPES: constants3.RELEASE_TYPES,
+      SEMVER_SPEC_VERSION: constants2.SEMVER_SPEC_VERSION,
+      RELEASE_TYPES: constants2.RELEASE_TYPES,
       compareIdentifiers: identifiers.compareIdentifiers,
       rcompareIdentifiers: identifiers.rcompareIdentifiers
     };
@@ -4007,7 +4005,7 @@ var require_jsonwebtoken = __commonJS({
 });
 
 // node_modules/@azure/identity/dist/esm/constants.js
-var SDK_VERSION = `4.14.1`;
+var SDK_VERSION = `4.13.1`;
 var DeveloperSignOnClientId = "04b07795-8ddb-461a-bbee-02f9e1bf7b46";
 var DefaultTenantId = "common";
 var AzureAuthorityHosts;
@@ -4045,8 +4043,8 @@ var msalNodeFlowNativeBrokerControl = {
   }
 };
 var msalNodeFlowVSCodeCredentialControl = {
-  setVSCodeAuthRecordPath(path4) {
-    vsCodeAuthRecordPath = path4;
+  setVSCodeAuthRecordPath(path2) {
+    vsCodeAuthRecordPath = path2;
   },
   setVSCodeBroker(broker) {
     vsCodeBrokerInfo = {
@@ -4165,7 +4163,10 @@ var AuthenticationError = class extends Error {
    */
   errorResponse;
   constructor(statusCode, errorBody, options) {
-    let errorResponse;
+    let errorResponse = {
+      error: "unknown",
+      errorDescription: "An unknown error occurred and no additional details are available."
+    };
     if (isErrorResponse(errorBody)) {
       errorResponse = convertOAuthErrorResponseToErrorResponse(errorBody);
     } else if (typeof errorBody === "string") {
@@ -4383,6 +4384,44 @@ var ChainedTokenCredential = class {
   }
 };
 
+// node_modules/@azure/msal-node/dist/index.mjs
+var dist_exports = {};
+__export(dist_exports, {
+  AuthError: () => AuthError,
+  AuthErrorCodes: () => AuthErrorCodes_exports,
+  AzureCloudInstance: () => AzureCloudInstance,
+  ClientAssertion: () => ClientAssertion,
+  ClientAuthError: () => ClientAuthError,
+  ClientAuthErrorCodes: () => ClientAuthErrorCodes_exports,
+  ClientConfigurationError: () => ClientConfigurationError,
+  ClientConfigurationErrorCodes: () => ClientConfigurationErrorCodes_exports,
+  ConfidentialClientApplication: () => ConfidentialClientApplication,
+  CryptoProvider: () => CryptoProvider,
+  DistributedCachePlugin: () => DistributedCachePlugin,
+  InteractionRequiredAuthError: () => InteractionRequiredAuthError,
+  InteractionRequiredAuthErrorCodes: () => InteractionRequiredAuthErrorCodes_exports,
+  LogLevel: () => LogLevel,
+  Logger: () => Logger,
+  ManagedIdentityApplication: () => ManagedIdentityApplication,
+  ManagedIdentitySourceNames: () => ManagedIdentitySourceNames,
+  PromptValue: () => PromptValue2,
+  ProtocolMode: () => ProtocolMode,
+  PublicClientApplication: () => PublicClientApplication,
+  ResponseMode: () => ResponseMode2,
+  ServerError: () => ServerError,
+  TokenCache: () => TokenCache,
+  TokenCacheContext: () => TokenCacheContext,
+  internals: () => internals_exports,
+  version: () => version2
+});
+
+// node_modules/@azure/msal-node/dist/internals.mjs
+var internals_exports = {};
+__export(internals_exports, {
+  Deserializer: () => Deserializer,
+  Serializer: () => Serializer
+});
+
 // node_modules/@azure/msal-node/dist/cache/serializer/Serializer.mjs
 var Serializer = class {
   /**
@@ -4518,7 +4557,7 @@ var Serializer = class {
   }
 };
 
-// node_modules/@azure/msal-common/dist/constants/AADServerParamKeys.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/constants/AADServerParamKeys.mjs
 var AADServerParamKeys_exports = {};
 __export(AADServerParamKeys_exports, {
   ACCESS_TOKEN: () => ACCESS_TOKEN,
@@ -4540,7 +4579,6 @@ __export(AADServerParamKeys_exports, {
   CODE_VERIFIER: () => CODE_VERIFIER,
   DEVICE_CODE: () => DEVICE_CODE,
   DOMAIN_HINT: () => DOMAIN_HINT,
-  DPOP_JKT: () => DPOP_JKT,
   EAR_JWE_CRYPTO: () => EAR_JWE_CRYPTO,
   EAR_JWK: () => EAR_JWK,
   ERROR: () => ERROR,
@@ -4558,7 +4596,6 @@ __export(AADServerParamKeys_exports, {
   NONCE: () => NONCE,
   OBO_ASSERTION: () => OBO_ASSERTION,
   ON_BEHALF_OF: () => ON_BEHALF_OF,
-  POPUP_ORIGIN_CHECK_DONE: () => POPUP_ORIGIN_CHECK_DONE,
   POST_LOGOUT_URI: () => POST_LOGOUT_URI,
   PROMPT: () => PROMPT,
   REDIRECT_URI: () => REDIRECT_URI,
@@ -4630,7 +4667,6 @@ var CLIENT_ASSERTION = "client_assertion";
 var CLIENT_ASSERTION_TYPE = "client_assertion_type";
 var TOKEN_TYPE = "token_type";
 var REQ_CNF = "req_cnf";
-var DPOP_JKT = "dpop_jkt";
 var OBO_ASSERTION = "assertion";
 var REQUESTED_TOKEN_USE = "requested_token_use";
 var ON_BEHALF_OF = "on_behalf_of";
@@ -4655,9 +4691,8 @@ var USERNAME = "username";
 var USER_ID = "user_id";
 var FMI_PATH = "fmi_path";
 var ATTRIBUTE_TOKENS = "attribute_tokens";
-var POPUP_ORIGIN_CHECK_DONE = "pocd";
 
-// node_modules/@azure/msal-common/dist/cache/utils/AccountEntityUtils.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/cache/utils/AccountEntityUtils.mjs
 var AccountEntityUtils_exports = {};
 __export(AccountEntityUtils_exports, {
   createAccountEntity: () => createAccountEntity,
@@ -4669,7 +4704,7 @@ __export(AccountEntityUtils_exports, {
   isSingleTenant: () => isSingleTenant
 });
 
-// node_modules/@azure/msal-common/dist/utils/Constants.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/utils/Constants.mjs
 var Constants_exports = {};
 __export(Constants_exports, {
   AADAuthority: () => AADAuthority,
@@ -4705,6 +4740,7 @@ __export(Constants_exports, {
   DEFAULT_MAX_THROTTLE_TIME_SECONDS: () => DEFAULT_MAX_THROTTLE_TIME_SECONDS,
   DEFAULT_THROTTLE_TIME_SECONDS: () => DEFAULT_THROTTLE_TIME_SECONDS,
   DEFAULT_TOKEN_RENEWAL_OFFSET_SEC: () => DEFAULT_TOKEN_RENEWAL_OFFSET_SEC,
+  DSTS: () => DSTS,
   EMAIL_SCOPE: () => EMAIL_SCOPE,
   EncodingTypes: () => EncodingTypes,
   FORWARD_SLASH: () => FORWARD_SLASH,
@@ -4777,6 +4813,7 @@ var DEFAULT_AUTHORITY = "https://login.microsoftonline.com/common/";
 var DEFAULT_AUTHORITY_HOST = "login.microsoftonline.com";
 var DEFAULT_COMMON_TENANT = "common";
 var ADFS = "adfs";
+var DSTS = "dstsv2";
 var AAD_INSTANCE_DISCOVERY_ENDPT = `${DEFAULT_AUTHORITY}discovery/instance?api-version=1.1&authorization_endpoint=`;
 var CIAM_AUTH_URL = ".ciamlogin.com";
 var AAD_TENANT_DOMAIN_SUFFIX = ".onmicrosoft.com";
@@ -4838,7 +4875,6 @@ var OIDC_SCOPES = [...OIDC_DEFAULT_SCOPES, EMAIL_SCOPE];
 var HeaderNames = {
   CONTENT_TYPE: "Content-Type",
   CONTENT_LENGTH: "Content-Length",
-  DPOP: "DPoP",
   RETRY_AFTER: "Retry-After",
   CCS_HEADER: "X-AnchorMailbox",
   WWWAuthenticate: "WWW-Authenticate",
@@ -4860,8 +4896,7 @@ var ClaimsRequestKeys = {
   XMS_CC: "xms_cc",
   ID_TOKEN: "id_token",
   SIGNIN_STATE: "signin_state",
-  LOGIN_HINT: "login_hint",
-  TENANT_REGION_SUB_SCOPE: "tenant_region_sub_scope"
+  LOGIN_HINT: "login_hint"
 };
 var PromptValue = {
   LOGIN: "login",
@@ -4942,7 +4977,6 @@ var SERVER_TELEM_UNKNOWN_ERROR = "unknown_error";
 var AuthenticationScheme = {
   BEARER: "Bearer",
   POP: "pop",
-  DPOP: "DPoP",
   SSH: "ssh-cert"
 };
 var DEFAULT_THROTTLE_TIME_SECONDS = 60;
@@ -4994,7 +5028,7 @@ var EncodingTypes = {
   UTF8: "utf-8"
 };
 
-// node_modules/@azure/msal-common/dist/error/AuthError.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/AuthError.mjs
 function getDefaultErrorMessage(code) {
   return `See https://aka.ms/msal.js.errors#${code} for details`;
 }
@@ -5015,7 +5049,7 @@ function createAuthError(code, correlationId, additionalMessage) {
   return new AuthError(code, correlationId, additionalMessage || getDefaultErrorMessage(code));
 }
 
-// node_modules/@azure/msal-common/dist/error/ClientAuthError.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/ClientAuthError.mjs
 var ClientAuthError = class _ClientAuthError extends AuthError {
   constructor(errorCode, correlationId, additionalMessage) {
     super(errorCode, correlationId, additionalMessage);
@@ -5027,7 +5061,7 @@ function createClientAuthError(errorCode, correlationId, additionalMessage) {
   return new ClientAuthError(errorCode, correlationId, additionalMessage);
 }
 
-// node_modules/@azure/msal-common/dist/error/ClientAuthErrorCodes.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/ClientAuthErrorCodes.mjs
 var ClientAuthErrorCodes_exports = {};
 __export(ClientAuthErrorCodes_exports, {
   authorizationCodeMissingFromServerResponse: () => authorizationCodeMissingFromServerResponse,
@@ -5036,7 +5070,6 @@ __export(ClientAuthErrorCodes_exports, {
   cannotRemoveEmptyScope: () => cannotRemoveEmptyScope,
   clientInfoDecodingError: () => clientInfoDecodingError,
   clientInfoEmptyError: () => clientInfoEmptyError,
-  dpopTokenTypeMismatch: () => dpopTokenTypeMismatch,
   emptyInputScopeSet: () => emptyInputScopeSet,
   endSessionEndpointNotSupported: () => endSessionEndpointNotSupported,
   endpointResolutionError: () => endpointResolutionError,
@@ -5093,7 +5126,6 @@ var invalidCacheEnvironment = "invalid_cache_environment";
 var noAccountFound = "no_account_found";
 var noCryptoObject = "no_crypto_object";
 var unexpectedCredentialType = "unexpected_credential_type";
-var dpopTokenTypeMismatch = "dpop_token_type_mismatch";
 var tokenRefreshRequired = "token_refresh_required";
 var tokenClaimsCnfRequiredForSignedJwt = "token_claims_cnf_required_for_signedjwt";
 var authorizationCodeMissingFromServerResponse = "authorization_code_missing_from_server_response";
@@ -5108,7 +5140,7 @@ var platformBrokerError = "platform_broker_error";
 var resourceParameterRequired = "resource_parameter_required";
 var misplacedResourceParam = "misplaced_resource_parameter";
 
-// node_modules/@azure/msal-common/dist/account/ClientInfo.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/account/ClientInfo.mjs
 function buildClientInfo(rawClientInfo, base64Decode) {
   if (!rawClientInfo) {
     throw createClientAuthError(clientInfoEmptyError, "");
@@ -5131,7 +5163,7 @@ function buildClientInfoFromHomeAccountId(homeAccountId) {
   };
 }
 
-// node_modules/@azure/msal-common/dist/account/AuthToken.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/account/AuthToken.mjs
 var AuthToken_exports = {};
 __export(AuthToken_exports, {
   extractTokenClaims: () => extractTokenClaims,
@@ -5166,7 +5198,7 @@ function getJWSPayload(authToken, correlationId) {
   return matches[2];
 }
 
-// node_modules/@azure/msal-common/dist/account/AccountInfo.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/account/AccountInfo.mjs
 function tenantIdMatchesHomeTenant(tenantId, homeAccountId) {
   return !!tenantId && !!homeAccountId && tenantId === homeAccountId.split(".")[1];
 }
@@ -5214,14 +5246,15 @@ function updateAccountTenantProfileData(baseAccountInfo, tenantProfile, idTokenC
   return updatedAccountInfo;
 }
 
-// node_modules/@azure/msal-common/dist/authority/AuthorityType.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/authority/AuthorityType.mjs
 var AuthorityType = {
   Default: 0,
   Adfs: 1,
+  Dsts: 2,
   Ciam: 3
 };
 
-// node_modules/@azure/msal-common/dist/account/TokenClaims.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/account/TokenClaims.mjs
 function getTenantIdFromIdTokenClaims(idTokenClaims) {
   if (idTokenClaims) {
     const tenantId = idTokenClaims.tid || idTokenClaims.tfp || idTokenClaims.acr;
@@ -5230,7 +5263,7 @@ function getTenantIdFromIdTokenClaims(idTokenClaims) {
   return null;
 }
 
-// node_modules/@azure/msal-common/dist/authority/ProtocolMode.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/authority/ProtocolMode.mjs
 var ProtocolMode = {
   /**
    * Auth Code + PKCE with Entra ID (formerly AAD) specific optimizations and features
@@ -5247,7 +5280,7 @@ var ProtocolMode = {
   EAR: "EAR"
 };
 
-// node_modules/@azure/msal-common/dist/cache/utils/AccountEntityUtils.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/cache/utils/AccountEntityUtils.mjs
 function generateAccountId(accountEntity) {
   const accountId = [
     accountEntity.homeAccountId,
@@ -5362,7 +5395,7 @@ function createAccountEntityFromAccountInfo(accountInfo, cloudGraphHostName, msG
   };
 }
 function generateHomeAccountId(serverClientInfo, authType, logger24, cryptoObj, correlationId, idTokenClaims) {
-  if (authType !== AuthorityType.Adfs) {
+  if (!(authType === AuthorityType.Adfs || authType === AuthorityType.Dsts)) {
     if (serverClientInfo) {
       try {
         const clientInfo = buildClientInfo(serverClientInfo, cryptoObj.base64Decode);
@@ -5383,7 +5416,7 @@ function isAccountEntity(entity) {
   return entity.hasOwnProperty("homeAccountId") && entity.hasOwnProperty("environment") && entity.hasOwnProperty("realm") && entity.hasOwnProperty("localAccountId") && entity.hasOwnProperty("username") && entity.hasOwnProperty("authorityType");
 }
 
-// node_modules/@azure/msal-common/dist/error/AuthErrorCodes.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/AuthErrorCodes.mjs
 var AuthErrorCodes_exports = {};
 __export(AuthErrorCodes_exports, {
   postRequestFailed: () => postRequestFailed,
@@ -5392,7 +5425,7 @@ __export(AuthErrorCodes_exports, {
 var unexpectedError = "unexpected_error";
 var postRequestFailed = "post_request_failed";
 
-// node_modules/@azure/msal-common/dist/error/ClientConfigurationError.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/ClientConfigurationError.mjs
 var ClientConfigurationError = class _ClientConfigurationError extends AuthError {
   constructor(errorCode, correlationId) {
     super(errorCode, correlationId);
@@ -5404,32 +5437,7 @@ function createClientConfigurationError(errorCode, correlationId) {
   return new ClientConfigurationError(errorCode, correlationId);
 }
 
-// node_modules/@azure/msal-common/dist/network/ResponseHeaders.mjs
-var normalizedHeaderRecords = /* @__PURE__ */ new WeakSet();
-function normalizeResponseHeaders(headers) {
-  if (normalizedHeaderRecords.has(headers)) {
-    return headers;
-  }
-  const normalized = Object.fromEntries(Object.entries(headers).map(([name3, value]) => [
-    name3.toLowerCase(),
-    value
-  ]));
-  normalizedHeaderRecords.add(normalized);
-  return normalized;
-}
-function getResponseHeader(headers, name3) {
-  const key = name3.toLowerCase();
-  if (Object.prototype.hasOwnProperty.call(headers, key)) {
-    return headers[key];
-  }
-  if (normalizedHeaderRecords.has(headers)) {
-    return void 0;
-  }
-  const headerName = Object.keys(headers).find((header) => header.toLowerCase() === key);
-  return headerName === void 0 ? void 0 : headers[headerName];
-}
-
-// node_modules/@azure/msal-common/dist/error/ClientConfigurationErrorCodes.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/ClientConfigurationErrorCodes.mjs
 var ClientConfigurationErrorCodes_exports = {};
 __export(ClientConfigurationErrorCodes_exports, {
   authorityMismatch: () => authorityMismatch,
@@ -5437,7 +5445,6 @@ __export(ClientConfigurationErrorCodes_exports, {
   cannotAllowPlatformBroker: () => cannotAllowPlatformBroker,
   cannotSetOIDCOptions: () => cannotSetOIDCOptions,
   claimsRequestParsingError: () => claimsRequestParsingError,
-  dpopMissingResourceContext: () => dpopMissingResourceContext,
   emptyInputScopesError: () => emptyInputScopesError,
   invalidAuthenticationHeader: () => invalidAuthenticationHeader,
   invalidAuthorityMetadata: () => invalidAuthorityMetadata,
@@ -5446,7 +5453,6 @@ __export(ClientConfigurationErrorCodes_exports, {
   invalidCodeChallengeMethod: () => invalidCodeChallengeMethod,
   invalidDpopHtm: () => invalidDpopHtm,
   invalidDpopHtu: () => invalidDpopHtu,
-  invalidDpopNonce: () => invalidDpopNonce,
   invalidPlatformBrokerConfiguration: () => invalidPlatformBrokerConfiguration,
   invalidRequestMethodForEAR: () => invalidRequestMethodForEAR,
   invalidResponseMode: () => invalidResponseMode,
@@ -5491,15 +5497,13 @@ var issuerValidationFailed = "issuer_validation_failed";
 var invalidResponseMode = "invalid_response_mode";
 var invalidDpopHtm = "invalid_dpop_htm";
 var invalidDpopHtu = "invalid_dpop_htu";
-var invalidDpopNonce = "invalid_dpop_nonce";
-var dpopMissingResourceContext = "dpop_missing_resource_context";
 
-// node_modules/@azure/msal-common/dist/authority/OpenIdConfigResponse.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/authority/OpenIdConfigResponse.mjs
 function isOpenIdConfigResponse(response) {
   return response.hasOwnProperty("authorization_endpoint") && response.hasOwnProperty("token_endpoint") && response.hasOwnProperty("issuer") && response.hasOwnProperty("jwks_uri");
 }
 
-// node_modules/@azure/msal-common/dist/utils/StringUtils.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/utils/StringUtils.mjs
 var StringUtils = class {
   /**
    * Check if stringified object is empty
@@ -5570,12 +5574,7 @@ var StringUtils = class {
   }
 };
 
-// node_modules/@azure/msal-common/dist/url/UrlString.mjs
-var UNSAFE_AUTHORITY = /[\x00-\x20\x7f\\@]/;
-var DEFAULT_PORTS = {
-  "https:": ":443",
-  "http:": ":80"
-};
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/url/UrlString.mjs
 var UrlString = class _UrlString {
   get urlString() {
     return this._urlString;
@@ -5673,19 +5672,6 @@ var UrlString = class _UrlString {
       AbsolutePath: match[5],
       QueryString: match[7]
     };
-    let parsedUrl;
-    try {
-      parsedUrl = new URL(this.urlString);
-    } catch {
-      throw createClientConfigurationError(urlParseError, this.correlationId);
-    }
-    const host = urlComponents.HostNameAndPort?.toLowerCase();
-    const schemeAndAuthority = `${urlComponents.Protocol}//${host}`;
-    const defaultPort = DEFAULT_PORTS[parsedUrl.protocol] ?? "";
-    const hostMatches = host === parsedUrl.host || host === `${parsedUrl.host}${defaultPort}` || host?.startsWith("[") && new URL(`${urlComponents.Protocol}//${host}`).host === parsedUrl.host;
-    if (UNSAFE_AUTHORITY.test(schemeAndAuthority) || !hostMatches) {
-      throw createClientConfigurationError(urlParseError, this.correlationId);
-    }
     let pathSegments = urlComponents.AbsolutePath.split("/");
     pathSegments = pathSegments.filter((val) => val && val.length > 0);
     urlComponents.PathSegments = pathSegments;
@@ -5715,7 +5701,7 @@ var UrlString = class _UrlString {
   }
 };
 
-// node_modules/@azure/msal-common/dist/authority/AuthorityMetadata.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/authority/AuthorityMetadata.mjs
 var endpointHosts = [
   { host: "login.microsoftonline.com" },
   { host: "login.partner.microsoftonline.cn" },
@@ -5791,6 +5777,15 @@ var rawMetdataJSON = {
         preferred_network: "login.sovcloud-identity.sg",
         preferred_cache: "login.sovcloud-identity.sg",
         aliases: ["login.sovcloud-identity.sg"]
+      },
+      {
+        preferred_network: "login.windows-ppe.net",
+        preferred_cache: "login.windows-ppe.net",
+        aliases: [
+          "login.windows-ppe.net",
+          "sts.windows-ppe.net",
+          "login.microsoft-ppe.com"
+        ]
       }
     ]
   }
@@ -5839,12 +5834,14 @@ function getCloudDiscoveryMetadataFromNetworkResponse(response, authorityHost) {
   return null;
 }
 
-// node_modules/@azure/msal-common/dist/authority/AuthorityOptions.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/authority/AuthorityOptions.mjs
 var AzureCloudInstance = {
   // AzureCloudInstance is not specified.
   None: "none",
   // Microsoft Azure public cloud
   AzurePublic: "https://login.microsoftonline.com",
+  // Microsoft PPE
+  AzurePpe: "https://login.windows-ppe.net",
   // Microsoft Chinese national/regional cloud
   AzureChina: "https://login.chinacloudapi.cn",
   // Microsoft German national/regional cloud ("Black Forest")
@@ -5853,17 +5850,17 @@ var AzureCloudInstance = {
   AzureUsGovernment: "https://login.microsoftonline.us"
 };
 
-// node_modules/@azure/msal-common/dist/authority/CloudInstanceDiscoveryResponse.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/authority/CloudInstanceDiscoveryResponse.mjs
 function isCloudInstanceDiscoveryResponse(response) {
   return response.hasOwnProperty("tenant_discovery_endpoint") && response.hasOwnProperty("metadata");
 }
 
-// node_modules/@azure/msal-common/dist/authority/CloudInstanceDiscoveryErrorResponse.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/authority/CloudInstanceDiscoveryErrorResponse.mjs
 function isCloudInstanceDiscoveryErrorResponse(response) {
   return response.hasOwnProperty("error") && response.hasOwnProperty("error_description");
 }
 
-// node_modules/@azure/msal-common/dist/telemetry/performance/PerformanceEvents.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/telemetry/performance/PerformanceEvents.mjs
 var NetworkClientSendPostRequestAsync = "networkClientSendPostRequestAsync";
 var RefreshTokenClientExecutePostToTokenEndpoint = "refreshTokenClientExecutePostToTokenEndpoint";
 var AuthorizationCodeClientExecutePostToTokenEndpoint = "authorizationCodeClientExecutePostToTokenEndpoint";
@@ -5888,7 +5885,7 @@ var RegionDiscoveryGetRegionFromIMDS = "regionDiscoveryGetRegionFromIMDS";
 var RegionDiscoveryGetCurrentVersion = "regionDiscoveryGetCurrentVersion";
 var CacheManagerGetRefreshToken = "cacheManagerGetRefreshToken";
 
-// node_modules/@azure/msal-common/dist/utils/FunctionWrappers.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/utils/FunctionWrappers.mjs
 var invoke = (callback, eventName, logger24, telemetryClient, correlationId) => {
   return (...args) => {
     logger24.trace(`Executing function '${eventName}'`, correlationId);
@@ -5906,7 +5903,7 @@ var invoke = (callback, eventName, logger24, telemetryClient, correlationId) => 
     } catch (e) {
       logger24.trace(`Error occurred in '${eventName}'`, correlationId);
       try {
-        logger24.tracePii(`Error details: '${JSON.stringify(e)}'`, correlationId);
+        logger24.trace(JSON.stringify(e), correlationId);
       } catch (e2) {
         logger24.trace("Unable to print error message.", correlationId);
       }
@@ -5933,7 +5930,7 @@ var invokeAsync = (callback, eventName, logger24, telemetryClient, correlationId
     }).catch((e) => {
       logger24.trace(`Error occurred in '${eventName}'`, correlationId);
       try {
-        logger24.tracePii(`Error details: '${JSON.stringify(e)}'`, correlationId);
+        logger24.trace(JSON.stringify(e), correlationId);
       } catch (e2) {
         logger24.trace("Unable to print error message.", correlationId);
       }
@@ -5945,13 +5942,7 @@ var invokeAsync = (callback, eventName, logger24, telemetryClient, correlationId
   };
 };
 
-// node_modules/@azure/msal-common/dist/authority/RegionDiscovery.mjs
-var REGION_NAME_PATTERN = /^[a-z][a-z0-9-]*$/i;
-var MAX_REGION_NAME_LENGTH = 63;
-function isValidRegion(region) {
-  return typeof region === "string" && region.length <= MAX_REGION_NAME_LENGTH && REGION_NAME_PATTERN.test(region) && // Keep the trailing-hyphen rule explicit rather than complicating the pattern.
-  !region.endsWith("-");
-}
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/authority/RegionDiscovery.mjs
 var RegionDiscovery = class _RegionDiscovery {
   constructor(networkInterface, logger24, performanceClient, correlationId) {
     this.networkInterface = networkInterface;
@@ -5997,14 +5988,10 @@ var RegionDiscovery = class _RegionDiscovery {
     } else {
       regionDiscoveryMetadata.region_source = RegionDiscoverySources.ENVIRONMENT_VARIABLE;
     }
-    if (!autodetectedRegionName || !isValidRegion(autodetectedRegionName)) {
-      if (autodetectedRegionName) {
-        this.logger.warning("Region discovery returned an invalid region. Using the global authority.", this.correlationId);
-      }
+    if (!autodetectedRegionName) {
       regionDiscoveryMetadata.region_source = RegionDiscoverySources.FAILED_AUTO_DETECTION;
-      return null;
     }
-    return autodetectedRegionName;
+    return autodetectedRegionName || null;
   }
   /**
    * Make the call to the IMDS endpoint
@@ -6039,7 +6026,7 @@ RegionDiscovery.IMDS_OPTIONS = {
   }
 };
 
-// node_modules/@azure/msal-common/dist/cache/utils/CacheHelpers.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/cache/utils/CacheHelpers.mjs
 var CacheHelpers_exports = {};
 __export(CacheHelpers_exports, {
   createAccessTokenEntity: () => createAccessTokenEntity,
@@ -6061,7 +6048,7 @@ __export(CacheHelpers_exports, {
   updateCloudDiscoveryMetadata: () => updateCloudDiscoveryMetadata
 });
 
-// node_modules/@azure/msal-common/dist/utils/TimeUtils.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/utils/TimeUtils.mjs
 var TimeUtils_exports = {};
 __export(TimeUtils_exports, {
   delay: () => delay,
@@ -6101,7 +6088,7 @@ function delay(t, value) {
   return new Promise((resolve) => setTimeout(() => resolve(value), t));
 }
 
-// node_modules/@azure/msal-common/dist/cache/utils/CacheHelpers.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/cache/utils/CacheHelpers.mjs
 function createIdTokenEntity(homeAccountId, environment, idToken, clientId, tenantId) {
   const idTokenEntity = {
     credentialType: CredentialType.ID_TOKEN,
@@ -6270,7 +6257,7 @@ function serializeAttributeTokens(attributeTokens) {
   return [...attributeTokens].sort().join(" ");
 }
 
-// node_modules/@azure/msal-common/dist/authority/Authority.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/authority/Authority.mjs
 var Authority = class _Authority {
   constructor(authority, networkInterface, cacheManager, authorityOptions, logger24, correlationId, performanceClient, managedIdentity) {
     this.canonicalAuthority = authority;
@@ -6303,6 +6290,8 @@ var Authority = class _Authority {
       switch (pathSegments[0].toLowerCase()) {
         case ADFS:
           return AuthorityType.Adfs;
+        case DSTS:
+          return AuthorityType.Dsts;
       }
     }
     return AuthorityType.Default;
@@ -6984,9 +6973,6 @@ Error Description: '${typedError.message}'`, this.correlationId);
    * @param region string
    */
   static buildRegionalAuthorityString(host, region, correlationId, queryString) {
-    if (!isValidRegion(region)) {
-      throw createClientConfigurationError(urlParseError, correlationId);
-    }
     const authorityUrlInstance = new UrlString(host, correlationId);
     authorityUrlInstance.validateAsUri();
     const authorityUrlParts = authorityUrlInstance.getUrlComponents();
@@ -6995,7 +6981,7 @@ Error Description: '${typedError.message}'`, this.correlationId);
       hostNameAndPort = `${region}.${REGIONAL_AUTH_PUBLIC_CLOUD_SUFFIX}`;
     }
     const url = UrlString.constructAuthorityUriFromObject({
-      ...authorityUrlParts,
+      ...authorityUrlInstance.getUrlComponents(),
       HostNameAndPort: hostNameAndPort
     }, correlationId).urlString;
     if (queryString)
@@ -7077,7 +7063,7 @@ function buildStaticAuthorityOptions(authOptions) {
   };
 }
 
-// node_modules/@azure/msal-common/dist/authority/AuthorityFactory.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/authority/AuthorityFactory.mjs
 var AuthorityFactory_exports = {};
 __export(AuthorityFactory_exports, {
   createDiscoveredInstance: () => createDiscoveredInstance
@@ -7093,7 +7079,7 @@ async function createDiscoveredInstance(authorityUri, networkClient, cacheManage
   }
 }
 
-// node_modules/@azure/msal-common/dist/request/RequestParameterBuilder.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/request/RequestParameterBuilder.mjs
 var RequestParameterBuilder_exports = {};
 __export(RequestParameterBuilder_exports, {
   addApplicationTelemetry: () => addApplicationTelemetry,
@@ -7127,7 +7113,6 @@ __export(RequestParameterBuilder_exports, {
   addOboAssertion: () => addOboAssertion,
   addPassword: () => addPassword,
   addPopToken: () => addPopToken,
-  addPopupOriginCheckDone: () => addPopupOriginCheckDone,
   addPostLogoutRedirectUri: () => addPostLogoutRedirectUri,
   addPrompt: () => addPrompt,
   addRedirectUri: () => addRedirectUri,
@@ -7147,7 +7132,7 @@ __export(RequestParameterBuilder_exports, {
   instrumentBrokerParams: () => instrumentBrokerParams
 });
 
-// node_modules/@azure/msal-common/dist/request/ScopeSet.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/request/ScopeSet.mjs
 var ScopeSet = class _ScopeSet {
   constructor(inputScopes, correlationId) {
     this.correlationId = correlationId;
@@ -7317,7 +7302,7 @@ var ScopeSet = class _ScopeSet {
   }
 };
 
-// node_modules/@azure/msal-common/dist/request/RequestParameterBuilder.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/request/RequestParameterBuilder.mjs
 function instrumentBrokerParams(parameters, correlationId, performanceClient) {
   if (!correlationId) {
     return;
@@ -7464,11 +7449,6 @@ function addInstanceAware(parameters) {
     parameters.set(INSTANCE_AWARE, "true");
   }
 }
-function addPopupOriginCheckDone(parameters) {
-  if (!parameters.has(POPUP_ORIGIN_CHECK_DONE)) {
-    parameters.set(POPUP_ORIGIN_CHECK_DONE, "1");
-  }
-}
 function addExtraParameters(parameters, extraParams) {
   Object.entries(extraParams).forEach(([key, value]) => {
     if (!parameters.has(key) && value) {
@@ -7478,10 +7458,7 @@ function addExtraParameters(parameters, extraParams) {
 }
 var DEFAULT_ID_TOKEN_CLAIMS = {
   [ClaimsRequestKeys.SIGNIN_STATE]: { essential: false },
-  [ClaimsRequestKeys.LOGIN_HINT]: { essential: false },
-  [ClaimsRequestKeys.TENANT_REGION_SUB_SCOPE]: {
-    essential: false
-  }
+  [ClaimsRequestKeys.LOGIN_HINT]: { essential: false }
 };
 function parseClaims(claims, correlationId = "") {
   let parsed;
@@ -7570,10 +7547,10 @@ function addBrokerParameters(parameters, brokerClientId, brokerRedirectUri) {
     parameters.set(BROKER_REDIRECT_URI, brokerRedirectUri);
   }
 }
-function addEARParameters(parameters, jwk, jweCrypto) {
+function addEARParameters(parameters, jwk) {
   parameters.set(EAR_JWK, encodeURIComponent(jwk));
   const jweCryptoB64Encoded = "eyJhbGciOiJkaXIiLCJlbmMiOiJBMjU2R0NNIn0";
-  parameters.set(EAR_JWE_CRYPTO, jweCrypto ?? jweCryptoB64Encoded);
+  parameters.set(EAR_JWE_CRYPTO, jweCryptoB64Encoded);
 }
 function addResource(parameters, resource) {
   if (resource) {
@@ -7589,7 +7566,7 @@ function addAttributeTokens(parameters, attributeTokens) {
   }
 }
 
-// node_modules/@azure/msal-common/dist/utils/UrlUtils.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/utils/UrlUtils.mjs
 var UrlUtils_exports = {};
 __export(UrlUtils_exports, {
   getDeserializedResponse: () => getDeserializedResponse,
@@ -7612,9 +7589,6 @@ function getDeserializedResponse(responseString) {
   }
   try {
     const normalizedResponse = stripLeadingHashOrQuery(responseString);
-    if (!/^[^=&?#/]+(?:=|&|$)/.test(normalizedResponse)) {
-      return null;
-    }
     const deserializedHash = Object.fromEntries(new URLSearchParams(normalizedResponse));
     if (deserializedHash.code || deserializedHash.ear_jwe || deserializedHash.error || deserializedHash.error_description || deserializedHash.state) {
       return deserializedHash;
@@ -7669,7 +7643,7 @@ function validateUrl(url, logger24, correlationId) {
   }
 }
 
-// node_modules/@azure/msal-common/dist/crypto/ICrypto.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/crypto/ICrypto.mjs
 var JsonWebTokenAlgorithms = {
   ES256: "ES256",
   RS256: "RS256"
@@ -7704,7 +7678,7 @@ var DEFAULT_CRYPTO_IMPLEMENTATION = {
   }
 };
 
-// node_modules/@azure/msal-common/dist/crypto/ITokenBindingKeyManager.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/crypto/ITokenBindingKeyManager.mjs
 var DEFAULT_TOKEN_BINDING_KEY_MANAGER = {
   async provisionTokenBindingKey(request) {
     throw createClientAuthError(methodNotImplemented, request.correlationId);
@@ -7717,7 +7691,7 @@ var DEFAULT_TOKEN_BINDING_KEY_MANAGER = {
   }
 };
 
-// node_modules/@azure/msal-common/dist/logger/Logger.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/logger/Logger.mjs
 var LogLevel;
 (function(LogLevel2) {
   LogLevel2[LogLevel2["Error"] = 0] = "Error";
@@ -7943,15 +7917,15 @@ var Logger = class _Logger {
   }
 };
 
-// node_modules/@azure/msal-common/dist/packageMetadata.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/packageMetadata.mjs
 var name = "@azure/msal-common";
-var version = "16.17.0";
+var version = "16.13.0";
 
-// node_modules/@azure/msal-common/dist/error/CacheErrorCodes.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/CacheErrorCodes.mjs
 var cacheQuotaExceeded = "cache_quota_exceeded";
 var cacheErrorUnknown = "cache_error_unknown";
 
-// node_modules/@azure/msal-common/dist/error/CacheError.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/CacheError.mjs
 var CacheError = class _CacheError extends Error {
   constructor(errorCode, errorMessage) {
     const message = errorMessage || getDefaultErrorMessage(errorCode);
@@ -7973,12 +7947,11 @@ function createCacheError(e) {
   }
 }
 
-// node_modules/@azure/msal-common/dist/cache/CacheManager.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/cache/CacheManager.mjs
 var CacheManager = class {
-  constructor(clientId, cryptoImpl, logger24, performanceClient, staticAuthorityOptions, tokenBindingKeyManager) {
+  constructor(clientId, cryptoImpl, logger24, performanceClient, staticAuthorityOptions) {
     this.clientId = clientId;
     this.cryptoImpl = cryptoImpl;
-    this.tokenBindingKeyManager = tokenBindingKeyManager;
     this.commonLogger = logger24.clone(name, version);
     this.staticAuthorityOptions = staticAuthorityOptions;
     this.performanceClient = performanceClient;
@@ -8179,7 +8152,6 @@ var CacheManager = class {
     };
     const tokenKeys = this.getTokenKeys();
     const currentScopes = ScopeSet.fromString(credential.target, correlationId);
-    const accessTokenKeysToRemove = [];
     tokenKeys.accessToken.forEach((key) => {
       if (!this.accessTokenKeyMatchesFilter(key, accessTokenFilter, false)) {
         return;
@@ -8188,13 +8160,10 @@ var CacheManager = class {
       if (tokenEntity && this.credentialMatchesFilter(tokenEntity, accessTokenFilter, correlationId)) {
         const tokenScopeSet = ScopeSet.fromString(tokenEntity.target, correlationId);
         if (tokenScopeSet.intersectingScopeSets(currentScopes)) {
-          accessTokenKeysToRemove.push(key);
+          this.removeAccessToken(key, correlationId);
         }
       }
     });
-    for (const key of accessTokenKeysToRemove) {
-      await this.removeAccessTokenAndTokenBindingKey(key, correlationId, credential.keyId);
-    }
     await this.setAccessTokenCredential(credential, correlationId, kmsi, additionalCacheKeyHash);
   }
   /**
@@ -8361,22 +8330,18 @@ var CacheManager = class {
    * @param account
    */
   removeAccount(account, correlationId) {
+    this.removeAccountContext(account, correlationId);
     const accountKeys = this.getAccountKeys();
     const keyFilter = (key) => {
       return key.includes(account.homeAccountId) && key.includes(account.environment);
     };
-    this.getTokenKeys().idToken.filter(keyFilter).forEach((key) => {
-      this.removeIdToken(key, correlationId);
-    });
-    this.removeAccountContext(account, correlationId);
     accountKeys.filter(keyFilter).forEach((key) => {
       this.removeItem(key, correlationId);
       this.performanceClient.incrementFields({ accountsRemoved: 1 }, correlationId);
     });
   }
   /**
-   * Removes access and refresh tokens associated with the provided account,
-   * preserving the account and its ID tokens.
+   * Removes credentials associated with the provided account
    * @param account
    */
   removeAccountContext(account, correlationId) {
@@ -8384,6 +8349,9 @@ var CacheManager = class {
     const keyFilter = (key) => {
       return key.includes(account.homeAccountId) && key.includes(account.environment);
     };
+    allTokenKeys.idToken.filter(keyFilter).forEach((key) => {
+      this.removeIdToken(key, correlationId);
+    });
     allTokenKeys.accessToken.filter(keyFilter).forEach((key) => {
       this.removeAccessToken(key, correlationId);
     });
@@ -8397,57 +8365,24 @@ var CacheManager = class {
    * @param correlationId
    */
   removeAccessToken(key, correlationId) {
-    const credential = this.removeAccessTokenCredential(key, correlationId);
-    if (credential) {
-      void this.removeTokenBindingKeyForCredential(credential, correlationId);
-    }
-  }
-  /**
-   * Removes an access token and waits for any unreferenced token-binding key
-   * cleanup. Internal callers that require deterministic cleanup should use
-   * this method instead of the synchronous public cache contract.
-   */
-  async removeAccessTokenAndTokenBindingKey(key, correlationId, preservedKeyId) {
-    const credential = this.removeAccessTokenCredential(key, correlationId);
-    if (credential) {
-      await this.removeTokenBindingKeyForCredential(credential, correlationId, preservedKeyId);
-    }
-  }
-  removeAccessTokenCredential(key, correlationId) {
     const credential = this.getAccessTokenCredential(key, correlationId);
     if (!credential) {
-      return null;
+      return;
     }
     this.removeItem(key, correlationId);
     this.performanceClient.incrementFields({ accessTokensRemoved: 1 }, correlationId);
-    return credential;
-  }
-  async removeTokenBindingKeyForCredential(credential, correlationId, preservedKeyId) {
     if (credential.credentialType.toLowerCase() === CredentialType.ACCESS_TOKEN_WITH_AUTH_SCHEME.toLowerCase()) {
-      const tokenType = credential.tokenType?.toLowerCase();
-      switch (tokenType) {
-        case AuthenticationScheme.POP:
-        case AuthenticationScheme.DPOP.toLowerCase(): {
-          const accessTokenWithAuthSchemeEntity = credential;
-          const kid = accessTokenWithAuthSchemeEntity.keyId;
-          if (kid && kid !== preservedKeyId && !this.isTokenBindingKeyReferenced(kid, correlationId)) {
-            try {
-              await this.tokenBindingKeyManager.removeTokenBindingKey(kid, correlationId);
-            } catch {
-              this.commonLogger.error("Failed to remove token binding key", correlationId);
-              this.performanceClient?.incrementFields({ removeTokenBindingKeyFailure: 1 }, correlationId);
-            }
-          }
-          break;
+      if (credential.tokenType === AuthenticationScheme.POP) {
+        const accessTokenWithAuthSchemeEntity = credential;
+        const kid = accessTokenWithAuthSchemeEntity.keyId;
+        if (kid) {
+          void this.cryptoImpl.removeTokenBindingKey(kid, correlationId).catch(() => {
+            this.commonLogger.error(`Failed to remove token binding key '${kid}'`, correlationId);
+            this.performanceClient?.incrementFields({ removeTokenBindingKeyFailure: 1 }, correlationId);
+          });
         }
       }
     }
-  }
-  isTokenBindingKeyReferenced(keyId, correlationId) {
-    return this.getTokenKeys().accessToken.some((accessTokenKey) => {
-      const accessToken = this.getAccessTokenCredential(accessTokenKey, correlationId);
-      return accessToken?.keyId === keyId;
-    });
   }
   /**
    * Removes all app metadata objects from cache.
@@ -8577,7 +8512,6 @@ var CacheManager = class {
     this.commonLogger.trace("CacheManager - getAccessToken called", correlationId);
     const scopes = ScopeSet.createSearchScopes(request.scopes, correlationId);
     const authScheme = request.authenticationScheme || AuthenticationScheme.BEARER;
-    const normalizedAuthScheme = authScheme.toLowerCase();
     const credentialType = authScheme && authScheme.toLowerCase() !== AuthenticationScheme.BEARER.toLowerCase() ? CredentialType.ACCESS_TOKEN_WITH_AUTH_SCHEME : CredentialType.ACCESS_TOKEN;
     const attributeTokenPartition = serializeAttributeTokens(request.attributeTokens);
     const additionalCacheKeyComponents = attributeTokenPartition ? {
@@ -8591,7 +8525,7 @@ var CacheManager = class {
       realm: targetRealm || account.tenantId,
       target: scopes,
       tokenType: authScheme,
-      keyId: authScheme === AuthenticationScheme.SSH ? request.sshKid : normalizedAuthScheme === AuthenticationScheme.DPOP.toLowerCase() ? request.popKid || request.dpopJkt : void 0,
+      keyId: authScheme === AuthenticationScheme.SSH ? request.sshKid : void 0,
       additionalCacheKeyComponents
     };
     const accessTokenKeys = tokenKeys && tokenKeys.accessToken || this.getTokenKeys().accessToken;
@@ -8923,15 +8857,16 @@ var CacheManager = class {
     }
     switch (normalizedFilterTokenType) {
       case "dpop":
+        return this.matchKeyBoundAccessToken(entity, filter, true);
       case AuthenticationScheme.SSH:
-        return this.matchKeyBoundAccessToken(entity, filter);
+        return this.matchKeyBoundAccessToken(entity, filter, false);
       default:
         return true;
     }
   }
-  matchKeyBoundAccessToken(entity, filter) {
+  matchKeyBoundAccessToken(entity, filter, requireKeyId) {
     if (!filter.keyId) {
-      return true;
+      return !requireKeyId;
     }
     return this.matchKeyId(entity, filter.keyId);
   }
@@ -9048,14 +8983,14 @@ var DefaultStorageClass = class extends CacheManager {
   }
 };
 
-// node_modules/@azure/msal-common/dist/telemetry/performance/PerformanceEvent.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/telemetry/performance/PerformanceEvent.mjs
 var PerformanceEventStatus = {
   NotStarted: 0,
   InProgress: 1,
   Completed: 2
 };
 
-// node_modules/@azure/msal-common/dist/telemetry/performance/StubPerformanceClient.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/telemetry/performance/StubPerformanceClient.mjs
 var StubPerformanceClient = class {
   generateId() {
     return "callback-id";
@@ -9111,7 +9046,7 @@ var StubPerformanceClient = class {
   }
 };
 
-// node_modules/@azure/msal-common/dist/config/ClientConfiguration.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/config/ClientConfiguration.mjs
 var DEFAULT_SYSTEM_OPTIONS = {
   tokenRenewalOffsetSeconds: DEFAULT_TOKEN_RENEWAL_OFFSET_SEC,
   preventCorsPreflight: false
@@ -9156,15 +9091,14 @@ function buildClientConfiguration({ authOptions: userAuthOptions, systemOptions:
     ...DEFAULT_LOGGER_IMPLEMENTATION,
     ...userLoggerOption
   };
-  const resolvedTokenBindingKeyManager = tokenBindingKeyManager || DEFAULT_TOKEN_BINDING_KEY_MANAGER;
   return {
     authOptions: buildAuthOptions(userAuthOptions),
     systemOptions: { ...DEFAULT_SYSTEM_OPTIONS, ...userSystemOptions },
     loggerOptions,
-    storageInterface: storageImplementation || new DefaultStorageClass(userAuthOptions.clientId, DEFAULT_CRYPTO_IMPLEMENTATION, new Logger(loggerOptions, name, version), new StubPerformanceClient(), void 0, resolvedTokenBindingKeyManager),
+    storageInterface: storageImplementation || new DefaultStorageClass(userAuthOptions.clientId, DEFAULT_CRYPTO_IMPLEMENTATION, new Logger(loggerOptions, name, version), new StubPerformanceClient()),
     networkInterface: networkImplementation || DEFAULT_NETWORK_IMPLEMENTATION,
     cryptoInterface: cryptoImplementation || DEFAULT_CRYPTO_IMPLEMENTATION,
-    tokenBindingKeyManager: resolvedTokenBindingKeyManager,
+    tokenBindingKeyManager: tokenBindingKeyManager || DEFAULT_TOKEN_BINDING_KEY_MANAGER,
     clientCredentials: clientCredentials || DEFAULT_CLIENT_CREDENTIALS,
     libraryInfo: { ...DEFAULT_LIBRARY_INFO, ...libraryInfo },
     telemetry: { ...DEFAULT_TELEMETRY_OPTIONS, ...telemetry },
@@ -9186,7 +9120,7 @@ function isOidcProtocolMode(config) {
   return config.authOptions.authority.options.protocolMode === ProtocolMode.OIDC;
 }
 
-// node_modules/@azure/msal-common/dist/cache/persistence/TokenCacheContext.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/cache/persistence/TokenCacheContext.mjs
 var TokenCacheContext = class {
   constructor(tokenCache, hasChanged) {
     this.cache = tokenCache;
@@ -9206,7 +9140,7 @@ var TokenCacheContext = class {
   }
 };
 
-// node_modules/@azure/msal-common/dist/error/JoseHeaderError.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/JoseHeaderError.mjs
 var JoseHeaderError = class _JoseHeaderError extends AuthError {
   constructor(errorCode, correlationId, errorMessage) {
     super(errorCode, correlationId, errorMessage);
@@ -9218,7 +9152,7 @@ function createJoseHeaderError(code, correlationId) {
   return new JoseHeaderError(code, correlationId);
 }
 
-// node_modules/@azure/msal-common/dist/utils/ObjectUtils.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/utils/ObjectUtils.mjs
 function isPlainObject2(value) {
   if (typeof value !== "object" || value === null || Object.prototype.toString.call(value) !== "[object Object]") {
     return false;
@@ -9233,13 +9167,13 @@ function isPlainObject2(value) {
   return Object.getPrototypeOf(value) === proto;
 }
 
-// node_modules/@azure/msal-common/dist/error/JoseHeaderErrorCodes.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/JoseHeaderErrorCodes.mjs
 var missingKidError = "missing_kid_error";
 var missingAlgError = "missing_alg_error";
 var missingJwkError = "missing_jwk_error";
 var invalidJwkError = "invalid_jwk_error";
 
-// node_modules/@azure/msal-common/dist/crypto/JoseHeader.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/crypto/JoseHeader.mjs
 var JoseHeader = class _JoseHeader {
   constructor(options, correlationId) {
     if (typeof options.alg !== "string" || !options.alg) {
@@ -9297,7 +9231,7 @@ var JoseHeader = class _JoseHeader {
   }
 };
 
-// node_modules/@azure/msal-common/dist/crypto/PopTokenGenerator.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/crypto/PopTokenGenerator.mjs
 var KeyLocation = {
   SW: "sw"
 };
@@ -9386,134 +9320,21 @@ var PopTokenGenerator = class {
   }
 };
 
-// node_modules/@azure/msal-common/dist/crypto/DpopProofGenerator.mjs
-var DPOP_HTM_REGEX = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-var DPOP_TOKEN_BINDING_KEY_TYPE = "dpop";
-var DPOP_JWT_HEADER_ALGORITHM = JsonWebTokenAlgorithms.ES256;
-function buildProofHeader(publicJwk, correlationId) {
-  return JoseHeader.getDpopHeader({
-    alg: DPOP_JWT_HEADER_ALGORITHM,
-    jwk: publicJwk
-  }, correlationId);
-}
-function normalizeHtm(htm, correlationId) {
-  if (typeof htm !== "string" || !DPOP_HTM_REGEX.test(htm)) {
-    throw createClientConfigurationError(invalidDpopHtm, correlationId);
-  }
-  return htm.toUpperCase();
-}
-function normalizeHtu(url, correlationId) {
-  let parsedUrl;
-  try {
-    parsedUrl = new URL(url);
-  } catch {
-    throw createClientConfigurationError(urlParseError, correlationId);
-  }
-  if (!/^https:\/\//i.test(url) || parsedUrl.protocol !== "https:" || parsedUrl.username || parsedUrl.password) {
-    throw createClientConfigurationError(invalidDpopHtu, correlationId);
-  }
-  parsedUrl.search = "";
-  parsedUrl.hash = "";
-  return parsedUrl.href;
-}
-function validateDpopNonce(nonce, correlationId) {
-  if (nonce !== void 0 && nonce.trim().length === 0) {
-    throw createClientConfigurationError(invalidDpopNonce, correlationId);
-  }
-}
-function normalizeDpopResourceRequestContext(context, correlationId = "") {
-  return {
-    htm: normalizeHtm(context.htm, correlationId),
-    htu: normalizeHtu(context.htu, correlationId)
-  };
-}
-var DpopProofGenerator = class {
-  constructor(cryptoUtils, tokenBindingKeyManager) {
-    this.cryptoUtils = cryptoUtils;
-    this.tokenBindingKeyManager = tokenBindingKeyManager;
-  }
-  /**
-   * Provisions a fresh DPoP key and returns the RFC 7638 JWK thumbprint used
-   * as `dpop_jkt`.
-   */
-  async generateJkt(correlationId = "") {
-    return this.tokenBindingKeyManager.provisionTokenBindingKey({
-      tokenBindingKeyType: DPOP_TOKEN_BINDING_KEY_TYPE,
-      tokenBindingKeyAlgorithm: DPOP_JWT_HEADER_ALGORITHM,
-      correlationId
-    });
-  }
-  /**
-   * Builds RFC 9449 claims for a token-endpoint DPoP proof.
-   * - htm is always "POST" because token endpoint requests use HTTP POST (RFC 9449 §5).
-   * - htu is the normalized token endpoint URI (query and fragment stripped).
-   * - jti is a fresh CSPRNG-backed unique identifier for every proof.
-   */
-  buildTokenProofClaims(params, correlationId = "") {
-    validateDpopNonce(params.nonce, correlationId);
-    const claims = {
-      jti: this.cryptoUtils.createNewGuid(),
-      htm: "POST",
-      htu: normalizeHtu(params.tokenEndpoint, correlationId),
-      iat: nowSeconds()
-    };
-    if (params.nonce !== void 0) {
-      claims.nonce = params.nonce;
-    }
-    return claims;
-  }
-  /**
-   * Builds and signs a compact DPoP proof JWT for a token-endpoint request.
-   */
-  async generateTokenProof(params, keyId, correlationId = "") {
-    return this.generateProof(this.buildTokenProofClaims(params, correlationId), keyId, correlationId);
-  }
-  /**
-   * Builds RFC 9449 claims for a resource-endpoint DPoP proof.
-   * - htm is uppercased per RFC 9449 §4.2.
-   * - htu is the normalized resource URI (query and fragment stripped).
-   * - ath is the base64url-encoded SHA-256 hash of the ASCII access token.
-   * - jti is a fresh CSPRNG-backed unique identifier for every proof.
-   */
-  buildResourceProofClaims(params, correlationId = "") {
-    validateDpopNonce(params.nonce, correlationId);
-    const resourceContext = normalizeDpopResourceRequestContext(params, correlationId);
-    const claims = {
-      jti: this.cryptoUtils.createNewGuid(),
-      htm: resourceContext.htm,
-      htu: resourceContext.htu,
-      ath: params.ath,
-      iat: nowSeconds()
-    };
-    if (params.nonce !== void 0) {
-      claims.nonce = params.nonce;
-    }
-    return claims;
-  }
-  /**
-   * Builds and signs a compact DPoP proof JWT for a resource request.
-   */
-  async generateResourceProof(params, keyId, correlationId = "") {
-    const { htu, htm, nonce } = params;
-    if (!htu || !htm) {
-      throw createClientConfigurationError(dpopMissingResourceContext, correlationId);
-    }
-    const ath = await this.cryptoUtils.hashString(params.accessToken);
-    return this.generateProof(this.buildResourceProofClaims({
-      htu,
-      htm,
-      ath,
-      nonce
-    }, correlationId), keyId, correlationId);
-  }
-  async generateProof(claims, keyId, correlationId) {
-    const publicJwk = await this.tokenBindingKeyManager.getTokenBindingPublicKeyJwk(keyId, correlationId);
-    return this.cryptoUtils.signTokenBindingJwt(buildProofHeader(publicJwk, correlationId), claims, keyId, correlationId);
-  }
-};
-
-// node_modules/@azure/msal-common/dist/error/InteractionRequiredAuthErrorCodes.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/InteractionRequiredAuthErrorCodes.mjs
+var InteractionRequiredAuthErrorCodes_exports = {};
+__export(InteractionRequiredAuthErrorCodes_exports, {
+  badToken: () => badToken,
+  consentRequired: () => consentRequired,
+  interactionRequired: () => interactionRequired,
+  interruptedUser: () => interruptedUser,
+  loginRequired: () => loginRequired,
+  nativeAccountUnavailable: () => nativeAccountUnavailable,
+  noTokensFound: () => noTokensFound,
+  refreshTokenExpired: () => refreshTokenExpired,
+  uiNotAllowed: () => uiNotAllowed
+});
 var noTokensFound = "no_tokens_found";
+var nativeAccountUnavailable = "native_account_unavailable";
 var refreshTokenExpired = "refresh_token_expired";
 var uiNotAllowed = "ui_not_allowed";
 var interactionRequired = "interaction_required";
@@ -9522,7 +9343,7 @@ var loginRequired = "login_required";
 var badToken = "bad_token";
 var interruptedUser = "interrupted_user";
 
-// node_modules/@azure/msal-common/dist/error/InteractionRequiredAuthError.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/InteractionRequiredAuthError.mjs
 var InteractionRequiredServerErrorMessage = [
   interactionRequired,
   consentRequired,
@@ -9564,7 +9385,7 @@ function createInteractionRequiredAuthError(errorCode, correlationId, errorMessa
   return new InteractionRequiredAuthError(errorCode, correlationId, errorMessage);
 }
 
-// node_modules/@azure/msal-common/dist/error/ServerError.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/ServerError.mjs
 var ServerError = class _ServerError extends AuthError {
   constructor(errorCode, correlationId, errorMessage, subError, errorNo, status) {
     super(errorCode, correlationId, errorMessage, subError);
@@ -9575,30 +9396,7 @@ var ServerError = class _ServerError extends AuthError {
   }
 };
 
-// node_modules/@azure/msal-common/dist/utils/ProtocolUtils.mjs
-var ProtocolUtils_exports = {};
-__export(ProtocolUtils_exports, {
-  generateLibraryState: () => generateLibraryState,
-  parseRequestState: () => parseRequestState,
-  setRequestState: () => setRequestState
-});
-function setRequestState(cryptoObj, userState, meta, correlationId) {
-  const libraryState = generateLibraryState(cryptoObj, correlationId, meta);
-  return userState ? `${libraryState}${RESOURCE_DELIM}${userState}` : libraryState;
-}
-function generateLibraryState(cryptoObj, correlationId, meta) {
-  if (!cryptoObj) {
-    throw createClientAuthError(noCryptoObject, correlationId);
-  }
-  const stateObj = {
-    id: cryptoObj.createNewGuid()
-  };
-  if (meta) {
-    stateObj.meta = meta;
-  }
-  const stateString = JSON.stringify(stateObj);
-  return cryptoObj.base64Encode(stateString);
-}
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/utils/ProtocolUtils.mjs
 function parseRequestState(base64Decode, state, correlationId) {
   if (!base64Decode) {
     throw createClientAuthError(noCryptoObject, correlationId);
@@ -9621,7 +9419,7 @@ function parseRequestState(base64Decode, state, correlationId) {
   }
 }
 
-// node_modules/@azure/msal-common/dist/response/ResponseHandler.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/response/ResponseHandler.mjs
 var ResponseHandler = class _ResponseHandler {
   constructor(clientId, cacheStorage, cryptoObj, logger24, performanceClient, serializableCache, persistencePlugin, tokenBindingKeyManager = DEFAULT_TOKEN_BINDING_KEY_MANAGER) {
     this.clientId = clientId;
@@ -9668,16 +9466,10 @@ ${serverError}`, correlationId);
     let idTokenClaims;
     if (serverTokenResponse.id_token) {
       idTokenClaims = extractTokenClaims(serverTokenResponse.id_token || "", this.cryptoObj.base64Decode, request.correlationId);
-    }
-    if (authCodePayload && Object.prototype.hasOwnProperty.call(authCodePayload, "nonce")) {
-      const expectedNonce = authCodePayload.nonce;
-      const tokenNonce = idTokenClaims?.nonce;
-      if (tokenNonce !== void 0 && expectedNonce === void 0) {
-        this.logger.warning("Authorization code response contains an ID Token nonce, but no expected nonce was supplied. Rejecting the response.", request.correlationId);
-        throw createClientAuthError(nonceMismatch, request.correlationId);
-      }
-      if (expectedNonce !== void 0 && (typeof expectedNonce !== "string" || typeof tokenNonce !== "string" || expectedNonce !== tokenNonce)) {
-        throw createClientAuthError(nonceMismatch, request.correlationId);
+      if (authCodePayload && authCodePayload.nonce) {
+        if (idTokenClaims.nonce !== authCodePayload.nonce) {
+          throw createClientAuthError(nonceMismatch, request.correlationId);
+        }
       }
     }
     this.homeAccountIdentifier = generateHomeAccountId(serverTokenResponse.client_info || "", authority.authorityType, this.logger, this.cryptoObj, request.correlationId, idTokenClaims);
@@ -9685,16 +9477,7 @@ ${serverError}`, correlationId);
     if (!!authCodePayload && !!authCodePayload.state) {
       requestStateObj = parseRequestState(this.cryptoObj.base64Decode, authCodePayload.state, request.correlationId);
     }
-    serverTokenResponse.key_id = serverTokenResponse.key_id || request.dpopJkt || request.sshKid || void 0;
-    if (request.authenticationScheme === AuthenticationScheme.DPOP) {
-      if (serverTokenResponse.token_type?.toLowerCase() !== AuthenticationScheme.DPOP.toLowerCase()) {
-        this.performanceClient?.addFields({
-          dpopTokenTypeMismatch: serverTokenResponse.token_type
-        }, request.correlationId);
-        throw createClientAuthError(dpopTokenTypeMismatch, request.correlationId);
-      }
-      serverTokenResponse.token_type = AuthenticationScheme.DPOP;
-    }
+    serverTokenResponse.key_id = serverTokenResponse.key_id || request.sshKid || void 0;
     const attributeTokenPartition = serializeAttributeTokens(request.attributeTokens);
     const cacheKeyComponents = additionalCacheKeyComponents ?? (attributeTokenPartition ? {
       attribute_tokens: attributeTokenPartition
@@ -9832,9 +9615,7 @@ ${serverError}`, correlationId);
     let extExpiresOn;
     let refreshOn;
     let familyId = "";
-    let dpopProof;
     if (cacheRecord.accessToken) {
-      const accessTokenType = cacheRecord.accessToken.tokenType?.toLowerCase();
       if (cacheRecord.accessToken.tokenType === AuthenticationScheme.POP && !request.popKid) {
         const popTokenGenerator = new PopTokenGenerator(cryptoObj, tokenBindingKeyManager, performanceClient);
         const { secret, keyId } = cacheRecord.accessToken;
@@ -9844,17 +9625,6 @@ ${serverError}`, correlationId);
         accessToken = await popTokenGenerator.signPopToken(secret, keyId, request);
       } else {
         accessToken = cacheRecord.accessToken.secret;
-      }
-      if (accessTokenType === AuthenticationScheme.DPOP.toLowerCase()) {
-        if (!cacheRecord.accessToken.keyId) {
-          throw createClientAuthError(keyIdMissing, request.correlationId);
-        }
-        const dpopProofGenerator = new DpopProofGenerator(cryptoObj, tokenBindingKeyManager);
-        dpopProof = await dpopProofGenerator.generateResourceProof({
-          htu: request.resourceRequestUri,
-          htm: request.resourceRequestMethod,
-          accessToken: cacheRecord.accessToken.secret
-        }, cacheRecord.accessToken.keyId, request.correlationId);
       }
       responseScopes = ScopeSet.fromString(cacheRecord.accessToken.target, request.correlationId).asArray();
       expiresOn = toDateFromSeconds(cacheRecord.accessToken.expiresOn);
@@ -9868,10 +9638,6 @@ ${serverError}`, correlationId);
     }
     const uid = idTokenClaims?.oid || idTokenClaims?.sub || "";
     const tid = idTokenClaims?.tid || "";
-    const regionSubScope = idTokenClaims?.tenant_region_sub_scope;
-    if (typeof regionSubScope === "string") {
-      performanceClient?.addFields({ regionSubScope }, request.correlationId);
-    }
     if (serverTokenResponse?.spa_accountid && !!cacheRecord.account) {
       cacheRecord.account.nativeAccountId = serverTokenResponse?.spa_accountid;
       const targetTenantId = tid || cacheRecord.account.realm;
@@ -9898,7 +9664,6 @@ ${serverError}`, correlationId);
       idToken: cacheRecord?.idToken?.secret || "",
       idTokenClaims: idTokenClaims || {},
       accessToken,
-      dpopProof,
       fromCache: fromTokenCache,
       expiresOn,
       extExpiresOn,
@@ -9906,7 +9671,7 @@ ${serverError}`, correlationId);
       correlationId: request.correlationId,
       requestId: requestId || "",
       familyId,
-      tokenType: cacheRecord.accessToken?.tokenType?.toLowerCase() === AuthenticationScheme.DPOP.toLowerCase() ? AuthenticationScheme.DPOP : cacheRecord.accessToken?.tokenType || "",
+      tokenType: cacheRecord.accessToken?.tokenType || "",
       state: requestState ? requestState.userRequestState : "",
       cloudGraphHostName: cacheRecord.account?.cloudGraphHostName || "",
       msGraphHost: cacheRecord.account?.msGraphHost || "",
@@ -9945,13 +9710,13 @@ function buildAccountToCache(cacheStorage, authority, homeAccountId, base64Decod
   return baseAccount;
 }
 
-// node_modules/@azure/msal-common/dist/account/CcsCredential.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/account/CcsCredential.mjs
 var CcsCredentialType = {
   HOME_ACCOUNT_ID: "home_account_id",
   UPN: "UPN"
 };
 
-// node_modules/@azure/msal-common/dist/utils/ClientAssertionUtils.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/utils/ClientAssertionUtils.mjs
 async function getClientAssertion(clientAssertion, clientId, tokenEndpoint, fmiPath) {
   if (typeof clientAssertion === "string") {
     return clientAssertion;
@@ -9965,7 +9730,7 @@ async function getClientAssertion(clientAssertion, clientId, tokenEndpoint, fmiP
   }
 }
 
-// node_modules/@azure/msal-common/dist/network/RequestThumbprint.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/network/RequestThumbprint.mjs
 function getRequestThumbprint(clientId, request, homeAccountId) {
   return {
     clientId,
@@ -9984,17 +9749,16 @@ function getRequestThumbprint(clientId, request, homeAccountId) {
   };
 }
 
-// node_modules/@azure/msal-common/dist/protocol/Token.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/protocol/Token.mjs
 var Token_exports = {};
 __export(Token_exports, {
-  addDpopTokenProofHeader: () => addDpopTokenProofHeader,
   createTokenQueryParameters: () => createTokenQueryParameters,
   createTokenRequestHeaders: () => createTokenRequestHeaders,
   executePostToTokenEndpoint: () => executePostToTokenEndpoint,
   sendPostRequest: () => sendPostRequest
 });
 
-// node_modules/@azure/msal-common/dist/network/ThrottlingUtils.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/network/ThrottlingUtils.mjs
 var ThrottlingUtils = class _ThrottlingUtils {
   /**
    * Prepares a RequestThumbprint to be stored as a key.
@@ -10023,13 +9787,12 @@ var ThrottlingUtils = class _ThrottlingUtils {
    * Performs necessary throttling checks after a network request.
    * @param cacheManager
    * @param thumbprint
-   * @param response - Token response with case-insensitive header names.
+   * @param response
    */
   static postProcess(cacheManager, thumbprint, response, correlationId) {
-    const retryAfter = getRetryAfterHeader(response);
-    if (_ThrottlingUtils.checkResponseStatus(response) || retryAfter !== void 0) {
+    if (_ThrottlingUtils.checkResponseStatus(response) || _ThrottlingUtils.checkResponseForRetryAfter(response)) {
       const thumbprintValue = {
-        throttleTime: _ThrottlingUtils.calculateThrottleTime(parseInt(retryAfter || "")),
+        throttleTime: _ThrottlingUtils.calculateThrottleTime(parseInt(response.headers[HeaderNames.RETRY_AFTER])),
         error: response.body.error,
         errorCodes: response.body.error_codes,
         errorMessage: response.body.error_description,
@@ -10047,10 +9810,13 @@ var ThrottlingUtils = class _ThrottlingUtils {
   }
   /**
    * Checks a NetworkResponse object's RetryAfter header
-   * @param response - Token response with case-insensitive header names.
+   * @param response
    */
   static checkResponseForRetryAfter(response) {
-    return getRetryAfterHeader(response) !== void 0;
+    if (response.headers) {
+      return response.headers.hasOwnProperty(HeaderNames.RETRY_AFTER) && (response.status < 200 || response.status >= 300);
+    }
+    return false;
   }
   /**
    * Calculates the Unix-time value for a throttle to expire given throttleTime in seconds.
@@ -10067,14 +9833,8 @@ var ThrottlingUtils = class _ThrottlingUtils {
     cacheManager.removeItem(key, request.correlationId);
   }
 };
-function getRetryAfterHeader(response) {
-  if ((response.status < 200 || response.status >= 300) && response.headers) {
-    return getResponseHeader(response.headers, HeaderNames.RETRY_AFTER);
-  }
-  return void 0;
-}
 
-// node_modules/@azure/msal-common/dist/error/NetworkError.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/error/NetworkError.mjs
 var NetworkError = class _NetworkError extends AuthError {
   constructor(error, httpStatus, responseHeaders) {
     super(error.errorCode, error.correlationId, error.errorMessage, error.subError);
@@ -10090,7 +9850,7 @@ function createNetworkError(error, httpStatus, responseHeaders, additionalError)
   return new NetworkError(error, httpStatus, responseHeaders);
 }
 
-// node_modules/@azure/msal-common/dist/protocol/Token.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/protocol/Token.mjs
 function createTokenRequestHeaders(logger24, preventCorsPreflight, ccsCred) {
   const headers = {};
   headers[HeaderNames.CONTENT_TYPE] = URL_FORM_CONTENT_TYPE;
@@ -10110,19 +9870,6 @@ function createTokenRequestHeaders(logger24, preventCorsPreflight, ccsCred) {
     }
   }
   return headers;
-}
-async function addDpopTokenProofHeader(headers, request, tokenEndpoint, cryptoUtils, tokenBindingKeyManager) {
-  if (request.authenticationScheme !== AuthenticationScheme.DPOP) {
-    return;
-  }
-  const dpopProofGenerator = new DpopProofGenerator(cryptoUtils, tokenBindingKeyManager);
-  const keyId = request.dpopJkt;
-  if (!keyId?.trim()) {
-    throw createClientAuthError(keyIdMissing, request.correlationId);
-  }
-  headers[HeaderNames.DPOP] = await dpopProofGenerator.generateTokenProof({
-    tokenEndpoint
-  }, keyId, request.correlationId);
 }
 function createTokenQueryParameters(request, clientId, redirectUri, performanceClient) {
   const parameters = /* @__PURE__ */ new Map();
@@ -10148,8 +9895,7 @@ async function sendPostRequest(thumbprint, tokenEndpoint, options, correlationId
   let response;
   try {
     response = await invokeAsync(networkClient.sendPostRequestAsync.bind(networkClient), NetworkClientSendPostRequestAsync, logger24, performanceClient, correlationId)(tokenEndpoint, { ...options, correlationId, performanceClient });
-    const responseHeaders = normalizeResponseHeaders(response.headers || {});
-    response = { ...response, headers: responseHeaders };
+    const responseHeaders = response.headers || {};
     performanceClient?.addFields({
       refreshTokenSize: response.body.refresh_token?.length || 0,
       httpVerToken: responseHeaders[HeaderNames.X_MS_HTTP_VERSION] || "",
@@ -10157,13 +9903,13 @@ async function sendPostRequest(thumbprint, tokenEndpoint, options, correlationId
     }, correlationId);
   } catch (e) {
     if (e instanceof NetworkError) {
-      const responseHeaders = e.responseHeaders ? normalizeResponseHeaders(e.responseHeaders) : void 0;
+      const responseHeaders = e.responseHeaders;
       if (responseHeaders) {
         performanceClient?.addFields({
           httpVerToken: responseHeaders[HeaderNames.X_MS_HTTP_VERSION] || "",
           requestId: responseHeaders[HeaderNames.X_MS_REQUEST_ID] || "",
-          contentTypeHeader: getResponseHeader(responseHeaders, HeaderNames.CONTENT_TYPE) || void 0,
-          contentLengthHeader: getResponseHeader(responseHeaders, HeaderNames.CONTENT_LENGTH) || void 0,
+          contentTypeHeader: responseHeaders[HeaderNames.CONTENT_TYPE] || void 0,
+          contentLengthHeader: responseHeaders[HeaderNames.CONTENT_LENGTH] || void 0,
           httpStatus: e.httpStatus
         }, correlationId);
       }
@@ -10179,7 +9925,7 @@ async function sendPostRequest(thumbprint, tokenEndpoint, options, correlationId
   return response;
 }
 
-// node_modules/@azure/msal-common/dist/client/AuthorizationCodeClient.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/client/AuthorizationCodeClient.mjs
 var AuthorizationCodeClient = class {
   constructor(configuration, performanceClient) {
     this.includeRedirectUri = true;
@@ -10202,7 +9948,7 @@ var AuthorizationCodeClient = class {
     if (!request.code) {
       throw createClientAuthError(requestCannotBeMade, request.correlationId);
     }
-    if (this.config.authOptions.instanceAware === true && authCodePayload?.cloud_instance_host_name) {
+    if (authCodePayload && authCodePayload.cloud_instance_host_name) {
       await invokeAsync(this.updateTokenEndpointAuthority.bind(this), UpdateTokenEndpointAuthority, this.logger, this.performanceClient, request.correlationId)(authCodePayload.cloud_instance_host_name, request.correlationId);
     }
     const reqTimestamp = nowSeconds();
@@ -10246,7 +9992,6 @@ var AuthorizationCodeClient = class {
       }
     }
     const headers = createTokenRequestHeaders(this.logger, this.config.systemOptions.preventCorsPreflight, ccsCredential || request.ccsCredential);
-    await addDpopTokenProofHeader(headers, request, endpoint, this.cryptoUtils, this.config.tokenBindingKeyManager);
     const thumbprint = getRequestThumbprint(this.config.authOptions.clientId, request);
     return invokeAsync(executePostToTokenEndpoint, AuthorizationCodeClientExecutePostToTokenEndpoint, this.logger, this.performanceClient, request.correlationId)(endpoint, requestBody, headers, thumbprint, request.correlationId, this.cacheManager, this.networkClient, this.logger, this.performanceClient, serverTelemetryManager);
   }
@@ -10374,9 +10119,6 @@ var AuthorizationCodeClient = class {
     if (request.logoutHint) {
       addLogoutHint(parameters, request.logoutHint);
     }
-    if (request.popupOriginCheckDone) {
-      addPopupOriginCheckDone(parameters);
-    }
     if (request.extraQueryParameters) {
       addExtraParameters(parameters, request.extraQueryParameters);
     }
@@ -10397,7 +10139,7 @@ var AuthorizationCodeClient = class {
   }
 };
 
-// node_modules/@azure/msal-common/dist/protocol/Authorize.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/protocol/Authorize.mjs
 var Authorize_exports = {};
 __export(Authorize_exports, {
   getAuthorizationCodePayload: () => getAuthorizationCodePayload,
@@ -10498,9 +10240,6 @@ function getStandardAuthorizeRequestParameters(authOptions, request, logger24, p
   if (authOptions.instanceAware && (!request.extraQueryParameters || !Object.keys(request.extraQueryParameters).includes(INSTANCE_AWARE))) {
     addInstanceAware(parameters);
   }
-  if (request.popupOriginCheckDone) {
-    addPopupOriginCheckDone(parameters);
-  }
   return parameters;
 }
 function getAuthorizeUrl(authority, requestParameters) {
@@ -10523,12 +10262,12 @@ function validateAuthorizationResponse(serverResponse, requestState, correlation
   try {
     decodedServerResponseState = decodeURIComponent(serverResponse.state);
   } catch (e) {
-    throw createClientAuthError(invalidState, correlationId);
+    throw createClientAuthError(invalidState, correlationId, serverResponse.state);
   }
   try {
     decodedRequestState = decodeURIComponent(requestState);
   } catch (e) {
-    throw createClientAuthError(invalidState, correlationId);
+    throw createClientAuthError(invalidState, correlationId, serverResponse.state);
   }
   if (decodedServerResponseState !== decodedRequestState) {
     throw createClientAuthError(stateMismatch, correlationId);
@@ -10553,7 +10292,7 @@ function extractLoginHint(account) {
   return account.loginHint || account.idTokenClaims?.login_hint || null;
 }
 
-// node_modules/@azure/msal-common/dist/client/RefreshTokenClient.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/client/RefreshTokenClient.mjs
 var DEFAULT_REFRESH_TOKEN_EXPIRATION_OFFSET_SECONDS = 300;
 var RefreshTokenClient = class {
   constructor(configuration, performanceClient) {
@@ -10629,10 +10368,6 @@ var RefreshTokenClient = class {
         type: CcsCredentialType.HOME_ACCOUNT_ID
       }
     };
-    if (refreshTokenRequest.authenticationScheme === AuthenticationScheme.DPOP && !refreshTokenRequest.dpopJkt) {
-      const dpopProofGenerator = new DpopProofGenerator(this.cryptoUtils, this.config.tokenBindingKeyManager);
-      refreshTokenRequest.dpopJkt = await dpopProofGenerator.generateJkt(request.correlationId);
-    }
     try {
       return await invokeAsync(this.acquireToken.bind(this), RefreshTokenClientAcquireToken, this.logger, this.performanceClient, request.correlationId)(refreshTokenRequest, apiId);
     } catch (e) {
@@ -10656,7 +10391,6 @@ var RefreshTokenClient = class {
     const endpoint = UrlString.appendQueryString(authority.tokenEndpoint, queryParametersString);
     const requestBody = await invokeAsync(this.createTokenRequestBody.bind(this), RefreshTokenClientCreateTokenRequestBody, this.logger, this.performanceClient, request.correlationId)(request);
     const headers = createTokenRequestHeaders(this.logger, this.config.systemOptions.preventCorsPreflight, request.ccsCredential);
-    await addDpopTokenProofHeader(headers, request, endpoint, this.cryptoUtils, this.config.tokenBindingKeyManager);
     const thumbprint = getRequestThumbprint(this.config.authOptions.clientId, request);
     return invokeAsync(executePostToTokenEndpoint, RefreshTokenClientExecutePostToTokenEndpoint, this.logger, this.performanceClient, request.correlationId)(endpoint, requestBody, headers, thumbprint, request.correlationId, this.cacheManager, this.networkClient, this.logger, this.performanceClient, this.serverTelemetryManager);
   }
@@ -10671,7 +10405,6 @@ var RefreshTokenClient = class {
       addRedirectUri(parameters, request.redirectUri);
     }
     addScopes(parameters, request.scopes, request.correlationId, true, this.config.authOptions.authority.options.OIDCOptions?.defaultScopes);
-    addResource(parameters, request.resource);
     addGrantType(parameters, GrantType.REFRESH_TOKEN_GRANT);
     addClientInfo(parameters);
     addLibraryInfo(parameters, this.config.libraryInfo);
@@ -10741,7 +10474,7 @@ var RefreshTokenClient = class {
   }
 };
 
-// node_modules/@azure/msal-common/dist/telemetry/server/ServerTelemetryManager.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/telemetry/server/ServerTelemetryManager.mjs
 var skuGroupSeparator = ",";
 var skuValueSeparator = "|";
 function makeExtraSkuString(params) {
@@ -10970,7 +10703,7 @@ var ServerTelemetryManager = class _ServerTelemetryManager {
   }
 };
 
-// node_modules/@azure/msal-common/dist/client/SilentFlowClient.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/client/SilentFlowClient.mjs
 var SilentFlowClient = class {
   constructor(configuration, performanceClient) {
     this.config = buildClientConfiguration(configuration);
@@ -11011,21 +10744,6 @@ var SilentFlowClient = class {
       }
     } else if (cachedAccessToken.refreshOn && isTokenExpired(cachedAccessToken.refreshOn, 0)) {
       lastCacheOutcome = CacheOutcome.PROACTIVELY_REFRESHED;
-    }
-    const cachedAccessTokenType = cachedAccessToken.tokenType?.toLowerCase();
-    if (cachedAccessTokenType === AuthenticationScheme.DPOP.toLowerCase()) {
-      if (!cachedAccessToken.keyId) {
-        this.logger.info("SilentFlowClient:acquireCachedToken - Cached DPoP access token is missing keyId; refresh required", request.correlationId);
-        this.setCacheOutcome(CacheOutcome.NO_CACHED_ACCESS_TOKEN, request.correlationId);
-        throw createClientAuthError(tokenRefreshRequired, request.correlationId);
-      }
-      try {
-        await this.config.tokenBindingKeyManager.getTokenBindingPublicKeyJwk(cachedAccessToken.keyId, request.correlationId);
-      } catch {
-        this.logger.info("SilentFlowClient:acquireCachedToken - Local DPoP key was not found for cached access token; refresh required", request.correlationId);
-        this.setCacheOutcome(CacheOutcome.NO_CACHED_ACCESS_TOKEN, request.correlationId);
-        throw createClientAuthError(tokenRefreshRequired, request.correlationId);
-      }
     }
     const environment = request.authority || this.authority.getPreferredCache();
     const cacheRecord = {
@@ -11069,7 +10787,7 @@ var SilentFlowClient = class {
   }
 };
 
-// node_modules/@azure/msal-common/dist/request/BaseAuthRequest.mjs
+// node_modules/@azure/msal-node/node_modules/@azure/msal-common/dist/request/BaseAuthRequest.mjs
 function enforceResourceParameter(isMcp, request) {
   if (!isMcp) {
     return;
@@ -11587,10 +11305,6 @@ var NodeAuthErrorMessage = {
     code: "loopback_server_timeout",
     desc: "Timed out waiting for auth code listener to be registered."
   },
-  loopbackServerQueryResponseNotSupported: {
-    code: "loopback_server_query_response_not_supported",
-    desc: "The loopback server received an OAuth response in the URL. Interactive authentication requires form_post."
-  },
   stateNotFoundError: {
     code: "state_not_found",
     desc: "State not found. Please verify that the request originated from msal."
@@ -11602,10 +11316,6 @@ var NodeAuthErrorMessage = {
   redirectUriNotSupported: {
     code: "redirect_uri_not_supported",
     desc: "RedirectUri is not supported in this scenario. Please remove redirectUri from the request."
-  },
-  unsupportedCcaInstanceAware: {
-    code: "unsupported_cca_instance_aware",
-    desc: "Instance-aware configuration is not supported by ConfidentialClientApplication."
   }
 };
 var NodeAuthError = class _NodeAuthError extends AuthError {
@@ -11650,12 +11360,6 @@ var NodeAuthError = class _NodeAuthError extends AuthError {
     return new _NodeAuthError(NodeAuthErrorMessage.loopbackServerTimeout.code, correlationId, `${NodeAuthErrorMessage.loopbackServerTimeout.desc}`);
   }
   /**
-   * Creates an error thrown if the loopback server receives an OAuth response in a query string.
-   */
-  static createLoopbackServerQueryResponseNotSupportedError() {
-    return new _NodeAuthError(NodeAuthErrorMessage.loopbackServerQueryResponseNotSupported.code, "", NodeAuthErrorMessage.loopbackServerQueryResponseNotSupported.desc);
-  }
-  /**
    * Creates an error thrown when the state is not present.
    */
   static createStateNotFoundError(correlationId = "") {
@@ -11672,12 +11376,6 @@ var NodeAuthError = class _NodeAuthError extends AuthError {
    */
   static createRedirectUriNotSupportedError(correlationId = "") {
     return new _NodeAuthError(NodeAuthErrorMessage.redirectUriNotSupported.code, correlationId, NodeAuthErrorMessage.redirectUriNotSupported.desc);
-  }
-  /**
-   * Creates an error thrown when instance-aware behavior is requested for a confidential client.
-   */
-  static createUnsupportedCcaInstanceAwareError(correlationId = "") {
-    return new _NodeAuthError(NodeAuthErrorMessage.unsupportedCcaInstanceAware.code, correlationId, NodeAuthErrorMessage.unsupportedCcaInstanceAware.desc);
   }
 };
 
@@ -11993,7 +11691,7 @@ function generateAccountKey(account) {
 // node_modules/@azure/msal-node/dist/cache/NodeStorage.mjs
 var NodeStorage = class extends CacheManager {
   constructor(logger24, clientId, cryptoImpl, staticAuthorityOptions) {
-    super(clientId, cryptoImpl, logger24, new StubPerformanceClient(), staticAuthorityOptions, DEFAULT_TOKEN_BINDING_KEY_MANAGER);
+    super(clientId, cryptoImpl, logger24, new StubPerformanceClient(), staticAuthorityOptions);
     this.cache = {};
     this.changeEmitters = [];
     this.logger = logger24;
@@ -12773,7 +12471,7 @@ var ClientAssertion = class _ClientAssertion {
 
 // node_modules/@azure/msal-node/dist/packageMetadata.mjs
 var name2 = "@azure/msal-node";
-var version2 = "7.2.3";
+var version2 = "5.6.0";
 
 // node_modules/@azure/msal-node/dist/client/BaseClient.mjs
 var BaseClient = class {
@@ -12930,89 +12628,6 @@ function getAuthCodeRequestUrl(config, authority, request, logger24) {
   return Authorize_exports.getAuthorizeUrl(authority, parameters);
 }
 
-// node_modules/@azure/msal-node/dist/client/SilentRequestCoalescer.mjs
-var activeSilentTokenRequests = /* @__PURE__ */ new WeakMap();
-function acquireTokenSilentDeduped(owner, logger24, silentRequestKey, correlationId, acquireToken) {
-  const existingRequests = activeSilentTokenRequests.get(owner);
-  const activeRequests = existingRequests || /* @__PURE__ */ new Map();
-  if (!existingRequests) {
-    activeSilentTokenRequests.set(owner, activeRequests);
-  }
-  const inProgressRequest = activeRequests.get(silentRequestKey);
-  if (inProgressRequest) {
-    logger24.verbose("acquireTokenSilent has been called previously, returning the result from the first call", correlationId);
-    return applyCallerCorrelationIdToResult(inProgressRequest, correlationId);
-  }
-  logger24.verbose("acquireTokenSilent called for the first time, storing active request", correlationId);
-  const activeRequest = Promise.resolve().then(acquireToken).finally(() => {
-    activeRequests.delete(silentRequestKey);
-    if (activeRequests.size === 0) {
-      activeSilentTokenRequests.delete(owner);
-    }
-  });
-  activeRequests.set(silentRequestKey, activeRequest);
-  return applyCallerCorrelationIdToResult(activeRequest, correlationId);
-}
-function getSilentRequestKey(input) {
-  const { request } = input;
-  const authority = input.requestType === "native" ? request.authority : input.authority;
-  const commonKeyFields = {
-    requestType: input.requestType,
-    clientId: input.requestType === "native" ? input.request.clientId : input.clientId,
-    authority,
-    scopes: canonicalizeRequestValues(request.scopes),
-    claims: request.claims,
-    authenticationScheme: request.authenticationScheme,
-    resourceRequestMethod: request.resourceRequestMethod,
-    resourceRequestUri: request.resourceRequestUri,
-    forceRefresh: request.forceRefresh,
-    redirectUri: request.redirectUri || "",
-    resource: request.resource,
-    extraParameters: canonicalizeRequestValues(request.extraParameters)
-  };
-  if (input.requestType === "native") {
-    return JSON.stringify({
-      ...commonKeyFields,
-      accountId: input.request.accountId,
-      shrNonce: input.request.shrNonce,
-      extraScopesToConsent: canonicalizeRequestValues(input.request.extraScopesToConsent),
-      loginHint: input.request.loginHint,
-      prompt: input.request.prompt
-    });
-  }
-  const nonNativeRequest = input.request;
-  const thumbprint = getRequestThumbprint(input.clientId, { ...nonNativeRequest, authority }, nonNativeRequest.account.homeAccountId);
-  return JSON.stringify({
-    ...thumbprint,
-    ...commonKeyFields,
-    accountTenantId: nonNativeRequest.account.tenantId,
-    accountEnvironment: nonNativeRequest.account.environment,
-    refreshTokenExpirationOffsetSeconds: nonNativeRequest.refreshTokenExpirationOffsetSeconds,
-    extraQueryParameters: canonicalizeRequestValues(nonNativeRequest.extraQueryParameters),
-    skipBrokerClaims: thumbprint.embeddedClientId || nonNativeRequest.extraParameters?.[AADServerParamKeys_exports.BROKER_CLIENT_ID] ? nonNativeRequest.skipBrokerClaims : void 0
-  });
-}
-function snapshotNativeRequest(request) {
-  return {
-    ...request,
-    scopes: [...request.scopes],
-    extraParameters: request.extraParameters ? { ...request.extraParameters } : void 0,
-    extraScopesToConsent: request.extraScopesToConsent ? [...request.extraScopesToConsent] : void 0
-  };
-}
-function canonicalizeRequestValues(values) {
-  if (Array.isArray(values)) {
-    return Array.from(new Set(values.map((scope) => scope.trim()).filter((scope) => scope.length > 0))).sort();
-  }
-  return values ? Object.keys(values).sort().map((key) => [key, values[key]]) : void 0;
-}
-function applyCallerCorrelationIdToResult(activeRequest, correlationId) {
-  return activeRequest.then((result) => ({
-    ...result,
-    correlationId
-  }));
-}
-
 // node_modules/@azure/msal-node/dist/client/ClientApplication.mjs
 var ClientApplication = class {
   /**
@@ -13057,17 +12672,21 @@ var ClientApplication = class {
    */
   async acquireTokenByCode(request, authCodePayLoad) {
     this.logger.info("acquireTokenByCode called", request.correlationId || "");
-    const validatedAuthCodePayload = {
-      code: request.code,
-      nonce: request.nonce
-    };
-    if (authCodePayLoad) {
-      validatedAuthCodePayload.state = authCodePayLoad.state;
-    }
-    if (request.state && authCodePayLoad) {
+    let validatedAuthCodePayload = authCodePayLoad;
+    if (request.state && validatedAuthCodePayload) {
       this.logger.info("acquireTokenByCode - validating state", request.correlationId || "");
       this.validateState(request.state, validatedAuthCodePayload.state || "", request.correlationId || "");
-      validatedAuthCodePayload.state = "";
+      validatedAuthCodePayload = {
+        ...validatedAuthCodePayload,
+        state: ""
+      };
+    }
+    if (request.nonce) {
+      validatedAuthCodePayload = {
+        ...validatedAuthCodePayload,
+        code: request.code,
+        nonce: request.nonce
+      };
     }
     const validRequest = {
       ...request,
@@ -13123,7 +12742,6 @@ var ClientApplication = class {
    *
    * This API expects the user to provide an account object and looks into the cache to retrieve the token if present.
    * There is also an optional "forceRefresh" boolean the user can send to bypass the cache for access_token and id_token.
-   * Concurrent requests with the same request thumbprint return the same in-progress result.
    * In case the refresh_token is expired or not found, an error is thrown
    * and the guidance is for the user to call any interactive token acquisition API (eg: `acquireTokenByCode()`).
    */
@@ -13133,22 +12751,9 @@ var ClientApplication = class {
       ...await this.initializeBaseRequest(request),
       forceRefresh: request.forceRefresh || false
     };
-    if (!validRequest.account) {
-      return this.acquireTokenSilentAsync(validRequest, request.azureCloudOptions);
-    }
-    const authorityForThumbprint = Authority.generateAuthority(validRequest.authority, request.azureCloudOptions || this.config.auth.azureCloudOptions);
-    const silentRequestKey = getSilentRequestKey({
-      requestType: "non-native",
-      request: validRequest,
-      authority: authorityForThumbprint,
-      clientId: this.config.auth.clientId
-    });
-    return acquireTokenSilentDeduped(this, this.logger, silentRequestKey, validRequest.correlationId, () => this.acquireTokenSilentAsync(validRequest, request.azureCloudOptions));
-  }
-  async acquireTokenSilentAsync(validRequest, azureCloudOptions) {
     const serverTelemetryManager = this.initializeServerTelemetryManager(ApiId.acquireTokenSilent, validRequest.correlationId, validRequest.forceRefresh);
     try {
-      const discoveredAuthority = await this.createAuthority(validRequest.authority, validRequest.correlationId, void 0, azureCloudOptions);
+      const discoveredAuthority = await this.createAuthority(validRequest.authority, validRequest.correlationId, void 0, request.azureCloudOptions);
       const clientConfiguration = await this.buildOauthClientConfiguration(discoveredAuthority, validRequest.correlationId, validRequest.redirectUri || "", serverTelemetryManager);
       const silentFlowClient = new SilentFlowClient(clientConfiguration, new StubPerformanceClient());
       this.logger.verbose("Silent flow client created", validRequest.correlationId);
@@ -13375,17 +12980,13 @@ var LoopbackClient = class {
   }
   /**
    * Spins up a loopback server which returns the server response when the localhost redirectUri is hit
-   * @param expectedState - State sent in the authorization request
    * @param successTemplate
    * @param errorTemplate
    * @returns
    */
-  async listenForAuthCode(expectedState, successTemplate, errorTemplate) {
+  async listenForAuthCode(successTemplate, errorTemplate) {
     if (this.server) {
       throw NodeAuthError.createLoopbackServerAlreadyExistsError();
-    }
-    if (!expectedState) {
-      throw NodeAuthError.createStateNotFoundError("");
     }
     return new Promise((resolve, reject) => {
       this.server = http.createServer((req, res) => {
@@ -13404,7 +13005,7 @@ var LoopbackClient = class {
           return;
         } else if (url === Constants_exports.FORWARD_SLASH) {
           if (method === "POST") {
-            this.handlePostRequest(req, res, resolve, expectedState, successTemplate, errorTemplate);
+            this.handlePostRequest(req, res, resolve, successTemplate, errorTemplate);
             return;
           }
           res.end(successTemplate || "Auth code was successfully acquired. You can close this window now.");
@@ -13419,14 +13020,16 @@ var LoopbackClient = class {
             res.end();
             return;
           }
-          if (!this.isExpectedState(parsedUrl.searchParams, expectedState)) {
-            res.writeHead(400);
-            res.end("Invalid authorization response state.");
-            return;
+          if (authCodeResponse.code) {
+            res.writeHead(Constants_exports.HTTP_REDIRECT, {
+              location: redirectUri
+            });
+            res.end();
           }
-          res.writeHead(400);
-          res.end("OAuth responses must use form_post and cannot be returned in the URL.");
-          reject(NodeAuthError.createLoopbackServerQueryResponseNotSupportedError());
+          if (authCodeResponse.error) {
+            res.end(errorTemplate || `Error occurred: ${authCodeResponse.error}`);
+          }
+          resolve(authCodeResponse);
         } else {
           res.writeHead(200);
           res.end();
@@ -13446,7 +13049,7 @@ var LoopbackClient = class {
   /**
    * Handles POST requests for form_post response mode
    */
-  handlePostRequest(req, res, resolve, expectedState, successTemplate, errorTemplate) {
+  handlePostRequest(req, res, resolve, successTemplate, errorTemplate) {
     const contentType = req.headers["content-type"]?.split(";")[0]?.trim();
     if (contentType !== "application/x-www-form-urlencoded") {
       res.writeHead(415);
@@ -13470,11 +13073,6 @@ var LoopbackClient = class {
         res.end();
         return;
       }
-      if (!this.isExpectedState(new URLSearchParams(body), expectedState)) {
-        res.writeHead(400);
-        res.end("Invalid authorization response state.");
-        return;
-      }
       if (authCodeResponse.error) {
         res.writeHead(200);
         res.end(errorTemplate || `Error occurred: ${authCodeResponse.error}`);
@@ -13484,13 +13082,6 @@ var LoopbackClient = class {
       }
       resolve(authCodeResponse);
     });
-  }
-  /**
-   * Requires exactly one state value matching the pending authorization request.
-   */
-  isExpectedState(parameters, expectedState) {
-    const states = parameters.getAll("state");
-    return states.length === 1 && states[0] === expectedState;
   }
   /**
    * Get the port that the loopback server is running on
@@ -13774,7 +13365,10 @@ var PublicClientApplication = class extends ClientApplication {
     const correlationId = request.correlationId || this.cryptoProvider.createNewGuid();
     this.logger.trace("acquireTokenInteractive called", correlationId);
     enforceResourceParameter(this.config.auth.isMcp, request);
-    const { openBrowser, successTemplate, errorTemplate, windowHandle, preferredPort, ...remainingProperties } = request;
+    const { openBrowser, successTemplate, errorTemplate, windowHandle, loopbackClient: customLoopbackClient, preferredPort, ...remainingProperties } = request;
+    if (customLoopbackClient) {
+      this.logger.warning("The loopbackClient option is deprecated and will be removed in a future major version. Omit it to use the built-in loopback server, and set preferredPort when a fixed port is required.", correlationId);
+    }
     if (this.nativeBrokerPlugin) {
       const brokerRequest = {
         ...remainingProperties,
@@ -13799,16 +13393,15 @@ var PublicClientApplication = class extends ClientApplication {
       request.redirectUri = "";
     }
     const { verifier, challenge } = await this.cryptoProvider.generatePkceCodes();
-    const loopbackClient = new LoopbackClient(preferredPort);
-    const responseMode = remainingProperties.responseMode;
-    if (responseMode !== void 0 && responseMode !== Constants_exports.ResponseMode.FORM_POST) {
+    const loopbackClient = customLoopbackClient || new LoopbackClient(preferredPort);
+    const responseMode = remainingProperties.responseMode ?? Constants_exports.ResponseMode.QUERY;
+    if (responseMode !== Constants_exports.ResponseMode.QUERY && responseMode !== Constants_exports.ResponseMode.FORM_POST) {
       throw createClientConfigurationError(ClientConfigurationErrorCodes_exports.invalidResponseMode, correlationId);
     }
-    const state = ProtocolUtils_exports.setRequestState(this.cryptoProvider, remainingProperties.state ? this.cryptoProvider.base64Encode(remainingProperties.state) : remainingProperties.state, void 0, correlationId);
     let authCodeResponse = {};
     let authCodeListenerError = null;
     try {
-      const authCodeListener = loopbackClient.listenForAuthCode(state, successTemplate, errorTemplate).then((response) => {
+      const authCodeListener = loopbackClient.listenForAuthCode(successTemplate, errorTemplate).then((response) => {
         authCodeResponse = response;
       }).catch((e) => {
         authCodeListenerError = e;
@@ -13819,10 +13412,9 @@ var PublicClientApplication = class extends ClientApplication {
         correlationId,
         scopes: request.scopes || Constants_exports.OIDC_DEFAULT_SCOPES,
         redirectUri,
-        responseMode: Constants_exports.ResponseMode.FORM_POST,
+        responseMode,
         codeChallenge: challenge,
-        codeChallengeMethod: Constants_exports.CodeChallengeMethodValues.S256,
-        state
+        codeChallengeMethod: Constants_exports.CodeChallengeMethodValues.S256
       };
       const authCodeUrl = await this.getAuthCodeUrl(validRequest);
       await openBrowser(authCodeUrl);
@@ -13830,7 +13422,6 @@ var PublicClientApplication = class extends ClientApplication {
       if (authCodeListenerError) {
         throw authCodeListenerError;
       }
-      this.validateState(state, authCodeResponse.state || "", correlationId);
       if (authCodeResponse.error) {
         throw new ServerError(authCodeResponse.error, correlationId, authCodeResponse.error_description, authCodeResponse.suberror);
       } else if (!authCodeResponse.code) {
@@ -13841,8 +13432,7 @@ var PublicClientApplication = class extends ClientApplication {
         code: authCodeResponse.code,
         codeVerifier: verifier,
         clientInfo: clientInfo || "",
-        ...validRequest,
-        state: remainingProperties.state
+        ...validRequest
       };
       return await this.acquireTokenByCode(tokenRequest);
     } finally {
@@ -13859,8 +13449,7 @@ var PublicClientApplication = class extends ClientApplication {
     this.logger.trace("acquireTokenSilent called", correlationId);
     enforceResourceParameter(this.config.auth.isMcp, request);
     if (this.nativeBrokerPlugin) {
-      const nativeBrokerPlugin = this.nativeBrokerPlugin;
-      const brokerRequest = snapshotNativeRequest({
+      const brokerRequest = {
         ...request,
         clientId: this.config.auth.clientId,
         scopes: request.scopes || Constants_exports.OIDC_DEFAULT_SCOPES,
@@ -13874,12 +13463,8 @@ var PublicClientApplication = class extends ClientApplication {
         },
         accountId: request.account.nativeAccountId,
         forceRefresh: request.forceRefresh || false
-      });
-      const silentRequestKey = getSilentRequestKey({
-        requestType: "native",
-        request: brokerRequest
-      });
-      return acquireTokenSilentDeduped(this, this.logger, silentRequestKey, correlationId, () => nativeBrokerPlugin.acquireTokenSilent(brokerRequest));
+      };
+      return this.nativeBrokerPlugin.acquireTokenSilent(brokerRequest);
     }
     if (request.redirectUri) {
       if (!this.config.broker.nativeBrokerPlugin) {
@@ -13934,7 +13519,7 @@ var PublicClientApplication = class extends ClientApplication {
   }
   /**
    * Attempts to retrieve the redirectUri from the loopback server. If the loopback server does not start listening for requests within the timeout this will throw.
-   * @param loopbackClient - built-in loopback server implementation
+   * @param loopbackClient - developer provided custom loopback server implementation
    * @param correlationId - correlation id of the request
    * @returns
    */
@@ -14484,9 +14069,6 @@ var ConfidentialClientApplication = class extends ClientApplication {
    * @param Configuration - configuration object for the MSAL ConfidentialClientApplication instance
    */
   constructor(configuration) {
-    if ("instanceAware" in configuration.auth && configuration.auth.instanceAware === true) {
-      throw NodeAuthError.createUnsupportedCcaInstanceAwareError();
-    }
     super(configuration);
     const clientSecretNotEmpty = !!this.config.auth.clientSecret;
     const clientAssertionNotEmpty = !!this.config.auth.clientAssertion;
@@ -14516,26 +14098,6 @@ var ConfidentialClientApplication = class extends ClientApplication {
       );
     }
     this.appTokenProvider = void 0;
-  }
-  /**
-   * Creates the URL of the authorization request.
-   */
-  async getAuthCodeUrl(request) {
-    if (request.extraQueryParameters && Object.prototype.hasOwnProperty.call(request.extraQueryParameters, "instance_aware")) {
-      throw NodeAuthError.createUnsupportedCcaInstanceAwareError(request.correlationId);
-    }
-    return super.getAuthCodeUrl(request);
-  }
-  /**
-   * Acquires a token by exchanging an authorization code.
-   */
-  async acquireTokenByCode(request, authCodePayload) {
-    const sanitizedAuthCodePayload = authCodePayload ? {
-      code: request.code,
-      state: authCodePayload.state,
-      nonce: request.nonce
-    } : void 0;
-    return super.acquireTokenByCode(request, sanitizedAuthCodePayload);
   }
   /**
    * This extensibility point only works for the client_credential flow, i.e. acquireTokenByClientCredential and
@@ -15911,6 +15473,41 @@ var ManagedIdentityApplication = class _ManagedIdentityApplication {
   }
 };
 
+// node_modules/@azure/msal-node/dist/cache/distributed/DistributedCachePlugin.mjs
+var DistributedCachePlugin = class {
+  constructor(client, partitionManager) {
+    this.client = client;
+    this.partitionManager = partitionManager;
+  }
+  /**
+   * Deserializes the cache before accessing it
+   * @param cacheContext - TokenCacheContext
+   */
+  async beforeCacheAccess(cacheContext) {
+    const partitionKey = await this.partitionManager.getKey();
+    const cacheData = await this.client.get(partitionKey);
+    cacheContext.tokenCache.deserialize(cacheData);
+  }
+  /**
+   * Serializes the cache after accessing it
+   * @param cacheContext - TokenCacheContext
+   */
+  async afterCacheAccess(cacheContext) {
+    if (cacheContext.cacheHasChanged) {
+      const kvStore = cacheContext.tokenCache.getKVStore();
+      const accountEntities = Object.values(kvStore).filter((value) => AccountEntityUtils_exports.isAccountEntity(value));
+      let partitionKey;
+      if (accountEntities.length > 0) {
+        const accountEntity = accountEntities[0];
+        partitionKey = await this.partitionManager.extractKey(accountEntity);
+      } else {
+        partitionKey = await this.partitionManager.getKey();
+      }
+      await this.client.set(partitionKey, cacheContext.tokenCache.serialize());
+    }
+  }
+};
+
 // node_modules/@azure/msal-node/dist/index.mjs
 var PromptValue2 = Constants_exports.PromptValue;
 var ResponseMode2 = Constants_exports.ResponseMode;
@@ -15937,6 +15534,13 @@ function ensureValidMsalToken(scopes, msalToken, getTokenOptions) {
     throw error(`Response had no "accessToken" property.`);
   }
 }
+function getAuthorityHost(options) {
+  let authorityHost = options?.authorityHost;
+  if (!authorityHost && isNodeLike) {
+    authorityHost = process.env.AZURE_AUTHORITY_HOST;
+  }
+  return authorityHost ?? DefaultAuthorityHost;
+}
 function getAuthority(tenantId, host) {
   if (!host) {
     host = DefaultAuthorityHost;
@@ -15956,21 +15560,21 @@ function getKnownAuthorities(tenantId, authorityHost, disableInstanceDiscovery) 
   }
   return [];
 }
-var defaultLoggerCallback = (credLogger, platform = isNodeLike ? "Node" : "Browser") => (level, message, containsPii) => {
+var defaultLoggerCallback = (credLogger, platform = isNode ? "Node" : "Browser") => (level, message, containsPii) => {
   if (containsPii) {
     return;
   }
   switch (level) {
-    case LogLevel.Error:
+    case dist_exports.LogLevel.Error:
       credLogger.info(`MSAL ${platform} V2 error: ${message}`);
       return;
-    case LogLevel.Info:
+    case dist_exports.LogLevel.Info:
       credLogger.info(`MSAL ${platform} V2 info message: ${message}`);
       return;
-    case LogLevel.Verbose:
+    case dist_exports.LogLevel.Verbose:
       credLogger.info(`MSAL ${platform} V2 verbose message: ${message}`);
       return;
-    case LogLevel.Warning:
+    case dist_exports.LogLevel.Warning:
       credLogger.info(`MSAL ${platform} V2 warning: ${message}`);
       return;
   }
@@ -15978,15 +15582,15 @@ var defaultLoggerCallback = (credLogger, platform = isNodeLike ? "Node" : "Brows
 function getMSALLogLevel(logLevel) {
   switch (logLevel) {
     case "error":
-      return LogLevel.Error;
+      return dist_exports.LogLevel.Error;
     case "info":
-      return LogLevel.Info;
+      return dist_exports.LogLevel.Info;
     case "verbose":
-      return LogLevel.Verbose;
+      return dist_exports.LogLevel.Verbose;
     case "warning":
-      return LogLevel.Warning;
+      return dist_exports.LogLevel.Warning;
     default:
-      return LogLevel.Info;
+      return dist_exports.LogLevel.Info;
   }
 }
 function handleMsalError(scopes, error, getTokenOptions) {
@@ -16015,12 +15619,7 @@ function handleMsalError(scopes, error, getTokenOptions) {
     logger3.info(formatError(scopes, `Error from the native broker: ${error.message} with status code: ${error.statusCode}`));
     return error;
   }
-  return new AuthenticationRequiredError({
-    scopes,
-    getTokenOptions,
-    message: error.message,
-    cause: error
-  });
+  return new AuthenticationRequiredError({ scopes, getTokenOptions, message: error.message });
 }
 function publicToMsal(account) {
   return {
@@ -16120,23 +15719,15 @@ function parseRefreshTimestamp(body) {
   }
 }
 
-// node_modules/@azure/identity/dist/esm/util/authorityHost.js
-function getAuthorityHost(options) {
+// node_modules/@azure/identity/dist/esm/client/identityClient.js
+var noCorrelationId = "noCorrelationId";
+function getIdentityClientAuthorityHost(options) {
   let authorityHost = options?.authorityHost;
-  if (!authorityHost && isNodeLike) {
-    authorityHost = process.env.AZURE_AUTHORITY_HOST;
+  if (isNode) {
+    authorityHost = authorityHost ?? process.env.AZURE_AUTHORITY_HOST;
   }
   return authorityHost ?? DefaultAuthorityHost;
 }
-
-// node_modules/@azure/identity/dist/esm/client/identityClient.js
-var noCorrelationId = "noCorrelationId";
-var HttpStatus = {
-  CLIENT_ERROR_RANGE_START: 400,
-  CLIENT_ERROR_RANGE_END: 499,
-  SERVER_ERROR_RANGE_START: 500,
-  SERVER_ERROR_RANGE_END: 599
-};
 var IdentityClient = class extends ServiceClient {
   authorityHost;
   allowLoggingAccountIdentifiers;
@@ -16147,7 +15738,7 @@ var IdentityClient = class extends ServiceClient {
   constructor(options) {
     const packageDetails = `azsdk-js-identity/${SDK_VERSION}`;
     const userAgentPrefix = options?.userAgentOptions?.userAgentPrefix ? `${options.userAgentOptions.userAgentPrefix} ${packageDetails}` : `${packageDetails}`;
-    const baseUri = getAuthorityHost(options);
+    const baseUri = getIdentityClientAuthorityHost(options);
     if (!baseUri.startsWith("https:")) {
       throw new Error("The authorityHost address must use the 'https' protocol.");
     }
@@ -16287,7 +15878,7 @@ var IdentityClient = class extends ServiceClient {
     const response = await this.sendRequest(request);
     this.logIdentifiers(response);
     return {
-      body: this.parseResponseBody(response),
+      body: response.bodyAsText ? JSON.parse(response.bodyAsText) : void 0,
       headers: response.headers.toJSON(),
       status: response.status
     };
@@ -16305,7 +15896,7 @@ var IdentityClient = class extends ServiceClient {
     const response = await this.sendRequest(request);
     this.logIdentifiers(response);
     return {
-      body: this.parseResponseBody(response),
+      body: response.bodyAsText ? JSON.parse(response.bodyAsText) : void 0,
       headers: response.headers.toJSON(),
       status: response.status
     };
@@ -16341,46 +15932,11 @@ var IdentityClient = class extends ServiceClient {
         return;
       }
       const base64Metadata = accessToken.split(".")[1];
-      const { appid, upn, tid, oid } = JSON.parse(uint8ArrayToString(stringToUint8Array(base64Metadata, "base64url"), "utf-8"));
+      const { appid, upn, tid, oid } = JSON.parse(Buffer.from(base64Metadata, "base64").toString("utf8"));
       logger.info(`[Authenticated account] Client ID: ${appid}. Tenant ID: ${tid}. User Principal Name: ${upn || unavailableUpn}. Object ID (user): ${oid}`);
     } catch (e) {
       logger.warning("allowLoggingAccountIdentifiers was set, but we couldn't log the account information. Error:", e.message);
     }
-  }
-  /**
-   * Parses the response body if possible. Add error properties if parsing fails.
-   * This follows MSAL INetworkModule behavior so the response is in expected format.
-   */
-  parseResponseBody(response) {
-    let parsedBody;
-    try {
-      parsedBody = JSON.parse(response.bodyAsText || "");
-    } catch (error) {
-      logger.info(`IdentityClient: Could not parse response body: ${error}`);
-      let errorType;
-      let errorDescriptionHelper;
-      if (response.status >= HttpStatus.CLIENT_ERROR_RANGE_START && response.status <= HttpStatus.CLIENT_ERROR_RANGE_END) {
-        errorType = "client_error";
-        errorDescriptionHelper = "A client";
-      } else if (response.status >= HttpStatus.SERVER_ERROR_RANGE_START && response.status <= HttpStatus.SERVER_ERROR_RANGE_END) {
-        errorType = "server_error";
-        errorDescriptionHelper = "A server";
-      } else {
-        errorType = "unknown_error";
-        errorDescriptionHelper = "An unknown";
-      }
-      const errorDescriptionLines = [
-        `${errorDescriptionHelper} error occured.`,
-        `Http status code: ${response.status}`,
-        `Http status message: ${response.bodyAsText || "Unknown"}`,
-        `Headers: ${JSON.stringify(response.headers)}`
-      ];
-      parsedBody = {
-        error: errorType,
-        error_description: errorDescriptionLines.join("\n")
-      };
-    }
-    return parsedBody;
   }
 };
 
@@ -16510,7 +16066,7 @@ function generateMsalConfiguration(clientId, tenantId, msalClientOptions = {}) {
   const resolvedTenant = resolveTenantId(msalClientOptions.logger ?? msalLogger, tenantId, clientId);
   const authority = getAuthority(resolvedTenant, getAuthorityHost(msalClientOptions));
   const httpClient = new IdentityClient({
-    ...msalClientOptions,
+    ...msalClientOptions.tokenCredentialOptions,
     authorityHost: authority,
     loggingOptions: msalClientOptions.loggingOptions
   });
@@ -16811,8 +16367,8 @@ function createMsalClient(clientId, tenantId, createMsalClientOptions = {}) {
   function createBaseInteractiveRequest(scopes, options) {
     return {
       openBrowser: async (url) => {
-        const open = await import("./open-ZLO6PFJN.js");
-        await open.default(url);
+        const open = await import("./open-OSC3K5XN.js");
+        await open.default(url, { newInstance: true });
       },
       scopes,
       authority: calculateRequestAuthority(options),
@@ -16912,41 +16468,6 @@ function createMsalClient(clientId, tenantId, createMsalClientOptions = {}) {
 // node_modules/@azure/identity/dist/esm/credentials/clientCertificateCredential.js
 import { createHash as createHash2, createPrivateKey } from "node:crypto";
 import { readFile } from "node:fs/promises";
-
-// node_modules/@azure/identity/dist/esm/util/certificatesUtils.js
-import { X509Certificate } from "crypto";
-function extractPemCertificateKeys(pemContent) {
-  const certificatePattern = /(-+BEGIN CERTIFICATE-+)(\n\r?|\r\n?)([A-Za-z0-9+/\n\r]+=*)(\n\r?|\r\n?)(-+END CERTIFICATE-+)/g;
-  const publicKeys = [];
-  let match;
-  do {
-    match = certificatePattern.exec(pemContent);
-    if (match) {
-      publicKeys.push(match[3]);
-    }
-  } while (match);
-  if (publicKeys.length === 0) {
-    throw new Error("The file at the specified path does not contain a PEM-encoded certificate.");
-  }
-  return publicKeys;
-}
-function canParseAsX509Certificate(pemCert) {
-  try {
-    const pemContents = extractPemCertificateKeys(pemCert);
-    for (let i = 0; i < pemContents.length; i++) {
-      const pemContent = pemContents[i];
-      const fullPemCertificate = `-----BEGIN CERTIFICATE-----
-${pemContent}
------END CERTIFICATE-----`;
-      new X509Certificate(fullPemCertificate);
-    }
-    return true;
-  } catch (extractError) {
-    return false;
-  }
-}
-
-// node_modules/@azure/identity/dist/esm/credentials/clientCertificateCredential.js
 var credentialName = "ClientCertificateCredential";
 var logger4 = credentialLogger(credentialName);
 var ClientCertificateCredential = class {
@@ -16977,7 +16498,8 @@ var ClientCertificateCredential = class {
     }
     this.msalClient = createMsalClient(clientId, tenantId, {
       ...options,
-      logger: logger4
+      logger: logger4,
+      tokenCredentialOptions: options
     });
   }
   /**
@@ -17024,7 +16546,18 @@ async function parseCertificate(certificateConfiguration, sendCertificateChain) 
   const certificatePath = certificateConfiguration.certificatePath;
   const certificateContents = certificate || await readFile(certificatePath, "utf8");
   const x5c = sendCertificateChain ? certificateContents : void 0;
-  const publicKeys = extractPemCertificateKeys(certificateContents);
+  const certificatePattern = /(-+BEGIN CERTIFICATE-+)(\n\r?|\r\n?)([A-Za-z0-9+/\n\r]+=*)(\n\r?|\r\n?)(-+END CERTIFICATE-+)/g;
+  const publicKeys = [];
+  let match;
+  do {
+    match = certificatePattern.exec(certificateContents);
+    if (match) {
+      publicKeys.push(match[3]);
+    }
+  } while (match);
+  if (publicKeys.length === 0) {
+    throw new Error("The file at the specified path does not contain a PEM-encoded certificate.");
+  }
   const thumbprint = createHash2("sha1").update(Buffer.from(publicKeys[0], "base64")).digest("hex").toUpperCase();
   const thumbprintSha256 = createHash2("sha256").update(Buffer.from(publicKeys[0], "base64")).digest("hex").toUpperCase();
   return {
@@ -17082,7 +16615,8 @@ var ClientSecretCredential = class {
     this.additionallyAllowedTenantIds = resolveAdditionallyAllowedTenantIds(options?.additionallyAllowedTenants);
     this.msalClient = createMsalClient(clientId, tenantId, {
       ...options,
-      logger: logger5
+      logger: logger5,
+      tokenCredentialOptions: options
     });
   }
   /**
@@ -17139,7 +16673,8 @@ var UsernamePasswordCredential = class {
     this.username = username;
     this.password = password;
     this.msalClient = createMsalClient(clientId, this.tenantId, {
-      ...options
+      ...options,
+      tokenCredentialOptions: options ?? {}
     });
   }
   /**
@@ -17176,8 +16711,8 @@ var AllSupportedEnvironmentVariables = [
   "AZURE_CLIENT_SEND_CERTIFICATE_CHAIN"
 ];
 function getAdditionallyAllowedTenants() {
-  const additionallyAllowedValues = process.env.AZURE_ADDITIONALLY_ALLOWED_TENANTS;
-  return additionallyAllowedValues ? additionallyAllowedValues.split(";") : void 0;
+  const additionallyAllowedValues = process.env.AZURE_ADDITIONALLY_ALLOWED_TENANTS ?? "";
+  return additionallyAllowedValues.split(";");
 }
 var credentialName2 = "EnvironmentCredential";
 var logger7 = credentialLogger(credentialName2);
@@ -17218,13 +16753,9 @@ var EnvironmentCredential = class {
     const assigned = processEnvVars(AllSupportedEnvironmentVariables).assigned.join(", ");
     logger7.info(`Found the following environment variables: ${assigned}`);
     const tenantId = process.env.AZURE_TENANT_ID, clientId = process.env.AZURE_CLIENT_ID, clientSecret = process.env.AZURE_CLIENT_SECRET;
-    const additionallyAllowedTenants = options?.additionallyAllowedTenants ?? getAdditionallyAllowedTenants();
+    const additionallyAllowedTenantIds = getAdditionallyAllowedTenants();
     const sendCertificateChain = getSendCertificateChain();
-    const newOptions = {
-      ...options,
-      additionallyAllowedTenants,
-      sendCertificateChain
-    };
+    const newOptions = { ...options, additionallyAllowedTenantIds, sendCertificateChain };
     if (tenantId) {
       checkTenantId(logger7, tenantId);
     }
@@ -17398,8 +16929,9 @@ var ClientAssertionCredential = class {
     this.options = options;
     this.getAssertion = getAssertion;
     this.msalClient = createMsalClient(clientId, tenantId, {
-      ...this.options,
-      logger: logger9
+      ...options,
+      logger: logger9,
+      tokenCredentialOptions: this.options
     });
   }
   /**
@@ -17421,7 +16953,6 @@ var ClientAssertionCredential = class {
 
 // node_modules/@azure/identity/dist/esm/credentials/workloadIdentityCredential.js
 import { readFile as readFile2 } from "node:fs/promises";
-import { readFileSync as readFileSync2 } from "node:fs";
 var credentialName3 = "WorkloadIdentityCredential";
 var SupportedWorkloadEnvironmentVariables = [
   "AZURE_TENANT_ID",
@@ -17429,67 +16960,11 @@ var SupportedWorkloadEnvironmentVariables = [
   "AZURE_FEDERATED_TOKEN_FILE"
 ];
 var logger10 = credentialLogger(credentialName3);
-var ErrorMessages = {
-  FAILED_TO_PARSE_TOKEN_PROXY: (endpoint, error) => `Failed to parse custom token proxy URL "${endpoint}": ${error}`,
-  INVALID_HTTPS_SCHEME: (protocol) => `Custom token endpoint must use https scheme, got "${protocol}"`,
-  TOKEN_ENDPOINT_NO_USER_INFO: (url) => `Custom token endpoint URL "${url}" must not contain user info`,
-  TOKEN_ENDPOINT_NO_QUERY: (url) => `Custom token endpoint URL "${url}" must not contain a query`,
-  TOKEN_ENDPOINT_NO_FRAGMENT: (url) => `Custom token endpoint URL "${url}" must not contain a fragment`,
-  CA_FILE_EMPTY: (file) => `CA certificate file is empty: ${file}`,
-  FAILED_TO_READ_CA_FILE: (file, error) => `Failed to read CA certificate file: ${file}. ${error}`,
-  INVALID_CA_CERTIFICATES: `Invalid CA certificate data: no valid PEM certificates found`,
-  INVALID_FILE_PATH: (path4) => `Invalid file path provided ${path4}.`,
-  NO_FILE_CONTENT: (path4) => `No content on the file ${path4}.`,
-  NO_CA_SOURCE: `No CA certificate source specified.`,
-  CLIENT_ID_REQUIRED: `clientId is a required parameter. In DefaultAzureCredential and ManagedIdentityCredential, this can be provided as an environment variable - "AZURE_CLIENT_ID".
-        See the troubleshooting guide for more information: https://aka.ms/azsdk/js/identity/workloadidentitycredential/troubleshoot`,
-  TENANT_ID_REQUIRED: `tenantId is a required parameter. In DefaultAzureCredential and ManagedIdentityCredential, this can be provided as an environment variable - "AZURE_TENANT_ID".
-        See the troubleshooting guide for more information: https://aka.ms/azsdk/js/identity/workloadidentitycredential/troubleshoot`,
-  TOKEN_FILE_PATH_REQUIRED: `federatedTokenFilePath is a required parameter. In DefaultAzureCredential and ManagedIdentityCredential, this can be provided as an environment variable - "AZURE_FEDERATED_TOKEN_FILE".
-        See the troubleshooting guide for more information: https://aka.ms/azsdk/js/identity/workloadidentitycredential/troubleshoot`,
-  TOKEN_PROXY_NOT_SET: `AZURE_KUBERNETES_TOKEN_PROXY is not set but other custom endpoint-related environment variables are present`,
-  CA_FILE_AND_DATA_EXCLUSIVE: `AZURE_KUBERNETES_CA_FILE and AZURE_KUBERNETES_CA_DATA are mutually exclusive. Specify only one.`,
-  MISSING_ENV_VARS: `tenantId, clientId, and federatedTokenFilePath are required parameters. 
-      In DefaultAzureCredential and ManagedIdentityCredential, these can be provided as environment variables - 
-      "AZURE_TENANT_ID",
-      "AZURE_CLIENT_ID",
-      "AZURE_FEDERATED_TOKEN_FILE". See the troubleshooting guide for more information: https://aka.ms/azsdk/js/identity/workloadidentitycredential/troubleshoot`
-};
-function parseAndValidateCustomTokenProxy(endpoint) {
-  let tokenProxy;
-  try {
-    tokenProxy = new URL(endpoint);
-  } catch (error) {
-    throw new CredentialUnavailableError(`${credentialName3}: is unavailable. ${ErrorMessages.FAILED_TO_PARSE_TOKEN_PROXY(endpoint, error)}`);
-  }
-  if (tokenProxy.protocol !== "https:") {
-    throw new CredentialUnavailableError(`${credentialName3}: is unavailable. ${ErrorMessages.INVALID_HTTPS_SCHEME(tokenProxy.protocol)}`);
-  }
-  if (tokenProxy.username || tokenProxy.password) {
-    throw new CredentialUnavailableError(`${credentialName3}: is unavailable. ${ErrorMessages.TOKEN_ENDPOINT_NO_USER_INFO(tokenProxy.toString())}`);
-  }
-  if (tokenProxy.search) {
-    throw new CredentialUnavailableError(`${credentialName3}: is unavailable. ${ErrorMessages.TOKEN_ENDPOINT_NO_QUERY(tokenProxy.toString())}`);
-  }
-  if (tokenProxy.hash) {
-    throw new CredentialUnavailableError(`${credentialName3}: is unavailable. ${ErrorMessages.TOKEN_ENDPOINT_NO_FRAGMENT(tokenProxy.toString())}`);
-  }
-  if (!tokenProxy.pathname || tokenProxy.pathname === "") {
-    tokenProxy.pathname = "/";
-  }
-  return tokenProxy.toString();
-}
 var WorkloadIdentityCredential = class {
   client;
   azureFederatedTokenFileContent = void 0;
   cacheDate = void 0;
   federatedTokenFilePath;
-  // AKS proxy CA caching - persists across token requests
-  cachedTlsSettings;
-  cachedCaData;
-  caData;
-  caFile;
-  sniName;
   /**
    * WorkloadIdentityCredential supports Microsoft Entra Workload ID on Kubernetes.
    *
@@ -17506,110 +16981,19 @@ var WorkloadIdentityCredential = class {
       checkTenantId(logger10, tenantId);
     }
     if (!clientId) {
-      throw new CredentialUnavailableError(`${credentialName3}: is unavailable. ${ErrorMessages.CLIENT_ID_REQUIRED}`);
+      throw new CredentialUnavailableError(`${credentialName3}: is unavailable. clientId is a required parameter. In DefaultAzureCredential and ManagedIdentityCredential, this can be provided as an environment variable - "AZURE_CLIENT_ID".
+        See the troubleshooting guide for more information: https://aka.ms/azsdk/js/identity/workloadidentitycredential/troubleshoot`);
     }
     if (!tenantId) {
-      throw new CredentialUnavailableError(`${credentialName3}: is unavailable. ${ErrorMessages.TENANT_ID_REQUIRED}`);
+      throw new CredentialUnavailableError(`${credentialName3}: is unavailable. tenantId is a required parameter. In DefaultAzureCredential and ManagedIdentityCredential, this can be provided as an environment variable - "AZURE_TENANT_ID".
+        See the troubleshooting guide for more information: https://aka.ms/azsdk/js/identity/workloadidentitycredential/troubleshoot`);
     }
     if (!this.federatedTokenFilePath) {
-      throw new CredentialUnavailableError(`${credentialName3}: is unavailable. ${ErrorMessages.TOKEN_FILE_PATH_REQUIRED}`);
-    }
-    if (workloadIdentityCredentialOptions.enableAzureProxy) {
-      const kubernetesTokenProxy = process.env.AZURE_KUBERNETES_TOKEN_PROXY;
-      const kubernetesSNIName = process.env.AZURE_KUBERNETES_SNI_NAME;
-      const kubernetesCAFile = process.env.AZURE_KUBERNETES_CA_FILE;
-      const kubernetesCAData = process.env.AZURE_KUBERNETES_CA_DATA;
-      if (!kubernetesTokenProxy) {
-        if (kubernetesSNIName || kubernetesCAFile || kubernetesCAData) {
-          throw new CredentialUnavailableError(`${credentialName3}: is unavailable. ${ErrorMessages.TOKEN_PROXY_NOT_SET}`);
-        }
-        logger10.info(`enableAzureProxy is true but AZURE_KUBERNETES_TOKEN_PROXY is not set, using normal authentication flow`);
-      } else {
-        const tokenProxy = parseAndValidateCustomTokenProxy(kubernetesTokenProxy);
-        if (kubernetesCAFile && kubernetesCAData) {
-          throw new CredentialUnavailableError(`${credentialName3}: is unavailable. ${ErrorMessages.CA_FILE_AND_DATA_EXCLUSIVE}`);
-        }
-        this.caData = kubernetesCAData;
-        this.caFile = kubernetesCAFile;
-        this.sniName = kubernetesSNIName;
-        const proxyClient = this.createAksProxyClient(tokenProxy);
-        workloadIdentityCredentialOptions.httpClient = proxyClient;
-        logger10.info(`${credentialName3}: Using proxy client for token requests`);
-      }
+      throw new CredentialUnavailableError(`${credentialName3}: is unavailable. federatedTokenFilePath is a required parameter. In DefaultAzureCredential and ManagedIdentityCredential, this can be provided as an environment variable - "AZURE_FEDERATED_TOKEN_FILE".
+        See the troubleshooting guide for more information: https://aka.ms/azsdk/js/identity/workloadidentitycredential/troubleshoot`);
     }
     logger10.info(`Invoking ClientAssertionCredential with tenant ID: ${tenantId}, clientId: ${workloadIdentityCredentialOptions.clientId} and federated token path: [REDACTED]`);
-    this.client = new ClientAssertionCredential(tenantId, clientId, this.readFileContents.bind(this), workloadIdentityCredentialOptions);
-  }
-  /**
-   * Creates a proxy HttpClient that intercepts token requests and redirects them to the Kubernetes endpoint
-   * Caching is handled at the credential level to persist across token requests
-   */
-  createAksProxyClient(tokenEndpoint) {
-    const defaultClient = createDefaultHttpClient();
-    this.cachedTlsSettings = this.getTlsSettings();
-    return {
-      sendRequest: async (request) => {
-        const requestUrl = new URL(request.url);
-        logger10.info(`${credentialName3}: Redirecting request to Kubernetes endpoint: ${tokenEndpoint}`);
-        const proxyUrl = new URL(tokenEndpoint);
-        const requestPath = requestUrl.pathname.replace(/^\//, "");
-        const combinedPath = proxyUrl.pathname.endsWith("/") ? proxyUrl.pathname + requestPath : proxyUrl.pathname + "/" + requestPath;
-        const newUrl = new URL(proxyUrl.origin);
-        newUrl.pathname = combinedPath;
-        newUrl.search = requestUrl.search;
-        newUrl.hash = requestUrl.hash;
-        request.url = newUrl.toString();
-        request.tlsSettings = this.getTlsSettings();
-        logger10.info(`${credentialName3}: Sending request to ${request.url}`);
-        return defaultClient.sendRequest(request);
-      }
-    };
-  }
-  /**
-   * Gets TLS settings for the request.
-   * Handles a few scenarios with CA data or CA file provided.
-   */
-  getTlsSettings() {
-    if (!this.caData && !this.caFile) {
-      if (!this.cachedTlsSettings) {
-        this.cachedTlsSettings = this.sniName ? { servername: this.sniName } : {};
-      }
-      return this.cachedTlsSettings;
-    }
-    if (!this.caFile) {
-      if (!this.cachedTlsSettings) {
-        if (!canParseAsX509Certificate(this.caData)) {
-          throw new CredentialUnavailableError(`${credentialName3}: is unavailable. ${ErrorMessages.INVALID_CA_CERTIFICATES}`);
-        }
-        this.cachedTlsSettings = this.sniName ? { servername: this.sniName } : {};
-        this.cachedTlsSettings.ca = this.caData;
-      }
-      return this.cachedTlsSettings;
-    }
-    let fileContent;
-    try {
-      fileContent = readFileSync2(this.caFile);
-    } catch (error) {
-      throw new CredentialUnavailableError(`${credentialName3}: is unavailable. ${ErrorMessages.FAILED_TO_READ_CA_FILE(this.caFile, error)}`);
-    }
-    if (fileContent.length === 0) {
-      if (!this.cachedTlsSettings) {
-        throw new CredentialUnavailableError(`${credentialName3}: is unavailable. ${ErrorMessages.CA_FILE_EMPTY(this.caFile)}`);
-      }
-      return this.cachedTlsSettings;
-    }
-    if (!this.cachedCaData || !fileContent.equals(this.cachedCaData)) {
-      const caDataString = fileContent.toString("utf8");
-      if (!canParseAsX509Certificate(caDataString)) {
-        throw new CredentialUnavailableError(`${credentialName3}: is unavailable. ${ErrorMessages.INVALID_CA_CERTIFICATES}`);
-      }
-      this.cachedTlsSettings = {
-        ca: caDataString,
-        ...this.sniName && { servername: this.sniName }
-      };
-      this.cachedCaData = fileContent;
-    }
-    return this.cachedTlsSettings;
+    this.client = new ClientAssertionCredential(tenantId, clientId, this.readFileContents.bind(this), options);
   }
   /**
    * Authenticates with Microsoft Entra ID and returns an access token if successful.
@@ -17621,7 +17005,11 @@ var WorkloadIdentityCredential = class {
    */
   async getToken(scopes, options) {
     if (!this.client) {
-      const errorMessage = `${credentialName3}: is unavailable. ${ErrorMessages.MISSING_ENV_VARS}`;
+      const errorMessage = `${credentialName3}: is unavailable. tenantId, clientId, and federatedTokenFilePath are required parameters. 
+      In DefaultAzureCredential and ManagedIdentityCredential, these can be provided as environment variables - 
+      "AZURE_TENANT_ID",
+      "AZURE_CLIENT_ID",
+      "AZURE_FEDERATED_TOKEN_FILE". See the troubleshooting guide for more information: https://aka.ms/azsdk/js/identity/workloadidentitycredential/troubleshoot`;
       logger10.info(errorMessage);
       throw new CredentialUnavailableError(errorMessage);
     }
@@ -17633,13 +17021,13 @@ var WorkloadIdentityCredential = class {
       this.azureFederatedTokenFileContent = void 0;
     }
     if (!this.federatedTokenFilePath) {
-      throw new CredentialUnavailableError(`${credentialName3}: is unavailable. ${ErrorMessages.INVALID_FILE_PATH(this.federatedTokenFilePath)}`);
+      throw new CredentialUnavailableError(`${credentialName3}: is unavailable. Invalid file path provided ${this.federatedTokenFilePath}.`);
     }
     if (!this.azureFederatedTokenFileContent) {
       const file = await readFile2(this.federatedTokenFilePath, "utf8");
       const value = file.trim();
       if (!value) {
-        throw new CredentialUnavailableError(`${credentialName3}: is unavailable. ${ErrorMessages.NO_FILE_CONTENT(this.federatedTokenFilePath)}`);
+        throw new CredentialUnavailableError(`${credentialName3}: is unavailable. No content on the file ${this.federatedTokenFilePath}.`);
       } else {
         this.azureFederatedTokenFileContent = value;
         this.cacheDate = Date.now();
@@ -17881,564 +17269,8 @@ function isNetworkError(err) {
   return false;
 }
 
-// node_modules/@azure/core-process/dist/esm/errors.js
-var processErrorBrand = /* @__PURE__ */ Symbol.for("@azure/core-process.ProcessError");
-var ProcessError = class extends Error {
-  /**
-   * The operating-system error code or process exit code.
-   */
-  code;
-  /**
-   * The signal that terminated the process.
-   */
-  signal;
-  /**
-   * Whether the process was killed.
-   */
-  killed;
-  /**
-   * Captured standard output, when available.
-   */
-  stdout;
-  /**
-   * Captured standard error, when available.
-   */
-  stderr;
-  /**
-   * Creates a process error.
-   *
-   * @param message - A message that does not contain command arguments or output.
-   * @param options - Structured process failure details.
-   */
-  constructor(message, options = {}) {
-    super(message);
-    this.name = "ProcessError";
-    this.code = options.code ?? null;
-    this.signal = options.signal ?? null;
-    this.killed = options.killed ?? false;
-    Object.defineProperties(this, {
-      [processErrorBrand]: {
-        configurable: false,
-        enumerable: false,
-        value: true,
-        writable: false
-      },
-      stdout: {
-        configurable: false,
-        enumerable: false,
-        value: options.stdout,
-        writable: false
-      },
-      stderr: {
-        configurable: false,
-        enumerable: false,
-        value: options.stderr,
-        writable: false
-      }
-    });
-  }
-};
-function isProcessError(error) {
-  if (error instanceof ProcessError) {
-    return true;
-  }
-  if (typeof error !== "object" || error === null) {
-    return false;
-  }
-  const candidate = error;
-  return candidate[processErrorBrand] === true && candidate.name === "ProcessError" && (typeof candidate.code === "string" || typeof candidate.code === "number" || candidate.code === null) && typeof candidate.killed === "boolean" && (typeof candidate.signal === "string" || candidate.signal === null);
-}
-function createExecutionError(error, stdout, stderr) {
-  const code = error.code ?? null;
-  const message = typeof code === "number" ? `The process exited with code ${code}.` : code ? `The process could not be completed (${code}).` : "The process could not be completed.";
-  return new ProcessError(message, {
-    code,
-    signal: error.signal,
-    killed: error.killed,
-    stdout,
-    stderr
-  });
-}
-
-// node_modules/@azure/core-process/dist/esm/process.js
-import * as childProcess from "node:child_process";
-
-// node_modules/@azure/core-process/dist/esm/normalizeCommand.js
-import path3 from "node:path";
-
-// node_modules/@azure/core-process/dist/esm/resolveExecutable.js
-import { accessSync as accessSync2, constants as constants2, realpathSync, statSync as statSync2 } from "node:fs";
-import path2 from "node:path";
-import { fileURLToPath } from "node:url";
-var WINDOWS_NATIVE_EXTENSIONS = [".exe", ".com"];
-var WINDOWS_BATCH_EXTENSIONS = [".cmd", ".bat"];
-var WINDOWS_DRIVE_ABSOLUTE_PATH = /^[a-z]:[\\/]/i;
-function getEnvironmentValue(environment, name3) {
-  if (process.platform !== "win32") {
-    return environment[name3];
-  }
-  const normalizedName = name3.toLowerCase();
-  for (const [key, value] of Object.entries(environment)) {
-    if (key.toLowerCase() === normalizedName) {
-      return value;
-    }
-  }
-  return void 0;
-}
-function setEnvironmentValue(environment, name3, value) {
-  const normalizedName = name3.toLowerCase();
-  const existingKey = Object.keys(environment).find((key) => key.toLowerCase() === normalizedName);
-  environment[existingKey ?? name3] = value;
-}
-function snapshotEnvironment(environment) {
-  const snapshot = {};
-  const windowsKeys = /* @__PURE__ */ new Set();
-  for (const [key, value] of Object.entries(environment)) {
-    if (process.platform === "win32") {
-      const normalizedKey = key.toLowerCase();
-      if (windowsKeys.has(normalizedKey)) {
-        throw new ProcessError("The environment contains duplicate case-insensitive variable names.", { code: "ERR_INVALID_ENVIRONMENT" });
-      }
-      windowsKeys.add(normalizedKey);
-    }
-    if (value !== void 0 && typeof value !== "string") {
-      throw new ProcessError("The environment contains a non-string value.", {
-        code: "ERR_INVALID_ENVIRONMENT"
-      });
-    }
-    snapshot[key] = value;
-  }
-  return snapshot;
-}
-function normalizeCwd(cwd) {
-  const cwdPath = cwd instanceof URL ? fileURLToPath(cwd) : cwd;
-  return path2.resolve(cwdPath ?? process.cwd());
-}
-function createProcessContext(options = {}) {
-  if (options.allowWindowsBatchFiles !== void 0 && typeof options.allowWindowsBatchFiles !== "boolean") {
-    throw new ProcessError("The Windows batch option must be a boolean.", {
-      code: "ERR_INVALID_PROCESS_OPTION"
-    });
-  }
-  return {
-    cwd: normalizeCwd(options.cwd),
-    env: snapshotEnvironment(options.env ?? process.env),
-    allowWindowsBatchFiles: options.allowWindowsBatchFiles === true
-  };
-}
-function isExecutableFile(filePath) {
-  try {
-    if (!statSync2(filePath).isFile()) {
-      return false;
-    }
-    if (process.platform !== "win32") {
-      accessSync2(filePath, constants2.X_OK);
-    }
-    return true;
-  } catch {
-    return false;
-  }
-}
-function isNativeExtension(extension) {
-  return WINDOWS_NATIVE_EXTENSIONS.some((candidate) => candidate === extension);
-}
-function isBatchExtension(extension) {
-  return WINDOWS_BATCH_EXTENSIONS.some((candidate) => candidate === extension);
-}
-function resolveWindowsCandidate(candidate, allowWindowsBatchFiles) {
-  const extension = path2.extname(candidate).toLowerCase();
-  if (extension) {
-    if (!isNativeExtension(extension) && !(allowWindowsBatchFiles && isBatchExtension(extension))) {
-      return void 0;
-    }
-    return isExecutableFile(candidate) ? candidate : void 0;
-  }
-  for (const nativeExtension of WINDOWS_NATIVE_EXTENSIONS) {
-    const nativeCandidate = candidate + nativeExtension;
-    if (isExecutableFile(nativeCandidate)) {
-      return nativeCandidate;
-    }
-  }
-  if (allowWindowsBatchFiles) {
-    for (const batchExtension of WINDOWS_BATCH_EXTENSIONS) {
-      const batchCandidate = candidate + batchExtension;
-      if (isExecutableFile(batchCandidate)) {
-        return batchCandidate;
-      }
-    }
-  }
-  return void 0;
-}
-function getSearchPaths(context) {
-  const pathValue = getEnvironmentValue(context.env, "PATH") ?? "";
-  const paths = [];
-  const seen = /* @__PURE__ */ new Set();
-  for (const entry of pathValue.split(path2.delimiter)) {
-    let candidate = entry;
-    if (process.platform === "win32") {
-      candidate = candidate.trim();
-      if (candidate.startsWith('"') && candidate.endsWith('"')) {
-        candidate = candidate.slice(1, -1);
-      }
-    }
-    if (!candidate || !path2.isAbsolute(candidate)) {
-      continue;
-    }
-    const normalized = path2.resolve(candidate);
-    const key = process.platform === "win32" ? normalized.toLowerCase() : normalized;
-    if (!seen.has(key)) {
-      seen.add(key);
-      paths.push(normalized);
-    }
-  }
-  return paths;
-}
-function hasPathSeparator(command) {
-  return command.includes("/") || process.platform === "win32" && command.includes("\\");
-}
-function validateCommand(command) {
-  if (!command || command.includes("\0") || /[\r\n]/.test(command)) {
-    throw new ProcessError("The executable name is invalid.", {
-      code: "ERR_INVALID_EXECUTABLE"
-    });
-  }
-  if (process.platform === "win32" && /^[a-z]:[^\\/]/i.test(command)) {
-    throw new ProcessError("Drive-relative executable paths are not supported.", {
-      code: "ERR_INVALID_EXECUTABLE"
-    });
-  }
-}
-function resolveExecutableWithContext(command, context) {
-  validateCommand(command);
-  if (hasPathSeparator(command) || path2.isAbsolute(command)) {
-    const candidate = path2.resolve(context.cwd, command);
-    if (process.platform === "win32") {
-      return resolveWindowsCandidate(candidate, context.allowWindowsBatchFiles);
-    }
-    return isExecutableFile(candidate) ? candidate : void 0;
-  }
-  const searchPaths = getSearchPaths(context);
-  if (process.platform !== "win32") {
-    for (const searchPath of searchPaths) {
-      const candidate = path2.join(searchPath, command);
-      if (isExecutableFile(candidate)) {
-        return candidate;
-      }
-    }
-    return void 0;
-  }
-  const extension = path2.extname(command).toLowerCase();
-  if (extension) {
-    if (!isNativeExtension(extension) && !(context.allowWindowsBatchFiles && isBatchExtension(extension))) {
-      return void 0;
-    }
-    for (const searchPath of searchPaths) {
-      const candidate = path2.join(searchPath, command);
-      if (isExecutableFile(candidate)) {
-        return candidate;
-      }
-    }
-    return void 0;
-  }
-  for (const searchPath of searchPaths) {
-    for (const nativeExtension of WINDOWS_NATIVE_EXTENSIONS) {
-      const candidate = path2.join(searchPath, command + nativeExtension);
-      if (isExecutableFile(candidate)) {
-        return candidate;
-      }
-    }
-  }
-  if (context.allowWindowsBatchFiles) {
-    for (const searchPath of searchPaths) {
-      for (const batchExtension of WINDOWS_BATCH_EXTENSIONS) {
-        const candidate = path2.join(searchPath, command + batchExtension);
-        if (isExecutableFile(candidate)) {
-          return candidate;
-        }
-      }
-    }
-  }
-  return void 0;
-}
-function canonicalizeWindowsPath(filePath) {
-  try {
-    return realpathSync.native(filePath).toLowerCase();
-  } catch {
-    return path2.resolve(filePath).toLowerCase();
-  }
-}
-function isWindowsDriveAbsolutePath(filePath) {
-  return WINDOWS_DRIVE_ABSOLUTE_PATH.test(filePath);
-}
-function resolveWindowsCommandInterpreter(childEnvironment) {
-  const hostEnvironment = snapshotEnvironment(process.env);
-  const systemRoot = getEnvironmentValue(hostEnvironment, "SystemRoot");
-  if (!systemRoot || !isWindowsDriveAbsolutePath(systemRoot)) {
-    throw new ProcessError("A trusted Windows system directory could not be established.", {
-      code: "ERR_UNTRUSTED_COMMAND_INTERPRETER"
-    });
-  }
-  const executablePath = path2.join(systemRoot, "System32", "cmd.exe");
-  if (!isExecutableFile(executablePath)) {
-    throw new ProcessError("The Windows command interpreter could not be found.", {
-      code: "ERR_UNTRUSTED_COMMAND_INTERPRETER"
-    });
-  }
-  const comSpec = getEnvironmentValue(hostEnvironment, "ComSpec");
-  if (comSpec && (!isWindowsDriveAbsolutePath(comSpec) || canonicalizeWindowsPath(comSpec) !== canonicalizeWindowsPath(executablePath))) {
-    throw new ProcessError("The Windows command interpreter is not trusted.", {
-      code: "ERR_UNTRUSTED_COMMAND_INTERPRETER"
-    });
-  }
-  const childSystemRoot = getEnvironmentValue(childEnvironment, "SystemRoot");
-  if (childSystemRoot && (!isWindowsDriveAbsolutePath(childSystemRoot) || canonicalizeWindowsPath(childSystemRoot) !== canonicalizeWindowsPath(systemRoot))) {
-    throw new ProcessError("The child environment contains an untrusted system directory.", {
-      code: "ERR_UNTRUSTED_COMMAND_INTERPRETER"
-    });
-  }
-  const childComSpec = getEnvironmentValue(childEnvironment, "ComSpec");
-  if (childComSpec && (!isWindowsDriveAbsolutePath(childComSpec) || canonicalizeWindowsPath(childComSpec) !== canonicalizeWindowsPath(executablePath))) {
-    throw new ProcessError("The child environment contains an untrusted command interpreter.", {
-      code: "ERR_UNTRUSTED_COMMAND_INTERPRETER"
-    });
-  }
-  setEnvironmentValue(childEnvironment, "SystemRoot", systemRoot);
-  setEnvironmentValue(childEnvironment, "ComSpec", executablePath);
-  return { executablePath, systemRoot };
-}
-
-// node_modules/@azure/core-process/dist/esm/normalizeCommand.js
-var UNSAFE_BATCH_ARGUMENT = /[%!^&|<>()]/;
-var UNSAFE_BATCH_PATH = /[%!]/;
-var BATCH_META_CHARACTER = /([()\][%!^"`<>&|;, *?])/g;
-function containsControlCharacter(value) {
-  for (const character of value) {
-    const codePoint = character.codePointAt(0);
-    if (codePoint <= 31 || codePoint === 127) {
-      return true;
-    }
-  }
-  return false;
-}
-function snapshotArguments(args) {
-  return args.map((arg, index) => {
-    if (typeof arg !== "string" || arg.includes("\0")) {
-      throw new ProcessError(`Process argument ${index} is invalid.`, {
-        code: "ERR_INVALID_PROCESS_ARGUMENT"
-      });
-    }
-    return arg;
-  });
-}
-function validateBatchArguments(args) {
-  for (const [index, arg] of args.entries()) {
-    if (containsControlCharacter(arg) || UNSAFE_BATCH_ARGUMENT.test(arg) || /\\"/.test(arg) || /\\{2,}$/.test(arg)) {
-      throw new ProcessError(`Windows batch argument ${index} is unsafe.`, {
-        code: "ERR_UNSAFE_WINDOWS_BATCH_ARGUMENT"
-      });
-    }
-  }
-}
-function escapeBatchCommand(filePath) {
-  if (containsControlCharacter(filePath) || UNSAFE_BATCH_PATH.test(filePath)) {
-    throw new ProcessError("The Windows batch path cannot be represented safely.", {
-      code: "ERR_UNSAFE_WINDOWS_BATCH_PATH"
-    });
-  }
-  return filePath.replace(BATCH_META_CHARACTER, "^$1");
-}
-function escapeBatchArgument(argument) {
-  let escaped = argument;
-  escaped = escaped.replace(/(?=(\\+?)?)\1"/g, '$1$1\\"');
-  escaped = escaped.replace(/(?=(\\+?)?)\1$/g, "$1$1");
-  escaped = `"${escaped}"`;
-  return escaped.replace(BATCH_META_CHARACTER, "^$1");
-}
-function normalizeCommand(command, args, context) {
-  const copiedArgs = snapshotArguments(args);
-  const resolvedPath = resolveExecutableWithContext(command, context);
-  if (!resolvedPath) {
-    throw new ProcessError("The executable could not be found.", { code: "ENOENT" });
-  }
-  if (process.platform !== "win32") {
-    return {
-      executable: resolvedPath,
-      args: copiedArgs,
-      cwd: context.cwd,
-      env: context.env,
-      windowsVerbatimArguments: false
-    };
-  }
-  const extension = path3.extname(resolvedPath).toLowerCase();
-  if (extension === ".exe" || extension === ".com") {
-    return {
-      executable: resolvedPath,
-      args: copiedArgs,
-      cwd: context.cwd,
-      env: context.env,
-      windowsVerbatimArguments: false
-    };
-  }
-  if (extension !== ".cmd" && extension !== ".bat") {
-    throw new ProcessError("The executable type is not supported on Windows.", {
-      code: "ERR_UNSUPPORTED_WINDOWS_EXECUTABLE"
-    });
-  }
-  if (!context.allowWindowsBatchFiles) {
-    throw new ProcessError("Windows batch execution was not enabled.", {
-      code: "ERR_WINDOWS_BATCH_DISABLED"
-    });
-  }
-  if (context.cwd.startsWith("\\\\")) {
-    throw new ProcessError("Windows batch execution does not support a UNC working directory.", {
-      code: "ERR_UNSUPPORTED_WINDOWS_CWD"
-    });
-  }
-  validateBatchArguments(copiedArgs);
-  const commandInterpreter = resolveWindowsCommandInterpreter(context.env);
-  const commandLine = [
-    escapeBatchCommand(resolvedPath),
-    ...copiedArgs.map(escapeBatchArgument)
-  ].join(" ");
-  return {
-    executable: commandInterpreter.executablePath,
-    args: ["/d", "/s", "/v:off", "/c", `"${commandLine}"`],
-    cwd: context.cwd,
-    env: context.env,
-    windowsVerbatimArguments: true
-  };
-}
-
-// node_modules/@azure/core-process/dist/esm/process.js
-var commonOptionNames = ["gid", "killSignal", "timeout", "uid", "windowsHide"];
-var spawnOptionNames = [
-  ...commonOptionNames,
-  "argv0",
-  "detached",
-  "serialization",
-  "signal",
-  "stdio"
-];
-var spawnSyncOptionNames = [
-  ...commonOptionNames,
-  "argv0",
-  "encoding",
-  "input",
-  "maxBuffer",
-  "stdio"
-];
-var execFileOptionNames = [...commonOptionNames, "encoding", "maxBuffer", "signal"];
-function sanitizeChildProcessError(error) {
-  return error instanceof Error && !isProcessError(error) ? createExecutionError(error) : error;
-}
-function callWithSanitizedChildProcessErrors(callback) {
-  try {
-    return callback();
-  } catch (error) {
-    throw sanitizeChildProcessError(error);
-  }
-}
-function prepareProcess(executable, args, options, allowedOptionNames) {
-  if (options.shell !== void 0 || options.windowsVerbatimArguments !== void 0) {
-    throw new ProcessError("Shell-related process options are not supported.", {
-      code: "ERR_UNSAFE_PROCESS_OPTION"
-    });
-  }
-  const copiedOptions = { ...options };
-  const { cwd, env, allowWindowsBatchFiles } = copiedOptions;
-  const resolutionOptionNames = /* @__PURE__ */ new Set(["cwd", "env", "allowWindowsBatchFiles"]);
-  const allowedOptions = new Set(allowedOptionNames);
-  const nodeOptions = {};
-  for (const [name3, value] of Object.entries(copiedOptions)) {
-    if ((name3 === "shell" || name3 === "windowsVerbatimArguments") && value === void 0) {
-      continue;
-    }
-    if (resolutionOptionNames.has(name3)) {
-      continue;
-    }
-    if (!allowedOptions.has(name3)) {
-      throw new ProcessError("The process options contain an unsupported property.", {
-        code: "ERR_UNSUPPORTED_PROCESS_OPTION"
-      });
-    }
-    nodeOptions[name3] = value;
-  }
-  const context = createProcessContext({
-    cwd,
-    env,
-    allowWindowsBatchFiles
-  });
-  const command = normalizeCommand(executable, args, context);
-  if (command.windowsVerbatimArguments && nodeOptions.argv0 !== void 0) {
-    throw new ProcessError("The argv0 option is not supported for Windows batch files.", {
-      code: "ERR_UNSAFE_PROCESS_OPTION"
-    });
-  }
-  return { command, nodeOptions };
-}
-async function execFile2(command, args = [], options = {}) {
-  const prepared = prepareProcess(command, args, options, execFileOptionNames);
-  return new Promise((resolve, reject) => {
-    callWithSanitizedChildProcessErrors(() => childProcess.execFile(prepared.command.executable, prepared.command.args, {
-      ...prepared.nodeOptions,
-      cwd: prepared.command.cwd,
-      env: prepared.command.env,
-      shell: false,
-      windowsVerbatimArguments: prepared.command.windowsVerbatimArguments,
-      windowsHide: options.windowsHide
-    }, (error, stdout, stderr) => {
-      if (error) {
-        reject(createExecutionError(error, stdout, stderr));
-        return;
-      }
-      resolve({ stdout, stderr });
-    }));
-  });
-}
-
-// node_modules/@azure/identity/dist/esm/util/processUtils.js
-function outputToString(output) {
-  if (output === void 0) {
-    return "";
-  }
-  return Buffer.isBuffer(output) ? output.toString("utf8") : output;
-}
-var processUtils = {
-  /**
-   * Executes a file and preserves output when the process exits nonzero.
-   *
-   * @internal
-   */
-  async execFileWithResult(file, params, options) {
-    try {
-      const result = await execFile2(file, params, options);
-      return { ...result, error: null };
-    } catch (error) {
-      if (isProcessError(error)) {
-        return {
-          stdout: outputToString(error.stdout),
-          stderr: outputToString(error.stderr),
-          error
-        };
-      }
-      throw error;
-    }
-  },
-  /**
-   * Executes a file and rejects when it writes to stderr or exits nonzero.
-   *
-   * @internal
-   */
-  async execFile(file, params, options) {
-    const { stdout, stderr, error } = await processUtils.execFileWithResult(file, params, options);
-    if (stderr || error) {
-      throw stderr ? new Error(stderr) : error;
-    }
-    return stdout;
-  }
-};
-
 // node_modules/@azure/identity/dist/esm/credentials/azureDeveloperCliCredential.js
+import child_process from "child_process";
 var logger13 = credentialLogger("AzureDeveloperCliCredential");
 var azureDeveloperCliPublicErrorMessages = {
   notInstalled: "Azure Developer CLI couldn't be found. To mitigate this issue, see the troubleshooting guidelines at https://aka.ms/azsdk/js/identity/azdevclicredential/troubleshoot.",
@@ -18447,51 +17279,6 @@ var azureDeveloperCliPublicErrorMessages = {
   claim: "This credential doesn't support claims challenges. To authenticate with the required claims, please run the following command:"
 };
 var developerCliCredentialInternals = {
-  /**
-   * Parses azd stderr JSON output to extract a human-readable error message.
-   *
-   * Three formats are supported across azd versions:
-   * - pre-v1.23.7: `{"type":"consoleMessage","data":{"message":"..."}}`
-   * - v1.23.7 - v1.23.15: an empty `consoleMessage` line followed by `{"error":"...","message":"...","suggestion":"..."}`
-   * - v1.24.0+: `{"error":"...","message":"...","suggestion":"..."}`
-   *
-   * The structured `error` field is preferred. If absent, falls back to the
-   * first non-empty `data.message` from a legacy `consoleMessage` line. If
-   * neither is found, the raw stderr is returned unchanged so plain-text and
-   * malformed output continue to surface to callers.
-   *
-   * @param stderr - The stderr output from azd command
-   * @returns The parsed error message or raw stderr
-   * @internal
-   */
-  parseAzdStderr(stderr) {
-    if (!stderr?.trim()) {
-      return stderr;
-    }
-    let fallback;
-    for (const rawLine of stderr.split("\n")) {
-      const line = rawLine.trim();
-      if (!line.startsWith("{")) {
-        continue;
-      }
-      let parsed;
-      try {
-        parsed = JSON.parse(line);
-      } catch {
-        continue;
-      }
-      if (typeof parsed?.error === "string" && parsed.error.trim()) {
-        return parsed.error.trim();
-      }
-      if (fallback === void 0) {
-        const message = parsed?.data?.message;
-        if (typeof message === "string" && message.trim()) {
-          fallback = message.trim();
-        }
-      }
-    }
-    return fallback ?? stderr;
-  },
   /**
    * @internal
    */
@@ -18519,24 +17306,31 @@ var developerCliCredentialInternals = {
     }
     let claimsSections = [];
     if (claims) {
-      const encodedClaims = uint8ArrayToString(stringToUint8Array(claims, "utf-8"), "base64");
+      const encodedClaims = btoa(claims);
       claimsSections = ["--claims", encodedClaims];
     }
-    const args = [
-      "auth",
-      "token",
-      "--output",
-      "json",
-      "--no-prompt",
-      ...scopes.reduce((previous, current) => previous.concat("--scope", current), []),
-      ...tenantSection,
-      ...claimsSections
-    ];
-    return processUtils.execFileWithResult("azd", args, {
-      allowWindowsBatchFiles: true,
-      cwd: developerCliCredentialInternals.getSafeWorkingDir(),
-      encoding: "utf8",
-      timeout
+    return new Promise((resolve, reject) => {
+      try {
+        const args = [
+          "auth",
+          "token",
+          "--output",
+          "json",
+          "--no-prompt",
+          ...scopes.reduce((previous, current) => previous.concat("--scope", current), []),
+          ...tenantSection,
+          ...claimsSections
+        ];
+        const command = ["azd", ...args].join(" ");
+        child_process.exec(command, {
+          cwd: developerCliCredentialInternals.getSafeWorkingDir(),
+          timeout
+        }, (error, stdout, stderr) => {
+          resolve({ stdout, stderr, error });
+        });
+      } catch (err) {
+        reject(err);
+      }
     });
   }
 };
@@ -18616,8 +17410,7 @@ var AzureDeveloperCliCredential = class {
           };
         } catch (e) {
           if (obj.stderr) {
-            const errorMessage = developerCliCredentialInternals.parseAzdStderr(obj.stderr);
-            throw new CredentialUnavailableError(errorMessage);
+            throw new CredentialUnavailableError(obj.stderr);
           }
           throw e;
         }
@@ -18629,6 +17422,9 @@ var AzureDeveloperCliCredential = class {
     });
   }
 };
+
+// node_modules/@azure/identity/dist/esm/credentials/azureCliCredential.js
+import child_process2 from "child_process";
 
 // node_modules/@azure/identity/dist/esm/util/subscriptionUtils.js
 function checkSubscription(logger24, subscription) {
@@ -18676,23 +17472,27 @@ var cliCredentialInternals = {
       tenantSection = ["--tenant", tenantId];
     }
     if (subscription) {
-      subscriptionSection = ["--subscription", subscription];
+      subscriptionSection = ["--subscription", `"${subscription}"`];
     }
-    const args = [
-      "account",
-      "get-access-token",
-      "--output",
-      "json",
-      "--resource",
-      resource,
-      ...tenantSection,
-      ...subscriptionSection
-    ];
-    return processUtils.execFileWithResult("az", args, {
-      allowWindowsBatchFiles: true,
-      cwd: cliCredentialInternals.getSafeWorkingDir(),
-      encoding: "utf8",
-      timeout
+    return new Promise((resolve, reject) => {
+      try {
+        const args = [
+          "account",
+          "get-access-token",
+          "--output",
+          "json",
+          "--resource",
+          resource,
+          ...tenantSection,
+          ...subscriptionSection
+        ];
+        const command = ["az", ...args].join(" ");
+        child_process2.exec(command, { cwd: cliCredentialInternals.getSafeWorkingDir(), timeout }, (error, stdout, stderr) => {
+          resolve({ stdout, stderr, error });
+        });
+      } catch (err) {
+        reject(err);
+      }
     });
   }
 };
@@ -18733,7 +17533,7 @@ var AzureCliCredential = class {
     const scope = typeof scopes === "string" ? scopes : scopes[0];
     const claimsValue = options.claims;
     if (claimsValue && claimsValue.trim()) {
-      const encodedClaims = uint8ArrayToString(stringToUint8Array(claimsValue, "utf-8"), "base64");
+      const encodedClaims = btoa(claimsValue);
       let loginCmd = `az login --claims-challenge ${encodedClaims} --scope ${scope}`;
       const tenantIdFromOptions = options.tenantId;
       if (tenantIdFromOptions) {
@@ -18758,7 +17558,7 @@ var AzureCliCredential = class {
         const obj = await cliCredentialInternals.getAzureCliAccessToken(resource, tenantId, this.subscription, this.timeout);
         const specificScope = obj.stderr?.match("(.*)az login --scope(.*)");
         const isLoginError2 = obj.stderr?.match("(.*)az login(.*)") && !specificScope;
-        const isNotInstallError = obj.stderr?.match("az:(.*)not found") || obj.stderr?.startsWith("'az' is not recognized") || obj.error && isProcessError(obj.error) && obj.error.code === "ENOENT";
+        const isNotInstallError = obj.stderr?.match("az:(.*)not found") || obj.stderr?.startsWith("'az' is not recognized");
         if (isNotInstallError) {
           const error = new CredentialUnavailableError(azureCliPublicErrorMessages.notInstalled);
           logger14.getToken.info(formatError(scopes, error));
@@ -18821,18 +17621,35 @@ var AzureCliCredential = class {
   }
 };
 
+// node_modules/@azure/identity/dist/esm/util/processUtils.js
+import childProcess from "node:child_process";
+var processUtils = {
+  /**
+   * Promisifying childProcess.execFile
+   * @internal
+   */
+  execFile(file, params, options) {
+    return new Promise((resolve, reject) => {
+      childProcess.execFile(file, params, options, (error, stdout, stderr) => {
+        if (Buffer.isBuffer(stdout)) {
+          stdout = stdout.toString("utf8");
+        }
+        if (Buffer.isBuffer(stderr)) {
+          stderr = stderr.toString("utf8");
+        }
+        if (stderr || error) {
+          reject(stderr ? new Error(stderr) : error);
+        } else {
+          resolve(stdout);
+        }
+      });
+    });
+  }
+};
+
 // node_modules/@azure/identity/dist/esm/credentials/azurePowerShellCredential.js
 var logger15 = credentialLogger("AzurePowerShellCredential");
 var isWindows = process.platform === "win32";
-var powerShellResourceEnvironmentVariable = "AZURE_IDENTITY_POWERSHELL_RESOURCE";
-var powerShellTenantEnvironmentVariable = "AZURE_IDENTITY_POWERSHELL_TENANT_ID";
-var powerShellPrivateEnvironmentVariables = new Set([powerShellResourceEnvironmentVariable, powerShellTenantEnvironmentVariable].map((name3) => name3.toLowerCase()));
-function createPowerShellEnvironment(resource, tenantId, environment = process.env) {
-  const childEnvironment = Object.fromEntries(Object.entries(environment).filter(([name3]) => !powerShellPrivateEnvironmentVariables.has(name3.toLowerCase())));
-  childEnvironment[powerShellResourceEnvironmentVariable] = resource;
-  childEnvironment[powerShellTenantEnvironmentVariable] = tenantId ?? "";
-  return childEnvironment;
-}
 function formatCommand(commandName) {
   if (isWindows) {
     return `${commandName}.exe`;
@@ -18840,13 +17657,12 @@ function formatCommand(commandName) {
     return commandName;
   }
 }
-async function runCommands(commands, timeout, env) {
+async function runCommands(commands, timeout) {
   const results = [];
   for (const command of commands) {
     const [file, ...parameters] = command;
     const result = await processUtils.execFile(file, parameters, {
       encoding: "utf8",
-      env,
       timeout
     });
     results.push(result);
@@ -18911,13 +17727,12 @@ var AzurePowerShellCredential = class {
           "-NonInteractive",
           "-Command",
           `
-          $tenantId = $env:${powerShellTenantEnvironmentVariable}
-          $resource = $env:${powerShellResourceEnvironmentVariable}
+          $tenantId = "${tenantId ?? ""}"
           $m = Import-Module Az.Accounts -MinimumVersion 2.2.0 -PassThru
           $useSecureString = $m.Version -ge [version]'2.17.0' -and $m.Version -lt [version]'5.0.0'
 
           $params = @{
-            ResourceUrl = $resource
+            ResourceUrl = "${resource}"
           }
 
           if ($tenantId.Length -gt 0) {
@@ -18954,7 +17769,7 @@ var AzurePowerShellCredential = class {
           Write-Output (ConvertTo-Json $result)
           `
         ]
-      ], timeout, createPowerShellEnvironment(resource, tenantId));
+      ]);
       const result = results[0];
       return parseJsonToken(result);
     }
@@ -18972,7 +17787,7 @@ var AzurePowerShellCredential = class {
       const scope = typeof scopes === "string" ? scopes : scopes[0];
       const claimsValue = options.claims;
       if (claimsValue && claimsValue.trim()) {
-        const encodedClaims = uint8ArrayToString(stringToUint8Array(claimsValue, "utf-8"), "base64");
+        const encodedClaims = btoa(claimsValue);
         let loginCmd = `Connect-AzAccount -ClaimsChallenge ${encodedClaims}`;
         const tenantIdFromOptions = options.tenantId;
         if (tenantIdFromOptions) {
@@ -19035,9 +17850,7 @@ async function parseJsonToken(result) {
         }
       }
     } catch (e) {
-      throw new Error(`Unable to parse the output of PowerShell. Received output: ${result}`, {
-        cause: e
-      });
+      throw new Error(`Unable to parse the output of PowerShell. Received output: ${result}`);
     }
   }
   throw new Error(`No access token found in the output. Received output: ${result}`);
@@ -19173,6 +17986,7 @@ var BrokerCredential = class {
     this.brokerAdditionallyAllowedTenantIds = resolveAdditionallyAllowedTenantIds(options?.additionallyAllowedTenants);
     const msalClientOptions = {
       ...options,
+      tokenCredentialOptions: options,
       logger: logger17,
       brokerOptions: {
         enabled: true,
@@ -19316,7 +18130,7 @@ var DefaultAzureCredential = class extends ChainedTokenCredential {
       createDefaultWorkloadIdentityCredential,
       createDefaultManagedIdentityCredential
     ];
-    let credentialFunctions;
+    let credentialFunctions = [];
     const validCredentialNames = "EnvironmentCredential, WorkloadIdentityCredential, ManagedIdentityCredential, VisualStudioCodeCredential, AzureCliCredential, AzurePowerShellCredential, AzureDeveloperCliCredential";
     if (azureTokenCredentials) {
       switch (azureTokenCredentials) {
@@ -19334,10 +18148,7 @@ var DefaultAzureCredential = class extends ChainedTokenCredential {
           break;
         case "managedidentitycredential":
           credentialFunctions = [
-            () => createDefaultManagedIdentityCredential({
-              ...options,
-              sendProbeRequest: false
-            })
+            () => createDefaultManagedIdentityCredential({ sendProbeRequest: false })
           ];
           break;
         case "visualstudiocodecredential":
@@ -19410,6 +18221,7 @@ var InteractiveBrowserCredential = class {
     this.additionallyAllowedTenantIds = resolveAdditionallyAllowedTenantIds(options?.additionallyAllowedTenants);
     const msalClientOptions = {
       ...options,
+      tokenCredentialOptions: options,
       logger: logger19
     };
     const ibcNodeOptions = options;
@@ -19523,7 +18335,8 @@ var DeviceCodeCredential = class {
     this.userPromptCallback = options?.userPromptCallback ?? defaultDeviceCodePromptCallback;
     this.msalClient = createMsalClient(clientId, tenantId, {
       ...options,
-      logger: logger20
+      logger: logger20,
+      tokenCredentialOptions: options || {}
     });
     this.disableAutomaticAuthentication = options?.disableAutomaticAuthentication;
   }
@@ -19666,12 +18479,11 @@ var AzurePipelinesCredential = class {
 };
 function handleOidcResponse(response) {
   const text = response.bodyAsText;
-  const responseDetails = stringifyOidcResponse(response);
   if (!text) {
-    logger21.error(`${credentialName4}: Authentication Failed. Received null token from OIDC request. Response status- ${response.status}. Complete response - ${responseDetails}`);
+    logger21.error(`${credentialName4}: Authentication Failed. Received null token from OIDC request. Response status- ${response.status}. Complete response - ${JSON.stringify(response)}`);
     throw new AuthenticationError(response.status, {
       error: `${credentialName4}: Authentication Failed. Received null token from OIDC request.`,
-      error_description: `Complete response - ${responseDetails}. See the troubleshooting guide for more information: https://aka.ms/azsdk/js/identity/azurepipelinescredential/troubleshoot`
+      error_description: `${JSON.stringify(response)}. See the troubleshooting guide for more information: https://aka.ms/azsdk/js/identity/azurepipelinescredential/troubleshoot`
     });
   }
   try {
@@ -19682,7 +18494,7 @@ function handleOidcResponse(response) {
       const errorMessage = `${credentialName4}: Authentication Failed. oidcToken field not detected in the response.`;
       let errorDescription = ``;
       if (response.status !== 200) {
-        errorDescription = `${responseDetails}. See the troubleshooting guide for more information: https://aka.ms/azsdk/js/identity/azurepipelinescredential/troubleshoot`;
+        errorDescription = `Response body = ${text}. Response Headers ["x-vss-e2eid"] = ${response.headers.get("x-vss-e2eid")} and ["x-msedge-ref"] = ${response.headers.get("x-msedge-ref")}. See the troubleshooting guide for more information: https://aka.ms/azsdk/js/identity/azurepipelinescredential/troubleshoot`;
       }
       logger21.error(errorMessage);
       logger21.error(errorDescription);
@@ -19693,23 +18505,14 @@ function handleOidcResponse(response) {
     }
   } catch (e) {
     const errorDetails = `${credentialName4}: Authentication Failed. oidcToken field not detected in the response.`;
-    logger21.error(`Response from service = ${responseDetails}, error message = ${e.message}`);
+    logger21.error(`Response from service = ${text}, Response Headers ["x-vss-e2eid"] = ${response.headers.get("x-vss-e2eid")} 
+      and ["x-msedge-ref"] = ${response.headers.get("x-msedge-ref")}, error message = ${e.message}`);
     logger21.error(errorDetails);
     throw new AuthenticationError(response.status, {
       error: errorDetails,
-      error_description: `Response from service = ${responseDetails}. See the troubleshooting guide for more information: https://aka.ms/azsdk/js/identity/azurepipelinescredential/troubleshoot`
+      error_description: `Response = ${text}. Response headers ["x-vss-e2eid"] = ${response.headers.get("x-vss-e2eid")} and ["x-msedge-ref"] =  ${response.headers.get("x-msedge-ref")}. See the troubleshooting guide for more information: https://aka.ms/azsdk/js/identity/azurepipelinescredential/troubleshoot`
     });
   }
-}
-function stringifyOidcResponse(response) {
-  return JSON.stringify({
-    status: response.status,
-    bodyAsText: response.bodyAsText,
-    headers: {
-      "x-vss-e2eid": response.headers.get("x-vss-e2eid"),
-      "x-msedge-ref": response.headers.get("x-msedge-ref")
-    }
-  });
 }
 
 // node_modules/@azure/identity/dist/esm/credentials/authorizationCodeCredential.js
@@ -19742,7 +18545,8 @@ var AuthorizationCodeCredential = class {
     this.additionallyAllowedTenantIds = resolveAdditionallyAllowedTenantIds(options?.additionallyAllowedTenants);
     this.msalClient = createMsalClient(clientId, tenantId, {
       ...options,
-      logger: logger22
+      logger: logger22,
+      tokenCredentialOptions: options ?? {}
     });
   }
   /**
@@ -19806,7 +18610,8 @@ var OnBehalfOfCredential = class {
     this.additionallyAllowedTenantIds = resolveAdditionallyAllowedTenantIds(additionallyAllowedTenantIds);
     this.msalClient = createMsalClient(clientId, this.tenantId, {
       ...options,
-      logger: logger23
+      logger: logger23,
+      tokenCredentialOptions: options
     });
   }
   /**

@@ -8,7 +8,7 @@ import {
   createPipelineRequest,
   stringToUint8Array,
   uint8ArrayToString
-} from "./chunk-AXJN66AO.js";
+} from "./chunk-NAPQYISC.js";
 import {
   __commonJS,
   __toESM

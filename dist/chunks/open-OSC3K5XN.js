@@ -2,16 +2,16 @@ import {createRequire as __wgCreateRequire} from 'node:module'; const require = 
 import "./chunk-735RXGZ6.js";
 
 // node_modules/open/index.js
-import process8 from "node:process";
-import path2 from "node:path";
+import process7 from "node:process";
+import { Buffer } from "node:buffer";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
-import childProcess3 from "node:child_process";
+import { promisify as promisify5 } from "node:util";
+import childProcess from "node:child_process";
 import fs5, { constants as fsConstants2 } from "node:fs/promises";
 
 // node_modules/wsl-utils/index.js
-import path from "node:path";
-import { promisify as promisify2 } from "node:util";
-import childProcess2 from "node:child_process";
+import process2 from "node:process";
 import fs4, { constants as fsConstants } from "node:fs/promises";
 
 // node_modules/is-wsl/index.js
@@ -88,60 +88,7 @@ var isWsl = () => {
 };
 var is_wsl_default = process.env.__IS_WSL_TEST__ ? isWsl : isWsl();
 
-// node_modules/powershell-utils/index.js
-import process2 from "node:process";
-import { Buffer } from "node:buffer";
-import { promisify } from "node:util";
-import childProcess from "node:child_process";
-var execFile = promisify(childProcess.execFile);
-var powerShellPath = () => `${process2.env.SYSTEMROOT || process2.env.windir || String.raw`C:\Windows`}\\System32\\WindowsPowerShell\\v1.0\\powershell.exe`;
-var argumentsPrefix = [
-  "-NoProfile",
-  "-NonInteractive",
-  "-ExecutionPolicy",
-  "Bypass",
-  "-EncodedCommand"
-];
-var encodeCommand = (command) => Buffer.from(command, "utf16le").toString("base64");
-var escapeArgument = (value) => `'${String(value).replaceAll(/['‘’‚‛]/g, (match) => match + match)}'`;
-var createArguments = (command) => [...argumentsPrefix, encodeCommand(command)];
-var createExecFileOptions = (options) => ({
-  encoding: "utf8",
-  ...options,
-  shell: false
-});
-var executePowerShell = async (command, options = {}) => {
-  const {
-    powerShellPath: psPath,
-    ...execFileOptions
-  } = options;
-  return execFile(
-    psPath ?? powerShellPath(),
-    createArguments(command),
-    createExecFileOptions(execFileOptions)
-  );
-};
-executePowerShell.argumentsPrefix = argumentsPrefix;
-executePowerShell.encodeCommand = encodeCommand;
-executePowerShell.escapeArgument = escapeArgument;
-executePowerShell.createArguments = createArguments;
-
-// node_modules/wsl-utils/utilities.js
-function parseMountPointFromConfig(content) {
-  for (const line of content.split("\n")) {
-    if (/^\s*#/.test(line)) {
-      continue;
-    }
-    const match = /^\s*root\s*=\s*(?<mountPoint>"[^"]*"|'[^']*'|[^#]*)/.exec(line);
-    if (!match) {
-      continue;
-    }
-    return match.groups.mountPoint.trim().replaceAll(/^["']|["']$/g, "");
-  }
-}
-
 // node_modules/wsl-utils/index.js
-var execFile2 = promisify2(childProcess2.execFile);
 var wslDrivesMountPoint = /* @__PURE__ */ (() => {
   const defaultMountPoint = "/mnt/";
   let mountPoint;
@@ -160,11 +107,11 @@ var wslDrivesMountPoint = /* @__PURE__ */ (() => {
       return defaultMountPoint;
     }
     const configContent = await fs4.readFile(configFilePath, { encoding: "utf8" });
-    const parsedMountPoint = parseMountPointFromConfig(configContent);
-    if (parsedMountPoint === void 0) {
+    const configMountPoint = /(?<!#.*)root\s*=\s*(?<mountPoint>.*)/g.exec(configContent);
+    if (!configMountPoint) {
       return defaultMountPoint;
     }
-    mountPoint = parsedMountPoint;
+    mountPoint = configMountPoint.groups.mountPoint.trim();
     mountPoint = mountPoint.endsWith("/") ? mountPoint : `${mountPoint}/`;
     return mountPoint;
   };
@@ -173,44 +120,11 @@ var powerShellPathFromWsl = async () => {
   const mountPoint = await wslDrivesMountPoint();
   return `${mountPoint}c/Windows/System32/WindowsPowerShell/v1.0/powershell.exe`;
 };
-var powerShellPath2 = is_wsl_default ? powerShellPathFromWsl : powerShellPath;
-var canAccessPowerShellPromise;
-var canAccessPowerShell = async () => {
-  canAccessPowerShellPromise ??= (async () => {
-    try {
-      const psPath = await powerShellPath2();
-      await fs4.access(psPath, fsConstants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  })();
-  return canAccessPowerShellPromise;
-};
-var wslDefaultBrowser = async () => {
-  const psPath = await powerShellPath2();
-  const command = String.raw`(Get-ItemProperty -Path "HKCU:\Software\Microsoft\Windows\Shell\Associations\UrlAssociations\http\UserChoice").ProgId`;
-  const { stdout } = await executePowerShell(command, {
-    powerShellPath: psPath,
-    cwd: path.dirname(psPath)
-  });
-  return stdout.trim();
-};
-var isUrl = (path3) => /^[a-z]+:\/\//i.test(path3);
-var convertPath = async (flag, path3) => {
-  const wslpathArguments = path3.startsWith("-") ? [flag, "--", path3] : [flag, path3];
-  try {
-    const { stdout } = await execFile2("wslpath", wslpathArguments, { encoding: "utf8" });
-    return stdout.replace(/\r?\n$/, "") || path3;
-  } catch {
-    return path3;
+var powerShellPath = async () => {
+  if (is_wsl_default) {
+    return powerShellPathFromWsl();
   }
-};
-var convertWslPathToWindows = async (paths) => {
-  const isBatch = Array.isArray(paths);
-  const pathArray = isBatch ? paths : [paths];
-  const results = await Promise.all(pathArray.map((path3) => isUrl(path3) ? path3 : convertPath("-aw", path3)));
-  return isBatch ? results : results[0];
+  return `${process2.env.SYSTEMROOT || process2.env.windir || String.raw`C:\Windows`}\\System32\\WindowsPowerShell\\v1.0\\powershell.exe`;
 };
 
 // node_modules/define-lazy-prop/index.js
@@ -232,15 +146,15 @@ function defineLazyProperty(object, propertyName, valueGetter) {
 }
 
 // node_modules/default-browser/index.js
-import { promisify as promisify6 } from "node:util";
+import { promisify as promisify4 } from "node:util";
 import process6 from "node:process";
-import { execFile as execFile6 } from "node:child_process";
+import { execFile as execFile4 } from "node:child_process";
 
 // node_modules/default-browser-id/index.js
-import { promisify as promisify3 } from "node:util";
+import { promisify } from "node:util";
 import process3 from "node:process";
-import { execFile as execFile3 } from "node:child_process";
-var execFileAsync = promisify3(execFile3);
+import { execFile } from "node:child_process";
+var execFileAsync = promisify(execFile);
 async function defaultBrowserId() {
   if (process3.platform !== "darwin") {
     throw new Error("macOS only");
@@ -256,9 +170,9 @@ async function defaultBrowserId() {
 
 // node_modules/run-applescript/index.js
 import process4 from "node:process";
-import { promisify as promisify4 } from "node:util";
-import { execFile as execFile4, execFileSync } from "node:child_process";
-var execFileAsync2 = promisify4(execFile4);
+import { promisify as promisify2 } from "node:util";
+import { execFile as execFile2, execFileSync } from "node:child_process";
+var execFileAsync2 = promisify2(execFile2);
 async function runAppleScript(script, { humanReadableOutput = true, signal } = {}) {
   if (process4.platform !== "darwin") {
     throw new Error("macOS only");
@@ -287,9 +201,9 @@ tell application "System Events" to get value of property list item "CFBundleNam
 
 // node_modules/default-browser/windows.js
 import process5 from "node:process";
-import { promisify as promisify5 } from "node:util";
-import { execFile as execFile5 } from "node:child_process";
-var execFileAsync3 = promisify5(execFile5);
+import { promisify as promisify3 } from "node:util";
+import { execFile as execFile3 } from "node:child_process";
+var execFileAsync3 = promisify3(execFile3);
 var windowsBrowserProgIds = {
   MSEdgeHTM: { name: "Edge", id: "com.microsoft.edge" },
   // The missing `L` is correct.
@@ -333,7 +247,7 @@ async function defaultBrowser(_execFileAsync = execFileAsync3) {
 }
 
 // node_modules/default-browser/index.js
-var execFileAsync4 = promisify6(execFile6);
+var execFileAsync4 = promisify4(execFile4);
 var titleize = (string) => string.toLowerCase().replaceAll(/(?:^|\s|-)\S/g, (x) => x.toUpperCase());
 async function defaultBrowser2() {
   if (process6.platform === "darwin") {
@@ -353,29 +267,46 @@ async function defaultBrowser2() {
   throw new Error("Only macOS, Linux, and Windows are supported");
 }
 
-// node_modules/is-in-ssh/index.js
-import process7 from "node:process";
-var isInSsh = Boolean(process7.env.SSH_CONNECTION || process7.env.SSH_CLIENT || process7.env.SSH_TTY);
-var is_in_ssh_default = isInSsh;
-
 // node_modules/open/index.js
-var fallbackAttemptSymbol = /* @__PURE__ */ Symbol("fallbackAttempt");
-var __dirname = import.meta.url ? path2.dirname(fileURLToPath(import.meta.url)) : "";
-var localXdgOpenPath = path2.join(__dirname, "xdg-open");
-var { platform, arch } = process8;
-var tryEachApp = async (apps2, opener) => {
-  if (apps2.length === 0) {
-    return;
-  }
-  const errors = [];
-  for (const app of apps2) {
+var execFile5 = promisify5(childProcess.execFile);
+var __dirname = path.dirname(fileURLToPath(import.meta.url));
+var localXdgOpenPath = path.join(__dirname, "xdg-open");
+var { platform, arch } = process7;
+async function getWindowsDefaultBrowserFromWsl() {
+  const powershellPath = await powerShellPath();
+  const rawCommand = String.raw`(Get-ItemProperty -Path "HKCU:\Software\Microsoft\Windows\Shell\Associations\UrlAssociations\http\UserChoice").ProgId`;
+  const encodedCommand = Buffer.from(rawCommand, "utf16le").toString("base64");
+  const { stdout } = await execFile5(
+    powershellPath,
+    [
+      "-NoProfile",
+      "-NonInteractive",
+      "-ExecutionPolicy",
+      "Bypass",
+      "-EncodedCommand",
+      encodedCommand
+    ],
+    { encoding: "utf8" }
+  );
+  const progId = stdout.trim();
+  const browserMap = {
+    ChromeHTML: "com.google.chrome",
+    BraveHTML: "com.brave.Browser",
+    MSEdgeHTM: "com.microsoft.edge",
+    FirefoxURL: "org.mozilla.firefox"
+  };
+  return browserMap[progId] ? { id: browserMap[progId] } : {};
+}
+var pTryEach = async (array, mapper) => {
+  let latestError;
+  for (const item of array) {
     try {
-      return await opener(app);
+      return await mapper(item);
     } catch (error) {
-      errors.push(error);
+      latestError = error;
     }
   }
-  throw new AggregateError(errors, "Failed to open in all supported apps");
+  throw latestError;
 };
 var baseOpen = async (options) => {
   options = {
@@ -385,62 +316,45 @@ var baseOpen = async (options) => {
     allowNonzeroExitCode: false,
     ...options
   };
-  const isFallbackAttempt = options[fallbackAttemptSymbol] === true;
-  delete options[fallbackAttemptSymbol];
   if (Array.isArray(options.app)) {
-    return tryEachApp(options.app, (singleApp) => baseOpen({
+    return pTryEach(options.app, (singleApp) => baseOpen({
       ...options,
-      app: singleApp,
-      [fallbackAttemptSymbol]: true
+      app: singleApp
     }));
   }
   let { name: app, arguments: appArguments = [] } = options.app ?? {};
   appArguments = [...appArguments];
   if (Array.isArray(app)) {
-    return tryEachApp(app, (appName) => baseOpen({
+    return pTryEach(app, (appName) => baseOpen({
       ...options,
       app: {
         name: appName,
         arguments: appArguments
-      },
-      [fallbackAttemptSymbol]: true
+      }
     }));
   }
   if (app === "browser" || app === "browserPrivate") {
     const ids = {
       "com.google.chrome": "chrome",
       "google-chrome.desktop": "chrome",
-      "com.brave.browser": "brave",
+      "com.brave.Browser": "brave",
       "org.mozilla.firefox": "firefox",
       "firefox.desktop": "firefox",
       "com.microsoft.msedge": "edge",
       "com.microsoft.edge": "edge",
       "com.microsoft.edgemac": "edge",
-      "microsoft-edge.desktop": "edge",
-      "com.apple.safari": "safari"
+      "microsoft-edge.desktop": "edge"
     };
     const flags = {
       chrome: "--incognito",
       brave: "--incognito",
       firefox: "--private-window",
       edge: "--inPrivate"
-      // Safari doesn't support private mode via command line
     };
-    let browser;
-    if (is_wsl_default) {
-      const progId = await wslDefaultBrowser();
-      const browserInfo = _windowsBrowserProgIdMap.get(progId);
-      browser = browserInfo ?? {};
-    } else {
-      browser = await defaultBrowser2();
-    }
-    const browserId = browser.id?.toLowerCase();
-    if (Object.hasOwn(ids, browserId)) {
-      const browserName = ids[browserId];
+    const browser = is_wsl_default ? await getWindowsDefaultBrowserFromWsl() : await defaultBrowser2();
+    if (browser.id in ids) {
+      const browserName = ids[browser.id];
       if (app === "browserPrivate") {
-        if (browserName === "safari") {
-          throw new Error("Safari doesn't support opening in private mode via command line");
-        }
         appArguments.push(flags[browserName]);
       }
       return baseOpen({
@@ -456,10 +370,6 @@ var baseOpen = async (options) => {
   let command;
   const cliArguments = [];
   const childProcessOptions = {};
-  let shouldUseWindowsInWsl = false;
-  if (is_wsl_default && !isInsideContainer() && !is_in_ssh_default && !app) {
-    shouldUseWindowsInWsl = await canAccessPowerShell();
-  }
   if (platform === "darwin") {
     command = "open";
     if (options.wait) {
@@ -474,38 +384,35 @@ var baseOpen = async (options) => {
     if (app) {
       cliArguments.push("-a", app);
     }
-  } else if (platform === "win32" || shouldUseWindowsInWsl) {
-    command = await powerShellPath2();
-    cliArguments.push(...executePowerShell.argumentsPrefix);
+  } else if (platform === "win32" || is_wsl_default && !isInsideContainer() && !app) {
+    command = await powerShellPath();
+    cliArguments.push(
+      "-NoProfile",
+      "-NonInteractive",
+      "-ExecutionPolicy",
+      "Bypass",
+      "-EncodedCommand"
+    );
     if (!is_wsl_default) {
       childProcessOptions.windowsVerbatimArguments = true;
     }
-    if (is_wsl_default && options.target) {
-      options.target = await convertWslPathToWindows(options.target);
-    }
-    const encodedArguments = ["$ProgressPreference = 'SilentlyContinue';", "Start"];
+    const encodedArguments = ["Start"];
     if (options.wait) {
       encodedArguments.push("-Wait");
     }
     if (app) {
-      encodedArguments.push(executePowerShell.escapeArgument(app));
+      encodedArguments.push(`"\`"${app}\`""`);
       if (options.target) {
         appArguments.push(options.target);
       }
     } else if (options.target) {
-      encodedArguments.push(executePowerShell.escapeArgument(options.target));
+      encodedArguments.push(`"${options.target}"`);
     }
     if (appArguments.length > 0) {
-      appArguments = appArguments.map((argument) => executePowerShell.escapeArgument(argument));
+      appArguments = appArguments.map((argument) => `"\`"${argument}\`""`);
       encodedArguments.push("-ArgumentList", appArguments.join(","));
     }
-    options.target = executePowerShell.encodeCommand(encodedArguments.join(" "));
-    if (!options.wait) {
-      childProcessOptions.stdio = "ignore";
-    }
-    if (is_wsl_default) {
-      childProcessOptions.cwd = path2.dirname(command);
-    }
+    options.target = Buffer.from(encodedArguments.join(" "), "utf16le").toString("base64");
   } else {
     if (app) {
       command = app;
@@ -517,7 +424,7 @@ var baseOpen = async (options) => {
         exeLocalXdgOpen = true;
       } catch {
       }
-      const useSystemXdgOpen = process8.versions.electron ?? (platform === "android" || isBundled || !exeLocalXdgOpen);
+      const useSystemXdgOpen = process7.versions.electron ?? (platform === "android" || isBundled || !exeLocalXdgOpen);
       command = useSystemXdgOpen ? "xdg-open" : localXdgOpenPath;
     }
     if (appArguments.length > 0) {
@@ -534,12 +441,12 @@ var baseOpen = async (options) => {
   if (options.target) {
     cliArguments.push(options.target);
   }
-  const subprocess = childProcess3.spawn(command, cliArguments, childProcessOptions);
+  const subprocess = childProcess.spawn(command, cliArguments, childProcessOptions);
   if (options.wait) {
     return new Promise((resolve, reject) => {
       subprocess.once("error", reject);
       subprocess.once("close", (exitCode) => {
-        if (!options.allowNonzeroExitCode && exitCode !== 0) {
+        if (!options.allowNonzeroExitCode && exitCode > 0) {
           reject(new Error(`Exited with code ${exitCode}`));
           return;
         }
@@ -547,30 +454,8 @@ var baseOpen = async (options) => {
       });
     });
   }
-  if (isFallbackAttempt || platform === "win32" || shouldUseWindowsInWsl) {
-    return new Promise((resolve, reject) => {
-      subprocess.once("error", reject);
-      subprocess.once("spawn", () => {
-        subprocess.once("close", (exitCode) => {
-          subprocess.off("error", reject);
-          if (isFallbackAttempt && exitCode !== 0) {
-            reject(new Error(`Exited with code ${exitCode}`));
-            return;
-          }
-          subprocess.unref();
-          resolve(subprocess);
-        });
-      });
-    });
-  }
   subprocess.unref();
-  return new Promise((resolve, reject) => {
-    subprocess.once("error", reject);
-    subprocess.once("spawn", () => {
-      subprocess.off("error", reject);
-      resolve(subprocess);
-    });
-  });
+  return subprocess;
 };
 var open = (target, options) => {
   if (typeof target !== "string") {
@@ -607,7 +492,7 @@ function detectArchBinary(binary) {
   }
   return archBinary;
 }
-function detectPlatformBinary({ [platform]: platformBinary }, { wsl } = {}) {
+function detectPlatformBinary({ [platform]: platformBinary }, { wsl }) {
   if (wsl && is_wsl_default) {
     return detectArchBinary(wsl);
   }
@@ -616,15 +501,11 @@ function detectPlatformBinary({ [platform]: platformBinary }, { wsl } = {}) {
   }
   return detectArchBinary(platformBinary);
 }
-var apps = {
-  browser: "browser",
-  browserPrivate: "browserPrivate"
-};
+var apps = {};
 defineLazyProperty(apps, "chrome", () => detectPlatformBinary({
   darwin: "google chrome",
   win32: "chrome",
-  // `chromium-browser` is the older deb package name used by Ubuntu/Debian before snap.
-  linux: ["google-chrome", "google-chrome-stable", "chromium", "chromium-browser"]
+  linux: ["google-chrome", "google-chrome-stable", "chromium"]
 }, {
   wsl: {
     ia32: "/mnt/c/Program Files (x86)/Google/Chrome/Application/chrome.exe",
@@ -655,9 +536,8 @@ defineLazyProperty(apps, "edge", () => detectPlatformBinary({
 }, {
   wsl: "/mnt/c/Program Files (x86)/Microsoft/Edge/Application/msedge.exe"
 }));
-defineLazyProperty(apps, "safari", () => detectPlatformBinary({
-  darwin: "Safari"
-}));
+defineLazyProperty(apps, "browser", () => "browser");
+defineLazyProperty(apps, "browserPrivate", () => "browserPrivate");
 var open_default = open;
 export {
   apps,

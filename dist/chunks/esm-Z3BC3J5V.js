@@ -46,7 +46,7 @@ import {
   tracingPolicyName,
   userAgentPolicy,
   userAgentPolicyName
-} from "./chunk-AXJN66AO.js";
+} from "./chunk-NAPQYISC.js";
 import "./chunk-BKAY4753.js";
 import "./chunk-735RXGZ6.js";
 export {

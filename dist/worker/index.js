@@ -1,7 +1,7 @@
 import {createRequire as __wgCreateRequire} from 'node:module'; const require = __wgCreateRequire(import.meta.url);
 import {
   serveChecks
-} from "../chunks/chunk-IG62FSZU.js";
+} from "../chunks/chunk-E3NK4SKS.js";
 import "../chunks/chunk-IMTOK44H.js";
 import "../chunks/chunk-735RXGZ6.js";
 

@@ -27,7 +27,7 @@
 import type { Artifact, ArtifactClient, FindOptions } from '@actions/artifact';
 import { minimatch } from 'minimatch';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -36,7 +36,7 @@ import type { Entry as StreamedEntry } from 'unzip-stream';
 import yauzl from 'yauzl';
 import { formatCap, LimitError, LimitStream, MAX_LISTING_ENTRIES, MAX_SIDECAR_BYTES } from '../core/bounds.js';
 import { ContainerError, InputError, IntegrityError, messageOf, NotFoundError, TransferError } from '../core/errors.js';
-import { sinkTo, temporaryName } from '../core/files.js';
+import { renameOver, sinkTo, temporaryName } from '../core/files.js';
 import { hashFile } from '../core/hash.js';
 import { retry } from '../core/retry.js';
 import { SIDECAR_SUFFIX } from '../core/sidecar.js';
@@ -339,7 +339,7 @@ export class ArtifactContainer implements Container {
     const path = join(outbox.dir, name);
     try {
       await pipeline(body, createWriteStream(temp));
-      await rename(temp, path);
+      await renameOver(temp, path, path);
     } catch (error: unknown) {
       await rm(temp, { force: true });
       throw error;

@@ -1,11 +1,11 @@
 /** A directory as a container: a shared disk, a test, the demo. */
-import { mkdir, open, opendir, rename, rm } from 'node:fs/promises';
+import { mkdir, open, opendir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { MAX_LISTING_ENTRIES, tooLarge } from '../core/bounds.js';
 import { ContainerError, NotFoundError, WheelGuardError } from '../core/errors.js';
-import { irregular, lstatOrNothing, lstatOrNothingSync, openRegular, readSmallSync, sinkTo, temporaryName } from '../core/files.js';
+import { irregular, lstatOrNothing, lstatOrNothingSync, openRegular, readSmallSync, renameOver, sinkTo, temporaryName } from '../core/files.js';
 import { quote } from '../core/untrusted.js';
 import type { Container, Entry, WriteOptions } from './container.js';
 
@@ -89,7 +89,7 @@ export class LocalContainer implements Container {
         await handle.close();
       }
       // rename replaces a symbolic link of that name itself, never what it points to.
-      await rename(temp, join(this.dir, name));
+      await renameOver(temp, join(this.dir, name), name);
     } catch (error: unknown) {
       body.destroy();
       if (temp) await rm(temp, { force: true });

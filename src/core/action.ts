@@ -1,6 +1,6 @@
 /** The glue between a run and the Actions runner: inputs, log, outputs, summary, failure. */
 import * as core from '@actions/core';
-import { relative } from 'node:path';
+import { relative, sep } from 'node:path';
 import { azureSecrets } from '../containers/azure.js';
 import { MAX_ANNOTATIONS } from './bounds.js';
 import { messageOf } from './errors.js';
@@ -48,6 +48,11 @@ export function maskSecrets(): void {
   }
 }
 
+/** A file as an annotation names it: relative to the workspace, with `/` (a Windows path's `\\` would not attach it to the file). */
+export function annotationPath(file: string, cwd: string = process.cwd(), path: { relative: typeof relative; sep: string } = { relative, sep }): string {
+  return plain(path.relative(cwd, file).split(path.sep).join('/'));
+}
+
 /** Files smaller than this get no progress lines, only their result. */
 const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
 
@@ -60,7 +65,7 @@ export function actionReporter(): Reporter {
     // Annotations for the first MAX_ANNOTATIONS warnings; the rest are log lines, none lost.
     warning: (message, file) =>
       ++warnings <= MAX_ANNOTATIONS
-        ? core.warning(plain(message), file ? { file: plain(relative(process.cwd(), file)) } : undefined)
+        ? core.warning(plain(message), file ? { file: annotationPath(file) } : undefined)
         : core.info(plain(`warning: ${message}`)),
     progress(name, bytes, total) {
       if (total === undefined || total < PROGRESS_MIN_BYTES) return;
@@ -115,7 +120,7 @@ export async function finishAction(title: string, work: () => Promise<RunResult>
 function reportProblems(title: string, result: RunResult): void {
   const { problems } = result;
   for (const problem of problems.slice(0, MAX_ANNOTATIONS)) {
-    core.error(plain(problem.message), problem.file ? { file: plain(relative(process.cwd(), problem.file)) } : undefined);
+    core.error(plain(problem.message), problem.file ? { file: annotationPath(problem.file) } : undefined);
   }
   if (problems.length > MAX_ANNOTATIONS) {
     core.startGroup(`${problems.length - MAX_ANNOTATIONS} more problem(s)`);

@@ -5,8 +5,8 @@
  * run left behind long ago.
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, type Stats } from 'node:fs';
-import { type FileHandle, lstat, open, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
+import { type BigIntStats, closeSync, constants, fstatSync, lstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { type FileHandle, lstat, open, readdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { WheelGuardError } from './errors.js';
@@ -58,19 +58,35 @@ export function irregular(info: Stats): string | undefined {
  * a FIFO does not block the open (O_NONBLOCK) and is refused, as is anything
  * else that fstat does not call a regular file. ENOENT is thrown as is.
  */
-export async function openRegular(path: string, shownName: string): Promise<FileHandle> {
+export async function openRegular(path: string, shownName: string, lookFirst: boolean = !HAS_NOFOLLOW): Promise<FileHandle> {
+  // Without O_NOFOLLOW (Windows) the open would follow a link: look first, then check that what opened is what was looked at.
+  const looked = lookFirst ? await lstat(path, { bigint: true }).catch((error: unknown) => Promise.reject(openError(error, shownName))) : undefined;
+  if (looked?.isSymbolicLink()) throw openError(Object.assign(new Error('symbolic link'), { code: 'ELOOP' }), shownName);
   let handle: FileHandle;
   try {
-    handle = await open(path, REGULAR_FLAGS);
+    handle = await open(path, regularFlags(lookFirst));
   } catch (error: unknown) {
     throw openError(error, shownName);
   }
-  const why = irregular(await handle.stat());
+  const why = irregular(await handle.stat()) ?? (looked ? swapped(looked, await handle.stat({ bigint: true })) : undefined);
   if (why) {
     await handle.close();
     throw new NotRegularFileError(`${quote(shownName)} ${why}`);
   }
   return handle;
+}
+
+/** Whether this platform's open can refuse a symbolic link itself (not Windows). */
+const HAS_NOFOLLOW = constants.O_NOFOLLOW !== undefined;
+
+/** Why the file opened is not the one lstat looked at (replaced in between, e.g. by a link), if it is not. */
+function swapped(looked: { ino: bigint; dev: bigint }, opened: { ino: bigint; dev: bigint }): string | undefined {
+  return looked.ino === opened.ino && looked.dev === opened.dev ? undefined : 'was replaced while it was being opened; only regular files are read';
+}
+
+/** The flags openRegular opens with: without O_NOFOLLOW when `lookFirst` stands in for it (as it must where there is none). */
+function regularFlags(lookFirst: boolean): number {
+  return lookFirst ? REGULAR_FLAGS & ~(constants.O_NOFOLLOW ?? 0) : REGULAR_FLAGS;
 }
 
 /** How openRegular opens: never through a symbolic link, never blocking on a FIFO. */
@@ -85,16 +101,25 @@ function openError(error: unknown, shownName: string): unknown {
 }
 
 /** openRegular, blocking this thread (for worker threads, see scan.ts READS_IN_PLACE): the open file descriptor. */
-export function openRegularSync(path: string, shownName: string): number {
+export function openRegularSync(path: string, shownName: string, lookFirst: boolean = !HAS_NOFOLLOW): number {
+  let looked: BigIntStats | undefined;
+  if (lookFirst) {
+    try {
+      looked = lstatSync(path, { bigint: true });
+    } catch (error: unknown) {
+      throw openError(error, shownName);
+    }
+    if (looked?.isSymbolicLink()) throw openError(Object.assign(new Error('symbolic link'), { code: 'ELOOP' }), shownName);
+  }
   let fd: number;
   try {
-    fd = openSync(path, REGULAR_FLAGS);
+    fd = openSync(path, regularFlags(lookFirst));
   } catch (error: unknown) {
     throw openError(error, shownName);
   }
   let why: string | undefined;
   try {
-    why = irregular(fstatSync(fd));
+    why = irregular(fstatSync(fd)) ?? (looked ? swapped(looked, fstatSync(fd, { bigint: true })) : undefined);
   } catch (error: unknown) {
     closeSync(fd);
     throw error;
@@ -264,6 +289,45 @@ async function removeLeftovers(dir: string): Promise<void> {
       // Without a lock, only age tells a dead run's file from a live one's.
       if (!info || (!lockInfo && now - info.mtimeMs < LEFTOVER_AGE_MS)) continue;
       await rm(join(dir, name), { force: true });
+    }
+  }
+}
+
+/** The codes Windows gives a rename while another process (a virus scan, an indexer, pip, an editor) holds either file. */
+const HELD_CODES = new Set(['EPERM', 'EACCES', 'EBUSY']);
+
+/**
+ * Renames `from` over `to`. On Windows a rename fails while another process
+ * holds either file open (an antivirus scan of the file just written is the
+ * usual one, and it lets go within moments): tried again with growing waits
+ * for up to `budgetMs`, then one error saying what holds it. Elsewhere, and
+ * for other errors, the rename's own error at once.
+ */
+export async function renameOver(
+  from: string,
+  to: string,
+  shownName: string,
+  options: { platform?: NodeJS.Platform; rename?: (from: string, to: string) => Promise<void>; sleep?: (ms: number) => Promise<void>; budgetMs?: number } = {},
+): Promise<void> {
+  const move = options.rename ?? rename;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((done) => setTimeout(done, ms)));
+  const budget = options.budgetMs ?? 10_000;
+  let waited = 0;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1000)) {
+    try {
+      return await move(from, to);
+    } catch (error: unknown) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if ((options.platform ?? process.platform) !== 'win32' || code === undefined || !HELD_CODES.has(code)) throw error;
+      if (waited >= budget) {
+        throw new WheelGuardError(
+          `${quote(shownName)}: cannot be put in place: another process holds it or its temporary copy (${code} for ${Math.round(waited / 1000)} s); ` +
+            'close what has it open (an editor, pip, an antivirus scan) and run again',
+          { cause: error },
+        );
+      }
+      await sleep(delay);
+      waited += delay;
     }
   }
 }

@@ -79,7 +79,8 @@ export function distributionKey(fileName: string): string | undefined {
   const project = `${normalizeName(parsed.distribution)} ${normalizeVersion(parsed.version)}`;
   if (parsed.kind === 'sdist') return `sdist ${project}`;
   const tags = expandTags(parsed.pythonTag, parsed.abiTag, parsed.platformTag).sort().join(' ');
-  return `wheel ${project} ${parsed.build ?? ''} ${tags}`;
+  // The build tag without case: `1a` and `1A` are two builds to an installer, one file on macOS and Windows.
+  return `wheel ${project} ${(parsed.build ?? '').toLowerCase()} ${tags}`;
 }
 
 /**

@@ -5,10 +5,10 @@
  * verified files only, and only when the run has no problem at all.
  */
 import { lstatSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError, messageOf } from './errors.js';
-import { temporaryName } from './files.js';
+import { renameOver, temporaryName } from './files.js';
 import { type InputGetter, Inputs, isInside } from './inputs.js';
 import { type Reporter, type RunResult, verifiedFiles } from './report.js';
 import { requirementsText } from './requirements.js';
@@ -53,7 +53,7 @@ async function writeWhole(path: string, text: string): Promise<void> {
   const temp = join(dirname(path), temporaryName(basename(path)));
   try {
     await writeFile(temp, text, { flag: 'wx' });
-    await rename(temp, path);
+    await renameOver(temp, path, path);
   } catch (error: unknown) {
     await rm(temp, { force: true });
     throw error;

@@ -5,11 +5,11 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { open, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline as pipelineCallback, Readable } from 'node:stream';
 import type { Container } from '../containers/container.js';
-import { sinkTo, temporaryName } from './files.js';
+import { renameOver, sinkTo, temporaryName } from './files.js';
 import { dropped } from './heap.js';
 import { IntegrityError, isRetryable, messageOf, SidecarFormatError, TransferError, WheelGuardError } from './errors.js';
 import { CountingStream, type Digest, type HashState, hashState, RunningHash } from './hash.js';
@@ -224,7 +224,7 @@ export async function downloadVerified(
       return { ...digest, attempts: attempt };
     }, options);
     await options.verify?.(temp);
-    await rename(temp, join(dir, name));
+    await renameOver(temp, join(dir, name), name);
     moved = true;
     return result;
   } finally {

@@ -37,13 +37,14 @@ import {
   quote,
   readBounded,
   readSmallSync,
+  renameOver,
   require_yauzl,
   runCheckTask,
   sinkTo,
   temporaryName,
   tooLarge,
   versionKey
-} from "./chunk-IG62FSZU.js";
+} from "./chunk-E3NK4SKS.js";
 import {
   debug,
   endGroup,
@@ -2035,7 +2036,7 @@ minimatch.unescape = unescape;
 // src/containers/artifact.ts
 var import_yauzl = __toESM(require_yauzl(), 1);
 import { createReadStream as createReadStream2, createWriteStream } from "node:fs";
-import { mkdir as mkdir3, mkdtemp, open as open2, readdir, rename as rename2, rm as rm2, stat } from "node:fs/promises";
+import { mkdir as mkdir3, mkdtemp, open as open2, readdir, rm as rm2, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join as join4 } from "node:path";
 import { pipeline as pipeline2 } from "node:stream/promises";
@@ -2961,7 +2962,7 @@ function pairListing(names, patterns) {
 }
 
 // src/containers/local.ts
-import { mkdir as mkdir2, open, opendir, rename, rm } from "node:fs/promises";
+import { mkdir as mkdir2, open, opendir, rm } from "node:fs/promises";
 import { join as join3 } from "node:path";
 import { pipeline } from "node:stream/promises";
 function checkName(name) {
@@ -3031,7 +3032,7 @@ var LocalContainer = class {
       } finally {
         await handle.close();
       }
-      await rename(temp, join3(this.dir, name));
+      await renameOver(temp, join3(this.dir, name), name);
     } catch (error2) {
       body.destroy();
       if (temp) await rm(temp, { force: true });
@@ -3272,7 +3273,7 @@ var ArtifactContainer = class {
     const path6 = join4(outbox.dir, name);
     try {
       await pipeline2(body, createWriteStream(temp));
-      await rename2(temp, path6);
+      await renameOver(temp, path6, path6);
     } catch (error2) {
       await rm2(temp, { force: true });
       throw error2;
@@ -5165,7 +5166,7 @@ function formatTable(files) {
 }
 
 // src/core/action.ts
-import { relative as relative3 } from "node:path";
+import { relative as relative3, sep as sep7 } from "node:path";
 var actionInputs = (name) => getInput(name);
 var SECRET_VARIABLES = ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"];
 function urlSecrets(raw) {
@@ -5193,6 +5194,9 @@ function maskSecrets() {
     if (value) setSecret(value);
   }
 }
+function annotationPath(file, cwd = process.cwd(), path6 = { relative: relative3, sep: sep7 }) {
+  return plain(path6.relative(cwd, file).split(path6.sep).join("/"));
+}
 var PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
 function actionReporter() {
   const quarters = /* @__PURE__ */ new Map();
@@ -5200,7 +5204,7 @@ function actionReporter() {
   return {
     info: (message) => info(plain(message)),
     // Annotations for the first MAX_ANNOTATIONS warnings; the rest are log lines, none lost.
-    warning: (message, file) => ++warnings <= MAX_ANNOTATIONS ? warning(plain(message), file ? { file: plain(relative3(process.cwd(), file)) } : void 0) : info(plain(`warning: ${message}`)),
+    warning: (message, file) => ++warnings <= MAX_ANNOTATIONS ? warning(plain(message), file ? { file: annotationPath(file) } : void 0) : info(plain(`warning: ${message}`)),
     progress(name, bytes, total) {
       if (total === void 0 || total < PROGRESS_MIN_BYTES) return;
       const quarter = Math.floor(bytes / total * 4);
@@ -5242,7 +5246,7 @@ async function finishAction(title, work) {
 function reportProblems(title, result) {
   const { problems } = result;
   for (const problem of problems.slice(0, MAX_ANNOTATIONS)) {
-    error(plain(problem.message), problem.file ? { file: plain(relative3(process.cwd(), problem.file)) } : void 0);
+    error(plain(problem.message), problem.file ? { file: annotationPath(problem.file) } : void 0);
   }
   if (problems.length > MAX_ANNOTATIONS) {
     startGroup(`${problems.length - MAX_ANNOTATIONS} more problem(s)`);
@@ -5447,7 +5451,7 @@ function distributionKey(fileName) {
   const project = `${normalizeName(parsed.distribution)} ${normalizeVersion(parsed.version)}`;
   if (parsed.kind === "sdist") return `sdist ${project}`;
   const tags = expandTags(parsed.pythonTag, parsed.abiTag, parsed.platformTag).sort().join(" ");
-  return `wheel ${project} ${parsed.build ?? ""} ${tags}`;
+  return `wheel ${project} ${(parsed.build ?? "").toLowerCase()} ${tags}`;
 }
 function sameDistribution(names, where) {
   const groups = /* @__PURE__ */ new Map();
@@ -5840,7 +5844,7 @@ function getAttestationSettings(values, common, cwd, env = process.env) {
 // src/core/transfer.ts
 import { createHash as createHash3 } from "node:crypto";
 import { createReadStream as createReadStream5 } from "node:fs";
-import { open as open4, rename as rename3, rm as rm3, stat as stat3 } from "node:fs/promises";
+import { open as open4, rm as rm3, stat as stat3 } from "node:fs/promises";
 import { join as join6 } from "node:path";
 import { pipeline as pipelineCallback, Readable as Readable2 } from "node:stream";
 function countedRetry(retries, reporter, file) {
@@ -5965,7 +5969,7 @@ async function downloadVerified(container, name, expectedSha256, expectedSize, d
       return { ...digest, attempts: attempt };
     }, options);
     await options.verify?.(temp);
-    await rename3(temp, join6(dir, name));
+    await renameOver(temp, join6(dir, name), name);
     moved = true;
     return result;
   } finally {

@@ -26,7 +26,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-ALLNYMP2.js";
+} from "./chunk-6MLXEZA3.js";
 import {
   ConflictError,
   ContainerError,
@@ -36,7 +36,7 @@ import {
   messageOf,
   nameProblem,
   quote
-} from "./chunk-IG62FSZU.js";
+} from "./chunk-E3NK4SKS.js";
 
 // src/post-build/attest.ts
 function attestPrerequisites(env, token) {

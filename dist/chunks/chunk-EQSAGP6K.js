@@ -33,7 +33,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-ALLNYMP2.js";
+} from "./chunk-6MLXEZA3.js";
 import {
   ContainerError,
   ContentError,
@@ -56,9 +56,10 @@ import {
   plain,
   quote,
   readBounded,
+  renameOver,
   temporaryName,
   versionKey
-} from "./chunk-IG62FSZU.js";
+} from "./chunk-E3NK4SKS.js";
 
 // src/collect/run.ts
 import { mkdir as mkdir2, readdir as readdir2, rm as rm2 } from "node:fs/promises";
@@ -194,7 +195,7 @@ function yankedMessage(name, reason, where) {
 
 // src/core/requirements-file.ts
 import { lstatSync } from "node:fs";
-import { mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve as resolve2 } from "node:path";
 
 // src/core/requirements.ts
@@ -276,7 +277,7 @@ async function writeWhole(path, text) {
   const temp = join(dirname(path), temporaryName(basename(path)));
   try {
     await writeFile(temp, text, { flag: "wx" });
-    await rename(temp, path);
+    await renameOver(temp, path, path);
   } catch (error) {
     await rm(temp, { force: true });
     throw error;

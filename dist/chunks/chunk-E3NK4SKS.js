@@ -1543,7 +1543,7 @@ var Findings = class {
 // src/core/files.ts
 import { randomBytes } from "node:crypto";
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from "node:fs";
-import { lstat, open, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
+import { lstat, open, readdir, readFile, rename, rm, utimes, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 var RUN_ID = randomBytes(6).toString("hex");
@@ -1568,19 +1568,28 @@ function kindOf(info) {
 function irregular(info) {
   return info.isFile() ? void 0 : `is ${kindOf(info)}, not a regular file; only regular files are read`;
 }
-async function openRegular(path, shownName) {
+async function openRegular(path, shownName, lookFirst = !HAS_NOFOLLOW) {
+  const looked = lookFirst ? await lstat(path, { bigint: true }).catch((error) => Promise.reject(openError(error, shownName))) : void 0;
+  if (looked?.isSymbolicLink()) throw openError(Object.assign(new Error("symbolic link"), { code: "ELOOP" }), shownName);
   let handle;
   try {
-    handle = await open(path, REGULAR_FLAGS);
+    handle = await open(path, regularFlags(lookFirst));
   } catch (error) {
     throw openError(error, shownName);
   }
-  const why = irregular(await handle.stat());
+  const why = irregular(await handle.stat()) ?? (looked ? swapped(looked, await handle.stat({ bigint: true })) : void 0);
   if (why) {
     await handle.close();
     throw new NotRegularFileError(`${quote(shownName)} ${why}`);
   }
   return handle;
+}
+var HAS_NOFOLLOW = constants.O_NOFOLLOW !== void 0;
+function swapped(looked, opened) {
+  return looked.ino === opened.ino && looked.dev === opened.dev ? void 0 : "was replaced while it was being opened; only regular files are read";
+}
+function regularFlags(lookFirst) {
+  return lookFirst ? REGULAR_FLAGS & ~(constants.O_NOFOLLOW ?? 0) : REGULAR_FLAGS;
 }
 var REGULAR_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 function openError(error, shownName) {
@@ -1588,16 +1597,25 @@ function openError(error, shownName) {
   if (code === "ELOOP" || code === "EMLINK") return new NotRegularFileError(`${quote(shownName)} is a symbolic link, not a regular file; only regular files are read`);
   return error;
 }
-function openRegularSync(path, shownName) {
+function openRegularSync(path, shownName, lookFirst = !HAS_NOFOLLOW) {
+  let looked;
+  if (lookFirst) {
+    try {
+      looked = lstatSync(path, { bigint: true });
+    } catch (error) {
+      throw openError(error, shownName);
+    }
+    if (looked?.isSymbolicLink()) throw openError(Object.assign(new Error("symbolic link"), { code: "ELOOP" }), shownName);
+  }
   let fd;
   try {
-    fd = openSync(path, REGULAR_FLAGS);
+    fd = openSync(path, regularFlags(lookFirst));
   } catch (error) {
     throw openError(error, shownName);
   }
   let why;
   try {
-    why = irregular(fstatSync(fd));
+    why = irregular(fstatSync(fd)) ?? (looked ? swapped(looked, fstatSync(fd, { bigint: true })) : void 0);
   } catch (error) {
     closeSync(fd);
     throw error;
@@ -1718,6 +1736,29 @@ async function removeLeftovers(dir) {
       const info = await lstatOrNothing(join(dir, name));
       if (!info || !lockInfo && now - info.mtimeMs < LEFTOVER_AGE_MS) continue;
       await rm(join(dir, name), { force: true });
+    }
+  }
+}
+var HELD_CODES = /* @__PURE__ */ new Set(["EPERM", "EACCES", "EBUSY"]);
+async function renameOver(from, to, shownName, options2 = {}) {
+  const move = options2.rename ?? rename;
+  const sleep = options2.sleep ?? ((ms) => new Promise((done) => setTimeout(done, ms)));
+  const budget = options2.budgetMs ?? 1e4;
+  let waited = 0;
+  for (let delay = 50; ; delay = Math.min(delay * 2, 1e3)) {
+    try {
+      return await move(from, to);
+    } catch (error) {
+      const code = error.code;
+      if ((options2.platform ?? process.platform) !== "win32" || code === void 0 || !HELD_CODES.has(code)) throw error;
+      if (waited >= budget) {
+        throw new WheelGuardError(
+          `${quote(shownName)}: cannot be put in place: another process holds it or its temporary copy (${code} for ${Math.round(waited / 1e3)} s); close what has it open (an editor, pip, an antivirus scan) and run again`,
+          { cause: error }
+        );
+      }
+      await sleep(delay);
+      waited += delay;
     }
   }
 }
@@ -3285,6 +3326,7 @@ export {
   lstatOrNothing,
   sinkTo,
   lockDirectory,
+  renameOver,
   require_yauzl,
   normalizeName,
   normalizeVersion,

@@ -32,6 +32,8 @@ describe('parseAttestedBy', () => {
       ref: 'refs/tags/v*',
     });
     expect(parseAttestedBy('https://github.com/o/r/.github/workflows/b.yml@refs/heads/main', 'attested-by')).toMatchObject({ owner: 'o', repo: 'r', ref: 'refs/heads/main' });
+    // A reusable workflow called at a commit: its certificate names the commit.
+    expect(parseAttestedBy(`o/r/.github/workflows/b.yml@${'ab'.repeat(20)}`, 'attested-by')).toMatchObject({ ref: 'ab'.repeat(20) });
     expect(parseAttestedBy('https://acme.ghe.com/o/r/.github/workflows/b.yml', 'attested-by', 'https://acme.ghe.com')).toMatchObject({ owner: 'o', server: 'https://acme.ghe.com' });
   });
 
@@ -44,6 +46,7 @@ describe('parseAttestedBy', () => {
     ['-bad/r/.github/workflows/b.yml', 'does not start with OWNER/REPO'],
     ['o/../.github/workflows/b.yml', 'does not start with OWNER/REPO'],
     ['o/r/.github/workflows/b.yml@v1.0.0', 'must be a full ref'],
+    ['o/r/.github/workflows/b.yml@09b495c', "or a commit's full hex digest"],
     ['o/r/.github/workflows/b.yml@refs/tags/v1 x', 'not a workflow'],
     ['o/r/.github/workflows/b.yml\n::error::forged', 'not a workflow'],
   ])('refuses %j: an input error saying what to write', (value, says) => {

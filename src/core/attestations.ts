@@ -58,7 +58,7 @@ export interface AttestedBy {
   repo: string;
   /** The workflow file inside the repository: `.github/workflows/build.yml`. */
   workflow: string;
-  /** A ref pattern (`refs/tags/*`); `*` stands for any run of characters. Any ref when absent. */
+  /** A ref pattern (`refs/tags/*`; `*` stands for any run of characters), or a commit's full hex digest. Any ref when absent. */
   ref?: string;
   /** The GitHub host the certificate's SAN must name: `https://github.com`. */
   server: string;
@@ -67,7 +67,8 @@ export interface AttestedBy {
 const OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 const REPO = /^[A-Za-z0-9._-]{1,100}$/;
 const WORKFLOW = /^\.github\/workflows\/[A-Za-z0-9._/-]+\.ya?ml$/;
-const REF = /^refs\/[A-Za-z0-9._/*+-]+$/;
+/** A ref pattern (`refs/tags/v*`), or the commit a reusable workflow was called at (40 or 64 hex digits). */
+const REF = /^(?:refs\/[A-Za-z0-9._/*+-]+|[0-9a-f]{40}|[0-9a-f]{64})$/;
 
 /**
  * Reads `attested-by`: `OWNER/REPO/.github/workflows/FILE.yml`, optionally
@@ -96,7 +97,7 @@ export function parseAttestedBy(value: string, input: string, serverUrl: string 
     throw new InputError(`${input}: ${quote(given)} names no workflow file under .github/workflows/: ${fix}`);
   }
   if (ref !== undefined && !REF.test(ref)) {
-    throw new InputError(`${input}: ${quote(given)}: the ref after @ must be a full ref such as refs/tags/v1.2.0, refs/tags/* or refs/heads/main`);
+    throw new InputError(`${input}: ${quote(given)}: the ref after @ must be a full ref such as refs/tags/v1.2.0, refs/tags/* or refs/heads/main, or a commit's full hex digest`);
   }
   return { given, owner, repo, workflow, ...(ref !== undefined ? { ref } : {}), server: server.origin };
 }
@@ -328,7 +329,8 @@ export class Attestations {
     if (this.settings.trustedRoot) return this.customRoots();
     let org: string | undefined;
     try {
-      org = /^O=(.*)$/m.exec(new X509Certificate(leaf).issuer)?.[1];
+      // Node escapes a comma in a name (O=GitHub\, Inc.): unescaped before it is compared, or GitHub's instance is never recognised.
+      org = /^O=(.*)$/m.exec(new X509Certificate(leaf).issuer)?.[1]?.replace(/\\(.)/g, '$1');
     } catch {
       return 'its certificate cannot be read';
     }

@@ -26,7 +26,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-6MLXEZA3.js";
+} from "./chunk-HJPISUA2.js";
 import {
   ConflictError,
   ContainerError,

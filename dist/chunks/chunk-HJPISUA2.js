@@ -5491,7 +5491,7 @@ var MAX_REASONS = 3;
 var OWNER = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/;
 var REPO = /^[A-Za-z0-9._-]{1,100}$/;
 var WORKFLOW = /^\.github\/workflows\/[A-Za-z0-9._/-]+\.ya?ml$/;
-var REF = /^refs\/[A-Za-z0-9._/*+-]+$/;
+var REF = /^(?:refs\/[A-Za-z0-9._/*+-]+|[0-9a-f]{40}|[0-9a-f]{64})$/;
 function parseAttestedBy(value, input, serverUrl = process.env.GITHUB_SERVER_URL || "https://github.com") {
   const given = value.trim();
   const fix = `write OWNER/REPO/.github/workflows/FILE.yml, optionally with @refs/tags/* or another ref (e.g. octo-org/octo-lib/.github/workflows/build.yml@refs/tags/v*)`;
@@ -5515,7 +5515,7 @@ function parseAttestedBy(value, input, serverUrl = process.env.GITHUB_SERVER_URL
     throw new InputError(`${input}: ${quote(given)} names no workflow file under .github/workflows/: ${fix}`);
   }
   if (ref !== void 0 && !REF.test(ref)) {
-    throw new InputError(`${input}: ${quote(given)}: the ref after @ must be a full ref such as refs/tags/v1.2.0, refs/tags/* or refs/heads/main`);
+    throw new InputError(`${input}: ${quote(given)}: the ref after @ must be a full ref such as refs/tags/v1.2.0, refs/tags/* or refs/heads/main, or a commit's full hex digest`);
   }
   return { given, owner, repo, workflow, ...ref !== void 0 ? { ref } : {}, server: server.origin };
 }
@@ -5671,7 +5671,7 @@ var Attestations = class {
     if (this.settings.trustedRoot) return this.customRoots();
     let org;
     try {
-      org = /^O=(.*)$/m.exec(new X509Certificate(leaf).issuer)?.[1];
+      org = /^O=(.*)$/m.exec(new X509Certificate(leaf).issuer)?.[1]?.replace(/\\(.)/g, "$1");
     } catch {
       return "its certificate cannot be read";
     }

@@ -33,7 +33,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-6MLXEZA3.js";
+} from "./chunk-HJPISUA2.js";
 import {
   ContainerError,
   ContentError,

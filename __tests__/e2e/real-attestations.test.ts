@@ -10,7 +10,7 @@
  * so nothing leaves this machine and the run says where it could not go.
  */
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,7 +52,7 @@ afterAll(async () => {
 async function parked(wheel: string, bytes?: (data: Buffer) => Buffer): Promise<string> {
   const ws = await workspace();
   await mkdir(join(ws, 'parked'));
-  let data = await readFile(join(FIXTURES, wheel));
+  let data: Buffer = await readFile(join(FIXTURES, wheel));
   if (bytes) data = bytes(data);
   await writeFile(join(ws, 'parked', wheel), data);
   await writeFile(join(ws, 'parked', `${wheel}.sha256`), `${createHash('sha256').update(data).digest('hex')}  ${wheel}\n`);

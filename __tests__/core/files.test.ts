@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, open, readdir, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { LEFTOVER_AGE_MS, lockDirectory, NotRegularFileError, openRegular, RUN_ID, sinkTo, temporaryName } from '../../src/core/files.js';
 import { useTempDirs } from '../helpers/tmp.js';
 
@@ -75,6 +75,24 @@ describe('temporary names and the directory lock', () => {
     );
     await held.release();
     expect(await readdir(dir)).not.toContain(`.wheel-guard-${RUN_ID}.lock`);
+  });
+});
+
+describe('lockDirectory on a shared disk whose clock differs from this machine\'s', () => {
+  it("judges another machine's lock by the file system's clock: a runner 20 minutes ahead does not take a live run for dead", async () => {
+    const dir = await tempDir();
+    // Another machine's live run: its lock and temporary file just written (the file system's time, now).
+    await writeFile(join(dir, '.wheel-guard-0000000b0b0b.lock'), `${JSON.stringify({ pid: 1, host: 'another-host', started: new Date().toISOString() })}\n`);
+    await writeFile(join(dir, '.a.whl.wg-0000000b0b0b-00000001.tmp'), 'x');
+    // This machine's clock runs 20 minutes ahead of the file server's.
+    const skewed = vi.spyOn(Date, 'now').mockReturnValue(Date.now() + 20 * 60 * 1000);
+    try {
+      const held = await lockDirectory(dir);
+      expect((await readdir(dir)).sort()).toEqual(['.a.whl.wg-0000000b0b0b-00000001.tmp', '.wheel-guard-0000000b0b0b.lock', `.wheel-guard-${RUN_ID}.lock`].sort());
+      await held.release();
+    } finally {
+      skewed.mockRestore();
+    }
   });
 });
 

@@ -106,3 +106,22 @@ describe('case-insensitive file systems', () => {
     expect(problems[0]!.message).toContain(b);
   });
 });
+
+describe('isInside on a case-insensitive file system', () => {
+  it('on macOS, DIST/SHA256SUMS is inside dist; elsewhere on Linux it is not', async () => {
+    const { isInside } = await import('../../src/core/inputs.js');
+    expect(isInside('/w/DIST/SHA256SUMS', '/w/dist', 'darwin')).toBe(true);
+    expect(isInside('/w/Dist', '/w/dist', 'darwin')).toBe(true);
+    expect(isInside('/w/DIST/SHA256SUMS', '/w/dist', 'linux')).toBe(false);
+    expect(isInside('/w/distribution/x', '/w/dist', 'darwin')).toBe(false);
+  });
+});
+
+describe('what path already holds, by name', () => {
+  it('found without case on macOS and Windows (collect snapshot keys)', async () => {
+    const { nameKey } = await import('../../src/core/files.js');
+    expect(nameKey('Foo-1.0-py3-none-any.whl', 'darwin')).toBe(nameKey('foo-1.0-py3-none-any.whl', 'darwin'));
+    expect(nameKey('Foo-1.0-py3-none-any.whl', 'win32')).toBe(nameKey('foo-1.0-py3-none-any.whl', 'win32'));
+    expect(nameKey('Foo-1.0-py3-none-any.whl', 'linux')).not.toBe(nameKey('foo-1.0-py3-none-any.whl', 'linux'));
+  });
+});

@@ -1,7 +1,7 @@
 import {createRequire as __wgCreateRequire} from 'node:module'; const require = __wgCreateRequire(import.meta.url);
 import {
   serveChecks
-} from "../chunks/chunk-E3NK4SKS.js";
+} from "../chunks/chunk-JAR5GGFE.js";
 import "../chunks/chunk-IMTOK44H.js";
 import "../chunks/chunk-735RXGZ6.js";
 

@@ -10,7 +10,7 @@ import type { Container, Entry } from '../containers/container.js';
 import { actionInputs, actionReporter, finishAction } from '../core/action.js';
 import { type CheckResult, CheckPool } from '../core/check-pool.js';
 import { ContainerError, ContentError, IntegrityError, messageOf } from '../core/errors.js';
-import { lockDirectory, lstatOrNothingSync, NotRegularFileError } from '../core/files.js';
+import { lockDirectory, lstatOrNothingSync, nameKey, NotRegularFileError } from '../core/files.js';
 import type { Digest } from '../core/hash.js';
 import { Inputs, NoFilesFound } from '../core/inputs.js';
 import { agreedDigest, disagreement, loadDigests, type Plan, type PlannedFile, planListing, sidecarSource, type Truth, yankedMessage } from '../core/digests.js';
@@ -190,7 +190,7 @@ async function collectOne(
   };
   const readOwnSidecar = async () => sidecarSource(name, await readSidecarRetrying(container, name, sidecarOptions));
   // What `path` held under this name when the run began: removed on failure only if still that same file.
-  const before = inputs.before.get(name);
+  const before = inputs.before.get(nameKey(name));
   try {
     const early = file.sidecar ? await ahead : undefined;
     let sidecar = file.sidecar ? (early !== undefined ? sidecarSource(name, early) : await readOwnSidecar()) : undefined;
@@ -338,7 +338,7 @@ async function snapshot(dir: string): Promise<Map<string, Stats>> {
   for (const name of await readdir(dir)) {
     if (name.startsWith('.')) continue;
     const info = lstatOrNothingSync(join(dir, name));
-    if (info) found.set(name, info);
+    if (info) found.set(nameKey(name), info);
   }
   return found;
 }
@@ -360,7 +360,7 @@ async function collectPairsWith(inputs: RunInputs, truth: Truth | undefined, rep
   const listing = await listPairs(inputs, truth, reporter);
   const { files: planned, unpaired, problems } = listingProblems(inputs, listing, truth, reporter);
   // A copy in `path` of a wheel the container cannot vouch for (an earlier run's) is not left there as if verified.
-  for (const name of unpaired) await removeIfUnchanged(join(inputs.path, name), inputs.before.get(name));
+  for (const name of unpaired) await removeIfUnchanged(join(inputs.path, name), inputs.before.get(nameKey(name)));
   reporter.info(`collect: ${planned.length} file(s) from ${container.url} into ${inputs.path}${truth ? `, checked against ${truth.file}` : ''}`);
   // A worker thread starts while the first files download (it will check them).
   if (inputs.checkContents) inputs.checks.warm(planned.length);

@@ -37,7 +37,8 @@ export function openContainer(url: string, cwd: string = process.cwd(), settings
     try {
       dir = fileURLToPath(value);
     } catch (error: unknown) {
-      throw new InputError(`container: ${value} is not a valid file:// URL (${(error as Error).message}); use file:///absolute/path`);
+      const example = process.platform === 'win32' ? 'file:///C:/absolute/path (or a plain path)' : 'file:///absolute/path';
+      throw new InputError(`container: ${value} is not a valid file:// URL (${(error as Error).message}); use ${example}`);
     }
     return new LocalContainer(value, dir);
   }

@@ -6,12 +6,21 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type BigIntStats, closeSync, constants, fstatSync, lstatSync, openSync, readSync, type Stats } from 'node:fs';
-import { type FileHandle, lstat, open, readdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
+import { type FileHandle, lstat, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { WheelGuardError } from './errors.js';
 import { dropped } from './heap.js';
 import { quote } from './untrusted.js';
+
+/**
+ * A file name as the platform's usual file system tells names apart: without
+ * case on macOS and Windows, where `Foo-1.0-….whl` and `foo-1.0-….whl` are
+ * one file (so what `path` held under either is found by the other).
+ */
+export function nameKey(name: string, platform: NodeJS.Platform = process.platform): string {
+  return platform === 'darwin' || platform === 'win32' ? name.toLowerCase() : name;
+}
 
 /** This process's id in temporary file names: two runs into one directory never touch each other's files. */
 export const RUN_ID = randomBytes(6).toString('hex');
@@ -257,13 +266,16 @@ async function lockIsDead(path: string, info: Stats, now: number): Promise<boole
  */
 export async function lockDirectory(dir: string): Promise<{ release: () => Promise<void> }> {
   const lock = join(dir, lockName(RUN_ID));
-  await writeFile(lock, `${JSON.stringify({ pid: process.pid, host: hostname(), started: new Date().toISOString() })}\n`);
+  const text = `${JSON.stringify({ pid: process.pid, host: hostname(), started: new Date().toISOString() })}\n`;
+  await writeFile(lock, text);
+  // Refreshed by writing, not by utimes with this machine's time: on a shared disk every lock's time is then the
+  // file server's, whatever each runner's clock says.
   const timer = setInterval(() => {
-    const now = new Date();
-    utimes(lock, now, now).catch(() => undefined);
+    writeFile(lock, text).catch(() => undefined);
   }, LOCK_REFRESH_MS);
   timer.unref();
-  await removeLeftovers(dir);
+  // Ages are measured on that same clock: "now" is the time the file system just gave this run's own lock.
+  await removeLeftovers(dir, (await lstatOrNothing(lock))?.mtimeMs ?? Date.now());
   return {
     release: async () => {
       clearInterval(timer);
@@ -273,8 +285,7 @@ export async function lockDirectory(dir: string): Promise<{ release: () => Promi
 }
 
 /** Removes what dead runs left in `dir` (see lockDirectory). */
-async function removeLeftovers(dir: string): Promise<void> {
-  const now = Date.now();
+async function removeLeftovers(dir: string, now: number): Promise<void> {
   const byRun = new Map<string, string[]>();
   for (const name of await readdir(dir)) {
     const run = TEMPORARY.exec(name)?.[1] ?? LOCK.exec(name)?.[1];
@@ -288,7 +299,8 @@ async function removeLeftovers(dir: string): Promise<void> {
       const info = await lstatOrNothing(join(dir, name));
       // Without a lock, only age tells a dead run's file from a live one's.
       if (!info || (!lockInfo && now - info.mtimeMs < LEFTOVER_AGE_MS)) continue;
-      await rm(join(dir, name), { force: true });
+      // A dead run's leftover that cannot be removed (Windows: another process holds it) is not this run's failure.
+      await rm(join(dir, name), { force: true }).catch(() => undefined);
     }
   }
 }

@@ -69,9 +69,15 @@ export function getSumsPath(get: InputGetter, name: string, distDir: string, cwd
   return file;
 }
 
-/** True when the absolute path `file` is the directory `dir` or anything under it (the rule for files a run writes: never among the distributions). */
-export function isInside(file: string, dir: string): boolean {
-  const rel = relative(dir, file);
+/**
+ * True when the absolute path `file` is the directory `dir` or anything under
+ * it (the rule for files a run writes: never among the distributions). On
+ * macOS, whose file systems ignore case by default, `DIST/x` is inside `dist`
+ * (Windows' path.relative already ignores case).
+ */
+export function isInside(file: string, dir: string, platform: NodeJS.Platform = process.platform): boolean {
+  const fold = platform === 'darwin' ? (path: string) => path.toLowerCase() : (path: string) => path;
+  const rel = relative(fold(dir), fold(file));
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
 

@@ -33,7 +33,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-HJPISUA2.js";
+} from "./chunk-HQQSNZD7.js";
 import {
   ContainerError,
   ContentError,
@@ -50,6 +50,7 @@ import {
   lockDirectory,
   lstatOrNothingSync,
   messageOf,
+  nameKey,
   normalizeName,
   openRegular,
   parseHeaders,
@@ -59,7 +60,7 @@ import {
   renameOver,
   temporaryName,
   versionKey
-} from "./chunk-E3NK4SKS.js";
+} from "./chunk-JAR5GGFE.js";
 
 // src/collect/run.ts
 import { mkdir as mkdir2, readdir as readdir2, rm as rm2 } from "node:fs/promises";
@@ -729,7 +730,7 @@ async function collectOne(container, file, size, inputs, reporter, problems, pla
     return odd.length > 0 ? { ...result, warnings: odd } : result;
   };
   const readOwnSidecar = async () => sidecarSource(name, await readSidecarRetrying(container, name, sidecarOptions));
-  const before = inputs.before.get(name);
+  const before = inputs.before.get(nameKey(name));
   try {
     const early = file.sidecar ? await ahead : void 0;
     let sidecar = file.sidecar ? early !== void 0 ? sidecarSource(name, early) : await readOwnSidecar() : void 0;
@@ -840,7 +841,7 @@ async function snapshot(dir) {
   for (const name of await readdir2(dir)) {
     if (name.startsWith(".")) continue;
     const info = lstatOrNothingSync(join3(dir, name));
-    if (info) found.set(name, info);
+    if (info) found.set(nameKey(name), info);
   }
   return found;
 }
@@ -857,7 +858,7 @@ async function collectPairsWith(inputs, truth, reporter) {
   for (const warning of container.warnings ?? []) reporter.warning(warning);
   const listing = await listPairs(inputs, truth, reporter);
   const { files: planned, unpaired, problems } = listingProblems(inputs, listing, truth, reporter);
-  for (const name of unpaired) await removeIfUnchanged(join3(inputs.path, name), inputs.before.get(name));
+  for (const name of unpaired) await removeIfUnchanged(join3(inputs.path, name), inputs.before.get(nameKey(name)));
   reporter.info(`collect: ${planned.length} file(s) from ${container.url} into ${inputs.path}${truth ? `, checked against ${truth.file}` : ""}`);
   if (inputs.checkContents) inputs.checks.warm(planned.length);
   const placed = [];

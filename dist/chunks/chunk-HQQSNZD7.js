@@ -44,7 +44,7 @@ import {
   temporaryName,
   tooLarge,
   versionKey
-} from "./chunk-E3NK4SKS.js";
+} from "./chunk-JAR5GGFE.js";
 import {
   debug,
   endGroup,
@@ -4800,7 +4800,8 @@ function openContainer(url, cwd = process.cwd(), settings = {}) {
     try {
       dir = fileURLToPath(value);
     } catch (error2) {
-      throw new InputError(`container: ${value} is not a valid file:// URL (${error2.message}); use file:///absolute/path`);
+      const example = process.platform === "win32" ? "file:///C:/absolute/path (or a plain path)" : "file:///absolute/path";
+      throw new InputError(`container: ${value} is not a valid file:// URL (${error2.message}); use ${example}`);
     }
     return new LocalContainer(value, dir);
   }
@@ -4857,8 +4858,9 @@ function getSumsPath(get, name, distDir, cwd) {
   }
   return file;
 }
-function isInside(file, dir) {
-  const rel = relative(dir, file);
+function isInside(file, dir, platform = process.platform) {
+  const fold = platform === "darwin" ? (path6) => path6.toLowerCase() : (path6) => path6;
+  const rel = relative(fold(dir), fold(file));
   return rel === "" || rel !== ".." && !rel.startsWith(`..${sep5}`) && !isAbsolute(rel);
 }
 var Inputs = {

@@ -26,7 +26,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-HJPISUA2.js";
+} from "./chunk-HQQSNZD7.js";
 import {
   ConflictError,
   ContainerError,
@@ -36,7 +36,7 @@ import {
   messageOf,
   nameProblem,
   quote
-} from "./chunk-E3NK4SKS.js";
+} from "./chunk-JAR5GGFE.js";
 
 // src/post-build/attest.ts
 function attestPrerequisites(env, token) {

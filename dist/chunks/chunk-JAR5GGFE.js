@@ -1543,9 +1543,12 @@ var Findings = class {
 // src/core/files.ts
 import { randomBytes } from "node:crypto";
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from "node:fs";
-import { lstat, open, readdir, readFile, rename, rm, utimes, writeFile } from "node:fs/promises";
+import { lstat, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
+function nameKey(name, platform = process.platform) {
+  return platform === "darwin" || platform === "win32" ? name.toLowerCase() : name;
+}
 var RUN_ID = randomBytes(6).toString("hex");
 function temporaryName(name) {
   return `.${name}.wg-${RUN_ID}-${randomBytes(4).toString("hex")}.tmp`;
@@ -1706,14 +1709,14 @@ async function lockIsDead(path, info, now) {
 }
 async function lockDirectory(dir) {
   const lock = join(dir, lockName(RUN_ID));
-  await writeFile(lock, `${JSON.stringify({ pid: process.pid, host: hostname(), started: (/* @__PURE__ */ new Date()).toISOString() })}
-`);
+  const text = `${JSON.stringify({ pid: process.pid, host: hostname(), started: (/* @__PURE__ */ new Date()).toISOString() })}
+`;
+  await writeFile(lock, text);
   const timer = setInterval(() => {
-    const now = /* @__PURE__ */ new Date();
-    utimes(lock, now, now).catch(() => void 0);
+    writeFile(lock, text).catch(() => void 0);
   }, LOCK_REFRESH_MS);
   timer.unref();
-  await removeLeftovers(dir);
+  await removeLeftovers(dir, (await lstatOrNothing(lock))?.mtimeMs ?? Date.now());
   return {
     release: async () => {
       clearInterval(timer);
@@ -1721,8 +1724,7 @@ async function lockDirectory(dir) {
     }
   };
 }
-async function removeLeftovers(dir) {
-  const now = Date.now();
+async function removeLeftovers(dir, now) {
   const byRun = /* @__PURE__ */ new Map();
   for (const name of await readdir(dir)) {
     const run = TEMPORARY.exec(name)?.[1] ?? LOCK.exec(name)?.[1];
@@ -1735,7 +1737,7 @@ async function removeLeftovers(dir) {
     for (const name of names) {
       const info = await lstatOrNothing(join(dir, name));
       if (!info || !lockInfo && now - info.mtimeMs < LEFTOVER_AGE_MS) continue;
-      await rm(join(dir, name), { force: true });
+      await rm(join(dir, name), { force: true }).catch(() => void 0);
     }
   }
 }
@@ -3317,6 +3319,7 @@ export {
   readBounded,
   dropped,
   keepHeapSmall,
+  nameKey,
   temporaryName,
   NotRegularFileError,
   irregular,

@@ -183,6 +183,24 @@ describe('collect attested-by (the bundle, real Sigstore bundles, the emulated a
       const gets = paged.requests.filter((r) => r.method === 'GET');
       expect(gets).toHaveLength(3);
       expect(gets.slice(1).every((r) => /[?&]after=/.test(r.path))).toBe(true);
+      // Judged a page at a time: with the acceptable one first, the first page is the only one asked for.
+      const first = await startAttestationsApi({ perPageMax: 1 });
+      try {
+        for (const path of ['.github/workflows/build.yml', '.github/workflows/a.yml', '.github/workflows/b.yml']) {
+          first.add('octo-org/paged', await publicGood.sign({ subjects: [{ name: WHEELS[0]!, digest: { sha256: digests.get(WHEELS[0]!)! } }], workflow: workflow('paged', { path }) }));
+        }
+        const ws2 = await parked();
+        const quick = await runAction(
+          'collect',
+          { container: 'parked', 'attested-by': 'octo-org/paged/.github/workflows/build.yml', 'trusted-root': roots.both, 'github-token': first.token, pattern: WHEELS[0]! },
+          ws2,
+          { GITHUB_API_URL: first.url },
+        );
+        expect(quick.errors).toEqual([]);
+        expect(first.requests.filter((r) => r.method === 'GET')).toHaveLength(1);
+      } finally {
+        await first.stop();
+      }
     } finally {
       await paged.stop();
     }
@@ -205,6 +223,14 @@ describe('collect attested-by (the bundle, real Sigstore bundles, the emulated a
     expect(again.stdout).toContain('the attestations API answered 429 (rate limited; it asks to wait 1 s; a github-token raises the limit)');
     const gets = api.requests.slice(before).filter((r) => r.method === 'GET');
     expect(gets[1]!.at - gets[0]!.at).toBeGreaterThanOrEqual(950);
+  });
+
+  it('an answer past 16 MiB is refused where it passes the cap, not read whole', async () => {
+    const ws = await parked();
+    api.fail({ status: 200, headers: { 'content-type': 'application/json' }, body: `{"attestations":[${'{"bundle":null},'.repeat(1_200_000)}{}]}` });
+    const run = await collect(ws, 'octo-org/huge/.github/workflows/build.yml', { pattern: WHEELS[0]! });
+    expect(run.code).toBe(1);
+    expect(problems(run)).toEqual([`${WHEELS[0]}: the attestations API's answer for the attestations of ${WHEELS[0]} in octo-org/huge is larger than 16 MiB: refused, not read further`]);
   });
 
   it('the API failing for good: the file fails with the answer named, after the retries', async () => {

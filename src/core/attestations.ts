@@ -375,20 +375,23 @@ export class Attestations {
     return answer;
   }
 
-  /** Every bundle the API holds for `sha256` in the repository `attested-by` names (none: an empty list). */
-  async fetchBundles(file: string, sha256: string): Promise<unknown[]> {
+  /**
+   * The bundles the API holds for `sha256` in the repository `attested-by`
+   * names, a page at a time (none: no page). Only one page (at most
+   * MAX_PAGE_BYTES) is held at once, and no more than MAX_PAGES are asked for.
+   */
+  async *pages(file: string, sha256: string): AsyncGenerator<unknown[]> {
     const { attestedBy, apiUrl } = this.settings;
     const repository = `${attestedBy.owner}/${attestedBy.repo}`;
     let url: string | undefined = `${apiUrl.replace(/\/+$/, '')}/repos/${attestedBy.owner}/${attestedBy.repo}/attestations/sha256:${sha256}?per_page=100`;
     const origin = new URL(url).origin;
-    const bundles: unknown[] = [];
     for (let page = 0; url && page < MAX_PAGES; page++) {
       const what = `the attestations of ${file} in ${repository}`;
       const answer: Answer = await retry(() => this.get(url!, what), {
         retries: this.settings.retries,
         onRetry: (error, attempt) => this.settings.onRetry?.(what, error, attempt),
       });
-      if (answer.status === 404) break;
+      if (answer.status === 404) return;
       if (answer.status === 401) throw new AttestationsApiError(`attested-by: the attestations API refused github-token (401) for ${repository}; give a valid token (\${{ github.token }} in a workflow, GITHUB_TOKEN on the command line)`);
       if (answer.status === 403) throw new AttestationsApiError(`attested-by: the attestations API refused access to ${repository} (403); the token needs attestations: read (and contents: read on a private repository)`);
       if (answer.status !== 200) throw new AttestationsApiError(`attested-by: the attestations API answered ${answer.status} for ${what}`);
@@ -400,10 +403,9 @@ export class Attestations {
       }
       const list = (parsed as { attestations?: unknown } | null)?.attestations;
       if (!Array.isArray(list)) throw new AttestationsApiError(`attested-by: the attestations API's answer for ${what} has no attestations list`);
-      for (const item of list) bundles.push((item as { bundle?: unknown } | null)?.bundle ?? null);
       url = nextLink(answer.headers.link, origin);
+      yield list.map((item: { bundle?: unknown } | null) => item?.bundle ?? null);
     }
-    return bundles;
   }
 
   /** Judges one bundle for a wheel: undefined and what it says when acceptable, else the reason. */
@@ -458,17 +460,21 @@ export class Attestations {
   /** Checks a wheel whose sha256 verified: throws AttestationError unless one attestation is acceptable. */
   async check(file: string, sha256: string): Promise<Attested> {
     const digest = sha256.toLowerCase();
-    const bundles = await this.fetchBundles(file, digest);
     const repository = `${this.settings.attestedBy.owner}/${this.settings.attestedBy.repo}`;
-    if (bundles.length === 0) throw new AttestationError(file, `no attestation found in ${repository} for sha256:${digest}; attest it in the build (actions/attest-build-provenance, or post-build's attest: true)`);
     const reasons: string[] = [];
-    for (const bundle of bundles) {
-      const judged = await this.judge(bundle, digest);
-      if (typeof judged !== 'string') return judged;
-      if (!reasons.includes(judged)) reasons.push(judged);
+    let seen = 0;
+    // Judged a page at a time: the first acceptable attestation ends the search (and the asking).
+    for await (const bundles of this.pages(file, digest)) {
+      for (const bundle of bundles) {
+        seen += 1;
+        const judged = await this.judge(bundle, digest);
+        if (typeof judged !== 'string') return judged;
+        if (!reasons.includes(judged)) reasons.push(judged);
+      }
     }
+    if (seen === 0) throw new AttestationError(file, `no attestation found in ${repository} for sha256:${digest}; attest it in the build (actions/attest-build-provenance, or post-build's attest: true)`);
     const shown = reasons.slice(0, MAX_REASONS).join('; ') + (reasons.length > MAX_REASONS ? `; and ${reasons.length - MAX_REASONS} other reason(s)` : '');
-    const which = bundles.length === 1 ? `its one attestation in ${repository} is not` : `none of its ${bundles.length} attestations in ${repository} is`;
+    const which = seen === 1 ? `its one attestation in ${repository} is not` : `none of its ${seen} attestations in ${repository} is`;
     throw new AttestationError(file, `${which} acceptable for ${this.settings.attestedBy.given}: ${shown}`);
   }
 }

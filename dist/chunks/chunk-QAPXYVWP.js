@@ -33,7 +33,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-HQQSNZD7.js";
+} from "./chunk-LWX6TYH7.js";
 import {
   ContainerError,
   ContentError,

@@ -26,7 +26,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-HQQSNZD7.js";
+} from "./chunk-LWX6TYH7.js";
 import {
   ConflictError,
   ContainerError,

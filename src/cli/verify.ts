@@ -18,8 +18,8 @@ import { collect } from '../collect/run.js';
 import { getCollectInputs } from '../collect/inputs.js';
 import { LocalContainer } from '../containers/local.js';
 import { agreedDigest, loadDigests, sidecarSource } from '../core/digests.js';
-import { IntegrityError, messageOf } from '../core/errors.js';
-import { Attestations, AttestationsApiError, attestedLine, type AttestationSettings } from '../core/attestations.js';
+import { IntegrityError } from '../core/errors.js';
+import { type Attestations, AttestationsApiError, attestedLine, type AttestationSettings, openAttestations } from '../core/attestations.js';
 import { type InputGetter, Inputs } from '../core/inputs.js';
 import { admitListing, sameDistribution, withoutRefusedPartners } from '../core/listing.js';
 import { CheckPool } from '../core/check-pool.js';
@@ -86,10 +86,7 @@ export async function verifyDirectory(options: VerifyOptions, reporter: Reporter
   const container = new LocalContainer(options.dir, resolve(options.dir));
   // Hashing and checking on every core, one file per worker thread at a time: the first worker starts while the directory is listed.
   // A bad --trusted-root is a usage error before any file is read.
-  const attestor = options.attestations
-    ? new Attestations({ ...options.attestations, onRetry: (what, error, attempt) => reporter.info(`${what}: attempt ${attempt} after: ${messageOf(error)}`) })
-    : undefined;
-  await attestor?.prepare();
+  const attestor = options.attestations ? await openAttestations(options.attestations, (line) => reporter.info(line)) : undefined;
   const checks = new CheckPool();
   checks.warm();
   try {

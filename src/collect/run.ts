@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import type { Container, Entry } from '../containers/container.js';
 import { actionInputs, actionReporter, finishAction } from '../core/action.js';
 import { type CheckResult, CheckPool } from '../core/check-pool.js';
-import { ContainerError, ContentError, IntegrityError, messageOf } from '../core/errors.js';
+import { ContainerError, ContentError, IntegrityError } from '../core/errors.js';
 import { lockDirectory, lstatOrNothingSync, nameKey, NotRegularFileError } from '../core/files.js';
 import type { Digest } from '../core/hash.js';
 import { Inputs, NoFilesFound } from '../core/inputs.js';
 import { agreedDigest, disagreement, loadDigests, type Plan, type PlannedFile, planListing, sidecarSource, type Truth, yankedMessage } from '../core/digests.js';
 import { admitListing, sameDistribution } from '../core/listing.js';
-import { Attestations, attestedLine } from '../core/attestations.js';
+import { type Attestations, attestedLine, openAttestations } from '../core/attestations.js';
 import { runPool } from '../core/pool.js';
 import { fileProblem, FileStatus, type FileResult, type Problem, type Reporter, type RunResult, verifiedFiles } from '../core/report.js';
 import { finishRequirements } from '../core/requirements-file.js';
@@ -281,14 +281,11 @@ export async function collect(inputs: CollectInputs, reporter: Reporter): Promis
     // The digests input is read before any work: a bad one stops the run with one clear line.
     const truth = inputs.digests ? await loadDigests(inputs.digests.given, inputs.digests.cwd, Inputs.Digests) : undefined;
     // So is the trusted-root file, if given: one checker for the run (its roots loaded once).
-    const attestations = inputs.attestations
-      ? new Attestations({ ...inputs.attestations, onRetry: (what, error, attempt) => reporter.info(`${what}: attempt ${attempt} after: ${messageOf(error)}`) })
-      : undefined;
-    await attestations?.prepare();
+    const attestor = inputs.attestations ? await openAttestations(inputs.attestations, (line) => reporter.info(line)) : undefined;
     await mkdir(inputs.path, { recursive: true });
     const lock = await lockDirectory(inputs.path);
     try {
-      return await collectPairs(inputs, truth, reporter, attestations);
+      return await collectPairs(inputs, truth, reporter, attestor);
     } finally {
       await lock.release();
     }
@@ -343,11 +340,11 @@ async function snapshot(dir: string): Promise<Map<string, Stats>> {
   return found;
 }
 
-async function collectPairs(plainInputs: CollectInputs, truth: Truth | undefined, reporter: Reporter, attestations: Attestations | undefined): Promise<RunResult> {
+async function collectPairs(plainInputs: CollectInputs, truth: Truth | undefined, reporter: Reporter, attestor: Attestations | undefined): Promise<RunResult> {
   // Hashing and checking on every core, one file per worker thread at a time; downloads stay here.
   const checks = new CheckPool();
   try {
-    return await collectPairsWith({ ...plainInputs, before: await snapshot(plainInputs.path), checks, ...(attestations ? { attestor: attestations } : {}) }, truth, reporter);
+    return await collectPairsWith({ ...plainInputs, before: await snapshot(plainInputs.path), checks, ...(attestor ? { attestor } : {}) }, truth, reporter);
   } finally {
     await checks.close();
   }

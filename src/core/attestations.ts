@@ -181,8 +181,6 @@ export function apiUrlFor(server: string): string {
 
 /** A verifier for one trusted root, with the thresholds gh uses for it. */
 interface Root {
-  /** The issuer organisation it is chosen for (default roots only). */
-  org?: string;
   material: TrustMaterial;
   options: VerifierOptions;
 }
@@ -313,9 +311,9 @@ export class Attestations {
             { cause: error },
           );
         }
-        return which === 'github'
-          ? { org: GITHUB_ORG, material: verify.toTrustMaterial(trusted), options: { timestampThreshold: 1, tlogThreshold: 0, ctlogThreshold: 0 } }
-          : { org: PUBLIC_GOOD_ORG, material: verify.toTrustMaterial(trusted), options: { timestampThreshold: 1, tlogThreshold: 1, ctlogThreshold: 1 } };
+        // As gh: GitHub's instance proves the time with a signed timestamp; public-good with Rekor and an SCT too.
+        const logs = which === 'github' ? 0 : 1;
+        return { material: verify.toTrustMaterial(trusted), options: { timestampThreshold: 1, tlogThreshold: logs, ctlogThreshold: logs } };
       })();
       // A failure is not kept: the next wheel tries again (and says the same if it fails the same).
       root.catch(() => this.defaults.delete(which));
@@ -477,6 +475,17 @@ export class Attestations {
     const which = seen === 1 ? `its one attestation in ${repository} is not` : `none of its ${seen} attestations in ${repository} is`;
     throw new AttestationError(file, `${which} acceptable for ${this.settings.attestedBy.given}: ${shown}`);
   }
+}
+
+/**
+ * The run's checker (collect, verify DIR): its retries told through `info`,
+ * the trusted-root file read now, so a bad one is an input error before any
+ * download.
+ */
+export async function openAttestations(settings: AttestationSettings, info: (line: string) => void): Promise<Attestations> {
+  const attestations = new Attestations({ ...settings, onRetry: (what, error, attempt) => info(`${what}: attempt ${attempt} after: ${messageOf(error)}`) });
+  await attestations.prepare();
+  return attestations;
 }
 
 /** The `rel="next"` address of a Link header, if on the API's own origin. */

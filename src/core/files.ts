@@ -48,7 +48,7 @@ const LOCK_REFRESH_MS = 60 * 1000;
 export class NotRegularFileError extends WheelGuardError {}
 
 /** What kind of thing a non-regular entry is, for messages. */
-export function kindOf(info: Stats): string {
+export function kindOf(info: Stats | BigIntStats): string {
   if (info.isSymbolicLink()) return 'a symbolic link';
   if (info.isDirectory()) return 'a directory';
   if (info.isFIFO()) return 'a FIFO';
@@ -58,7 +58,7 @@ export function kindOf(info: Stats): string {
 }
 
 /** Why an entry cannot be read as a file, or undefined for a regular file. */
-export function irregular(info: Stats): string | undefined {
+export function irregular(info: Stats | BigIntStats): string | undefined {
   return info.isFile() ? undefined : `is ${kindOf(info)}, not a regular file; only regular files are read`;
 }
 
@@ -70,14 +70,16 @@ export function irregular(info: Stats): string | undefined {
 export async function openRegular(path: string, shownName: string, lookFirst: boolean = !HAS_NOFOLLOW): Promise<FileHandle> {
   // Without O_NOFOLLOW (Windows) the open would follow a link: look first, then check that what opened is what was looked at.
   const looked = lookFirst ? await lstat(path, { bigint: true }).catch((error: unknown) => Promise.reject(openError(error, shownName))) : undefined;
-  if (looked?.isSymbolicLink()) throw openError(Object.assign(new Error('symbolic link'), { code: 'ELOOP' }), shownName);
+  if (looked?.isSymbolicLink()) throw linkRefused(shownName);
   let handle: FileHandle;
   try {
     handle = await open(path, regularFlags(lookFirst));
   } catch (error: unknown) {
     throw openError(error, shownName);
   }
-  const why = irregular(await handle.stat()) ?? (looked ? swapped(looked, await handle.stat({ bigint: true })) : undefined);
+  // One fstat: with bigint ino/dev when they are compared with what lstat saw.
+  const opened = looked ? await handle.stat({ bigint: true }) : await handle.stat();
+  const why = irregular(opened) ?? (looked ? swapped(looked, opened as BigIntStats) : undefined);
   if (why) {
     await handle.close();
     throw new NotRegularFileError(`${quote(shownName)} ${why}`);
@@ -105,8 +107,13 @@ const REGULAR_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (consta
 function openError(error: unknown, shownName: string): unknown {
   const code = (error as NodeJS.ErrnoException).code;
   // ELOOP: the last part of the path is a symbolic link (O_NOFOLLOW).
-  if (code === 'ELOOP' || code === 'EMLINK') return new NotRegularFileError(`${quote(shownName)} is a symbolic link, not a regular file; only regular files are read`);
+  if (code === 'ELOOP' || code === 'EMLINK') return linkRefused(shownName);
   return error;
+}
+
+/** The refusal of a symbolic link, whether the open (O_NOFOLLOW) or a look first (lstat) found it. */
+function linkRefused(shownName: string): NotRegularFileError {
+  return new NotRegularFileError(`${quote(shownName)} is a symbolic link, not a regular file; only regular files are read`);
 }
 
 /** openRegular, blocking this thread (for worker threads, see scan.ts READS_IN_PLACE): the open file descriptor. */
@@ -118,7 +125,7 @@ export function openRegularSync(path: string, shownName: string, lookFirst: bool
     } catch (error: unknown) {
       throw openError(error, shownName);
     }
-    if (looked?.isSymbolicLink()) throw openError(Object.assign(new Error('symbolic link'), { code: 'ELOOP' }), shownName);
+    if (looked?.isSymbolicLink()) throw linkRefused(shownName);
   }
   let fd: number;
   try {
@@ -128,7 +135,8 @@ export function openRegularSync(path: string, shownName: string, lookFirst: bool
   }
   let why: string | undefined;
   try {
-    why = irregular(fstatSync(fd)) ?? (looked ? swapped(looked, fstatSync(fd, { bigint: true })) : undefined);
+    const opened = looked ? fstatSync(fd, { bigint: true }) : fstatSync(fd);
+    why = irregular(opened) ?? (looked ? swapped(looked, opened as BigIntStats) : undefined);
   } catch (error: unknown) {
     closeSync(fd);
     throw error;

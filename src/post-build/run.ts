@@ -1,5 +1,4 @@
 /** post-build: hash every wheel, upload wheel then sidecar, read back and check. */
-import { attestFiles } from './attest.js';
 import { stat, writeFile } from 'node:fs/promises';
 import type { Container } from '../containers/container.js';
 import { finishAction, actionReporter, actionInputs } from '../core/action.js';
@@ -14,6 +13,7 @@ import { countedRetry, type ProgressCallback, readSidecarRetrying, uploadPair, v
 import { sameDistribution } from '../core/listing.js';
 import { nameProblem, quote } from '../core/untrusted.js';
 import { findDistributions, type LocalFile, parseDistributionName } from '../core/wheels.js';
+import { attestFiles } from './attest.js';
 import { getPostBuildInputs, NoFilesFound, type PostBuildInputs } from './inputs.js';
 
 /** The digest the container's sidecar records, undefined if there is no sidecar. */

@@ -44,7 +44,7 @@ import {
   temporaryName,
   tooLarge,
   versionKey
-} from "./chunk-JAR5GGFE.js";
+} from "./chunk-Z2JWBSXX.js";
 import {
   debug,
   endGroup,
@@ -5661,7 +5661,8 @@ var Attestations = class {
             { cause: error2 }
           );
         }
-        return which === "github" ? { org: GITHUB_ORG, material: verify.toTrustMaterial(trusted), options: { timestampThreshold: 1, tlogThreshold: 0, ctlogThreshold: 0 } } : { org: PUBLIC_GOOD_ORG, material: verify.toTrustMaterial(trusted), options: { timestampThreshold: 1, tlogThreshold: 1, ctlogThreshold: 1 } };
+        const logs = which === "github" ? 0 : 1;
+        return { material: verify.toTrustMaterial(trusted), options: { timestampThreshold: 1, tlogThreshold: logs, ctlogThreshold: logs } };
       })();
       root.catch(() => this.defaults.delete(which));
       this.defaults.set(which, root);
@@ -5814,6 +5815,11 @@ var Attestations = class {
     throw new AttestationError(file, `${which} acceptable for ${this.settings.attestedBy.given}: ${shown}`);
   }
 };
+async function openAttestations(settings, info2) {
+  const attestations = new Attestations({ ...settings, onRetry: (what, error2, attempt) => info2(`${what}: attempt ${attempt} after: ${messageOf(error2)}`) });
+  await attestations.prepare();
+  return attestations;
+}
 function nextLink(header, origin) {
   const value = Array.isArray(header) ? header.join(",") : header;
   if (!value) return void 0;
@@ -6022,7 +6028,7 @@ export {
   sameDistribution,
   AttestationsApiError,
   attestedLine,
-  Attestations,
+  openAttestations,
   getAttestationSettings,
   countedRetry,
   readSidecar,

@@ -26,7 +26,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-LWX6TYH7.js";
+} from "./chunk-NQU6I4ZB.js";
 import {
   ConflictError,
   ContainerError,
@@ -36,7 +36,10 @@ import {
   messageOf,
   nameProblem,
   quote
-} from "./chunk-JAR5GGFE.js";
+} from "./chunk-Z2JWBSXX.js";
+
+// src/post-build/run.ts
+import { stat, writeFile } from "node:fs/promises";
 
 // src/post-build/attest.ts
 function attestPrerequisites(env, token) {
@@ -69,9 +72,6 @@ async function attestFiles(files, token, env = process.env) {
     subjects: subjects.length
   };
 }
-
-// src/post-build/run.ts
-import { stat, writeFile } from "node:fs/promises";
 
 // src/post-build/inputs.ts
 function getPostBuildInputs(get, cwd = process.cwd()) {

@@ -1573,14 +1573,15 @@ function irregular(info) {
 }
 async function openRegular(path, shownName, lookFirst = !HAS_NOFOLLOW) {
   const looked = lookFirst ? await lstat(path, { bigint: true }).catch((error) => Promise.reject(openError(error, shownName))) : void 0;
-  if (looked?.isSymbolicLink()) throw openError(Object.assign(new Error("symbolic link"), { code: "ELOOP" }), shownName);
+  if (looked?.isSymbolicLink()) throw linkRefused(shownName);
   let handle;
   try {
     handle = await open(path, regularFlags(lookFirst));
   } catch (error) {
     throw openError(error, shownName);
   }
-  const why = irregular(await handle.stat()) ?? (looked ? swapped(looked, await handle.stat({ bigint: true })) : void 0);
+  const opened = looked ? await handle.stat({ bigint: true }) : await handle.stat();
+  const why = irregular(opened) ?? (looked ? swapped(looked, opened) : void 0);
   if (why) {
     await handle.close();
     throw new NotRegularFileError(`${quote(shownName)} ${why}`);
@@ -1597,8 +1598,11 @@ function regularFlags(lookFirst) {
 var REGULAR_FLAGS = constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0);
 function openError(error, shownName) {
   const code = error.code;
-  if (code === "ELOOP" || code === "EMLINK") return new NotRegularFileError(`${quote(shownName)} is a symbolic link, not a regular file; only regular files are read`);
+  if (code === "ELOOP" || code === "EMLINK") return linkRefused(shownName);
   return error;
+}
+function linkRefused(shownName) {
+  return new NotRegularFileError(`${quote(shownName)} is a symbolic link, not a regular file; only regular files are read`);
 }
 function openRegularSync(path, shownName, lookFirst = !HAS_NOFOLLOW) {
   let looked;
@@ -1608,7 +1612,7 @@ function openRegularSync(path, shownName, lookFirst = !HAS_NOFOLLOW) {
     } catch (error) {
       throw openError(error, shownName);
     }
-    if (looked?.isSymbolicLink()) throw openError(Object.assign(new Error("symbolic link"), { code: "ELOOP" }), shownName);
+    if (looked?.isSymbolicLink()) throw linkRefused(shownName);
   }
   let fd;
   try {
@@ -1618,7 +1622,8 @@ function openRegularSync(path, shownName, lookFirst = !HAS_NOFOLLOW) {
   }
   let why;
   try {
-    why = irregular(fstatSync(fd)) ?? (looked ? swapped(looked, fstatSync(fd, { bigint: true })) : void 0);
+    const opened = looked ? fstatSync(fd, { bigint: true }) : fstatSync(fd);
+    why = irregular(opened) ?? (looked ? swapped(looked, opened) : void 0);
   } catch (error) {
     closeSync(fd);
     throw error;

@@ -1,6 +1,5 @@
 import {createRequire as __wgCreateRequire} from 'node:module'; const require = __wgCreateRequire(import.meta.url);
 import {
-  Attestations,
   CheckPool,
   Inputs,
   NoFilesFound,
@@ -20,6 +19,7 @@ import {
   getList,
   isInside,
   matchesAny,
+  openAttestations,
   openContainer,
   pairListing,
   parseDistributionName,
@@ -33,7 +33,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-LWX6TYH7.js";
+} from "./chunk-NQU6I4ZB.js";
 import {
   ContainerError,
   ContentError,
@@ -60,7 +60,7 @@ import {
   renameOver,
   temporaryName,
   versionKey
-} from "./chunk-JAR5GGFE.js";
+} from "./chunk-Z2JWBSXX.js";
 
 // src/collect/run.ts
 import { mkdir as mkdir2, readdir as readdir2, rm as rm2 } from "node:fs/promises";
@@ -794,12 +794,11 @@ async function stillPlaced(inputs, placed, problems, files) {
 async function collect(inputs, reporter) {
   try {
     const truth = inputs.digests ? await loadDigests(inputs.digests.given, inputs.digests.cwd, Inputs.Digests) : void 0;
-    const attestations = inputs.attestations ? new Attestations({ ...inputs.attestations, onRetry: (what, error, attempt) => reporter.info(`${what}: attempt ${attempt} after: ${messageOf(error)}`) }) : void 0;
-    await attestations?.prepare();
+    const attestor = inputs.attestations ? await openAttestations(inputs.attestations, (line) => reporter.info(line)) : void 0;
     await mkdir2(inputs.path, { recursive: true });
     const lock = await lockDirectory(inputs.path);
     try {
-      return await collectPairs(inputs, truth, reporter, attestations);
+      return await collectPairs(inputs, truth, reporter, attestor);
     } finally {
       await lock.release();
     }
@@ -845,10 +844,10 @@ async function snapshot(dir) {
   }
   return found;
 }
-async function collectPairs(plainInputs, truth, reporter, attestations) {
+async function collectPairs(plainInputs, truth, reporter, attestor) {
   const checks = new CheckPool();
   try {
-    return await collectPairsWith({ ...plainInputs, before: await snapshot(plainInputs.path), checks, ...attestations ? { attestor: attestations } : {} }, truth, reporter);
+    return await collectPairsWith({ ...plainInputs, before: await snapshot(plainInputs.path), checks, ...attestor ? { attestor } : {} }, truth, reporter);
   } finally {
     await checks.close();
   }

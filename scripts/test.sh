@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
 # Every test: unit tests, then the end-to-end suite against the committed dist/
 # bundles under this machine's Node and under Node 24 (the action's runtime,
-# from the `node` npm package). Ends with the line CI reads: "N passed, N failed".
+# from the `node` npm package), then the CLI's end-to-end files under Node 22
+# (the CLI's third supported line, `engines`). Ends with the line CI reads:
+# "N passed, N failed".
 set -u
 cd "$(dirname "$0")/.."
+
+# Nothing skips here: a test whose tool (nginx, openssl, the AWS CLI, ...) is
+# missing runs and fails naming it (__tests__/helpers/tools.ts). Elsewhere,
+# e.g. `npx vitest run` on a Windows runner, such tests are skipped instead.
+export WG_ALL_TOOLS=1
 
 # Under `npm test`, node_modules/.bin (which holds Node 24) comes first in PATH;
 # npm_node_execpath is the Node that runs npm: the machine's own.
@@ -12,12 +19,28 @@ node24=$PWD/node_modules/node/bin/node
 results=$(mktemp -d)
 trap 'rm -rf "$results"' EXIT
 
-suite() { # name node-for-subprocess config
+suite() { # name node-for-subprocess config [files...]
   local name=$1 wg_node=$2 config=$3
+  shift 3
   echo "== $name (subprocess node: $("$wg_node" --version))"
   WG_NODE=$wg_node "$system_node" node_modules/vitest/vitest.mjs run --config "$config" \
-    --reporter=default --reporter=json --outputFile="$results/$name.json"
+    --reporter=default --reporter=json --outputFile="$results/$name.json" "$@"
 }
+
+# Node 22 is not a devDependency (the `node` package, Node 24, owns
+# node_modules/.bin/node; an alias would fight it for that name): it is
+# installed once into .cache/node22 from the same registry as `npm ci`.
+NODE22_VERSION=22.23.3
+node22=$PWD/.cache/node22/node_modules/node/bin/node
+if [ "$("$node22" --version 2>/dev/null)" != "v$NODE22_VERSION" ]; then
+  echo "== installing Node $NODE22_VERSION into .cache/node22 (the CLI's Node 22 run)"
+  rm -rf .cache/node22
+  npm install --prefix .cache/node22 --no-save --no-audit --no-fund --loglevel=error "node@$NODE22_VERSION" >/dev/null \
+    || echo "could not install Node $NODE22_VERSION from the npm registry: the Node 22 run fails"
+fi
+# The CLI's own surfaces: the commands, the installed npm and pip packages, the
+# web-address container, indexes, requirements files, digests, light start.
+NODE22_FILES=(cli.test.ts npm-package.test.ts python-wheel.test.ts light-start.test.ts http.test.ts index.test.ts requirements.test.ts digests.test.ts)
 
 status=0
 export TSC_FAILED=0
@@ -25,6 +48,10 @@ export TSC_FAILED=0
 suite unit "$system_node" vitest.config.ts || status=1
 suite "e2e-node$("$system_node" -p 'process.versions.node.split(".")[0]')" "$system_node" vitest.e2e.config.ts || status=1
 suite e2e-node24 "$node24" vitest.e2e.config.ts || status=1
+if [ -x "$node22" ]; then
+  suite cli-e2e-node22 "$node22" vitest.e2e.config.ts "${NODE22_FILES[@]/#/__tests__/e2e/}" || status=1
+fi
+suites=4
 
 "$system_node" -e '
   const fs = require("fs");
@@ -39,8 +66,8 @@ suite e2e-node24 "$node24" vitest.e2e.config.ts || status=1
     }
   }
   // A suite that never wrote its report (it crashed) is a failure too.
-  failed += Math.max(0, 3 - fs.readdirSync(process.argv[1]).length);
+  failed += Math.max(0, Number(process.argv[2]) - fs.readdirSync(process.argv[1]).length);
   if (process.env.TSC_FAILED === "1") failed += 1;
   console.log(`${passed} passed, ${failed} failed`);
-' "$results"
+' "$results" "$suites"
 exit $status

@@ -210,9 +210,12 @@ async function demo(values: Values, reporter: () => Reporter, io: Io): Promise<E
   );
   const code = report(io, 'collect', collected);
   if (code === ExitCode.Ok) {
+    // Said the way this run was started: `npm start` / `npx` from a clone (npm sets npm_command), else the
+    // installed command (npm install -g, pipx).
+    const command = process.env.npm_command ? 'npx wheel-guard' : 'wheel-guard';
     io.stdout.write(
       `\nEvery wheel verified. Now break one and collect again:\n` +
-        `  truncate -s -100 ${join(container, 'wheel-0.43.0-py3-none-any.whl')} && npx wheel-guard collect --container ${container} --path ${join(root, 'dist2')} --sha256sums ${join(root, 'SHA256SUMS2')}\n`,
+        `  truncate -s -100 ${join(container, 'wheel-0.43.0-py3-none-any.whl')} && ${command} collect --container ${container} --path ${join(root, 'dist2')} --sha256sums ${join(root, 'SHA256SUMS2')}\n`,
     );
   }
   return code;

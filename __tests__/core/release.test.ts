@@ -17,9 +17,14 @@ const MAJOR = `v${VERSION.split('.')[0]}`;
 interface Step { name?: string; run?: string; uses?: string }
 interface Job { needs?: string | string[]; steps: Step[] }
 const release = parse(read('.github/workflows/release.yml')) as { on: { push: { tags: string[] } }; jobs: Record<string, Job> };
-const stepRun = (job: string, name: RegExp): string => {
-  const step = release.jobs[job].steps.find((s) => name.test(s.name ?? s.run ?? ''));
-  if (!step?.run) throw new Error(`release.yml: no step matching ${name} in ${job}`);
+const job = (name: string): Job => {
+  const found = release.jobs[name];
+  if (!found) throw new Error(`release.yml has no job ${name}`);
+  return found;
+};
+const stepRun = (name0: string, name: RegExp): string => {
+  const step = job(name0).steps.find((s) => name.test(s.name ?? s.run ?? ''));
+  if (!step?.run) throw new Error(`release.yml: no step matching ${name} in ${name0}`);
   return step.run;
 };
 // The workflow's bash snippets are run as the Ubuntu runner runs them: not on Windows.
@@ -44,11 +49,11 @@ describe('release: tags, README, CHANGELOG and Marketplace metadata agree', () =
     const wrong = bash(check, { GITHUB_REF_NAME: 'v9.9.9' });
     expect(wrong.status).toBe(1);
     expect(wrong.stdout).toContain(`::error::tag v9.9.9 is not v${VERSION}, the version in package.json`);
-    expect(release.jobs.test.steps.some((s) => s.run === 'bash .ci/run')).toBe(true);
+    expect(job('test').steps.some((s) => s.run === 'bash .ci/run')).toBe(true);
   });
 
   it.skipIf(NOT_POSIX)('the major tag moves last, after every channel has the release, and is the one the README names', () => {
-    const needs = (job: string): string[] => [release.jobs[job].needs ?? []].flat();
+    const needs = (name: string): string[] => [job(name).needs ?? []].flat();
     expect(needs('npm')).toEqual(['test']);
     expect(needs('wheel')).toEqual(['test']);
     expect(needs('pypi')).toEqual(['wheel']);

@@ -52,6 +52,8 @@ interface CallResult<T> {
 }
 
 const tempDir = useTempDirs();
+/** The trap's address: 127.0.0.2, apart from the services; macOS's loopback has 127.0.0.1 alone unless configured. */
+const TRAP_HOST = process.platform === 'darwin' ? '127.0.0.1' : '127.0.0.2';
 let service: ArtifactService;
 let trap: Server;
 let trapHits = 0;
@@ -125,8 +127,8 @@ beforeAll(async () => {
     trapHits++;
     socket.destroy();
   });
-  await new Promise<void>((resolve) => trap.listen(0, '127.0.0.2', resolve));
-  trapUrl = `http://127.0.0.2:${(trap.address() as AddressInfo).port}`;
+  await new Promise<void>((resolve) => trap.listen(0, TRAP_HOST, resolve));
+  trapUrl = `http://${TRAP_HOST}:${(trap.address() as AddressInfo).port}`;
   service = await startArtifactService();
   await startClientProcess();
 });

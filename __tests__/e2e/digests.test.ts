@@ -3,15 +3,18 @@
  * bundles, against a local directory container and s3rver: the release's
  * SHA256SUMS is the truth, sidecars become optional and must agree, a file
  * it lists must be there, a file it does not list is not part of the release;
- * and the digests an https:// listing states (nginx on 127.0.0.1).
+ * and the digests an https:// listing states (nginx on 127.0.0.1; skipped
+ * without nginx or Python, which makes its wheels, unless WG_ALL_TOOLS=1).
  */
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type Nginx, startNginx } from '../helpers/nginx.js';
 import { startProxy } from '../helpers/proxy.js';
+import { lacks } from '../helpers/tools.js';
 import { makeWheel, writeSimpleProject } from '../helpers/web-tree.js';
 import { type ContainerFixture, localFixture, s3Fixture } from './fixtures.js';
 import { names, problems, runAction, runCli, SAMPLES, WHEELS, workspace } from './harness.js';
@@ -20,6 +23,8 @@ const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\/]/g, '\
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 const S3 = s3Fixture();
 const SUMS = 'release.SHA256SUMS';
+/** A child's temporary directory: Node's os.tmpdir() reads TMPDIR on POSIX, TEMP (then TMP) on Windows. */
+const tmpEnv = (dir: string): Record<string, string> => ({ TMPDIR: dir, TMP: dir, TEMP: dir });
 
 /** The digest a line of a SHA256SUMS file gives a name. */
 async function digestIn(file: string, name: string): Promise<string> {
@@ -132,9 +137,9 @@ describe.each([localFixture, S3] as ContainerFixture[])('digests input, $kind co
 
   it('verify URL: collects into a temporary directory, reports each file, places nothing, leaves nothing behind', async () => {
     const tmp = await mkdtemp(join(tmpdir(), 'wg-verify-tmp-'));
-    const url = fx === localFixture ? `file://${join(ws, 'parked')}` : where();
+    const url = fx === localFixture ? pathToFileURL(join(ws, 'parked')).href : where();
     const flags = fx === localFixture ? [] : ['--endpoint', fx.inputs(ws).endpoint!];
-    const good = await runCli(['verify', url, '--digests', SUMS, ...flags], ws, { ...fx.env(), TMPDIR: tmp });
+    const good = await runCli(['verify', url, '--digests', SUMS, ...flags], ws, { ...fx.env(), ...tmpEnv(tmp) });
     expect(good.stderr).not.toMatch(/error/);
     expect(good.code).toBe(0);
     expect(good.stdout.match(/verified/g)).toHaveLength(3);
@@ -145,7 +150,7 @@ describe.each([localFixture, S3] as ContainerFixture[])('digests input, $kind co
     const wheel = WHEELS[1]!;
     const bytes = await fx.get(ws, wheel);
     await fx.put(ws, wheel, bytes.subarray(0, bytes.length - 10));
-    const bad = await runCli(['verify', url, '--retries', '0', ...flags], ws, { ...fx.env(), TMPDIR: tmp });
+    const bad = await runCli(['verify', url, '--retries', '0', ...flags], ws, { ...fx.env(), ...tmpEnv(tmp) });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(new RegExp(`error: ${wheel.replace(/\./g, '\\.')}: sha256 mismatch`));
     expect(bad.stdout).toMatch(new RegExp(`${wheel.replace(/\./g, '\\.')}.*failed`));
@@ -260,7 +265,7 @@ describe('digests input, bad values', () => {
  * after-release recipe against a package index laid out as mirrors lay it,
  * and a page whose digests disagree with a sidecar or state none.
  */
-describe('digests a web listing states (nginx)', () => {
+describe.skipIf(lacks('nginx', 'python'))('digests a web listing states (nginx)', () => {
   const DEMO = ['demo_pkg-1.0.0-py3-none-any.whl', 'demo_pkg-1.1.0-py3-none-any.whl', 'demo_pkg-2.0.0-py3-none-any.whl'];
   const RELEASED = DEMO[1]!;
   let root: string;
@@ -383,12 +388,12 @@ describe('digests a web listing states (nginx)', () => {
   it('verify URL on the index with --digests: reports the file, places nothing', async () => {
     const ws = await releaseWorkspace();
     const tmp = await mkdtemp(join(tmpdir(), 'wg-verify-tmp-'));
-    const run = await runCli(['verify', `${server.endpoint}/simple/demo-pkg/`, '--digests', 'SHA256SUMS', '--pattern', 'demo_pkg-1.1.0-*.whl'], ws, { TMPDIR: tmp });
+    const run = await runCli(['verify', `${server.endpoint}/simple/demo-pkg/`, '--digests', 'SHA256SUMS', '--pattern', 'demo_pkg-1.1.0-*.whl'], ws, tmpEnv(tmp));
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(new RegExp(`${escape(RELEASED)}.*verified`));
     expect(await readdir(tmp)).toEqual([]);
     expect((await readdir(ws)).sort()).toEqual(['SHA256SUMS', 'wheelhouse']);
-    const wrong = await runCli(['verify', `${server.endpoint}/simple/demo-wrong/`, '--digests', 'SHA256SUMS', '--pattern', 'demo_pkg-1.1.0-*.whl'], ws, { TMPDIR: tmp });
+    const wrong = await runCli(['verify', `${server.endpoint}/simple/demo-wrong/`, '--digests', 'SHA256SUMS', '--pattern', 'demo_pkg-1.1.0-*.whl'], ws, tmpEnv(tmp));
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain(`${RELEASED}: its digests disagree`);
     expect(await readdir(tmp)).toEqual([]);

@@ -16,20 +16,28 @@
  *
  * pip, a client nobody here wrote either, downloads from the same trees:
  * they are what a package index serves.
+ *
+ * Every test needs nginx, Python (make-wheel.py, http.server, pip) and
+ * sha256sum (the SHA256SUMS): without one (and not under WG_ALL_TOOLS=1) the
+ * file is skipped, its servers never started; curl and openssl skip the tests
+ * that use them.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { devNull, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultKind, startFaultProxy } from '../helpers/fault-proxy.js';
 import { type Nginx, selfSignedCert, startNginx } from '../helpers/nginx.js';
 import { type PythonHttpServer, startPythonHttpServer } from '../helpers/python-http.js';
+import { lacks, PYTHON, toolPath } from '../helpers/tools.js';
 import { makeWheel, writeSha256Sums, writeSimpleProject } from '../helpers/web-tree.js';
 import { names, problems, runAction, runCli, SAMPLES, spawnCollect, WHEELS, workspace } from './harness.js';
 
 const SEED = Number(process.env.WG_FAULT_SEED ?? 20261129);
+/** What every test here needs (the beforeAll starts nginx and http.server, makes wheels, writes a SHA256SUMS): each describe skips without it. */
+const SERVERS = lacks('nginx', 'python', 'sha256sum');
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
 const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -99,10 +107,10 @@ async function collect(container: string, inputs: Record<string, string> = {}, e
   return { ws, dist: join(ws, 'dist'), run };
 }
 
-describe('the servers are what they claim (checked with curl, a client nobody here wrote)', () => {
-  const head = (url: string, ...args: string[]): string => execFileSync('curl', ['-sS', '-o', '/dev/null', '-D', '-', ...args, url], { encoding: 'utf8' });
+describe.skipIf(SERVERS)('the servers are what they claim (checked with curl, a client nobody here wrote)', () => {
+  const head = (url: string, ...args: string[]): string => execFileSync(toolPath('curl') ?? 'curl', ['-sS', '-o', devNull, '-D', '-', ...args, url], { encoding: 'utf8' });
 
-  it('nginx answers a Range with 206 and an ETag; python http.server answers it with 200 and the whole file', async () => {
+  it.skipIf(lacks('curl'))('nginx answers a Range with 206 and an ETag; python http.server answers it with 200 and the whole file', async () => {
     const nginxAnswer = head(`${nginx.endpoint}/wheels/${BIG}`, '-H', 'Range: bytes=1000-');
     expect(nginxAnswer).toMatch(/^HTTP\/1\.1 206/);
     expect(nginxAnswer).toMatch(/^ETag: "/im);
@@ -113,7 +121,7 @@ describe('the servers are what they claim (checked with curl, a client nobody he
     expect(pythonAnswer).not.toMatch(/^ETag:/im);
   });
 
-  it('nginx negotiates the index page: PEP 691 JSON to a client that asks for it, PEP 503 HTML otherwise', () => {
+  it.skipIf(lacks('curl'))('nginx negotiates the index page: PEP 691 JSON to a client that asks for it, PEP 503 HTML otherwise', () => {
     const json = head(`${nginx.endpoint}/simple/demo-pkg/`, '-H', 'Accept: application/vnd.pypi.simple.v1+json, text/html;q=0.1');
     expect(json).toMatch(/^Content-Type: application\/vnd\.pypi\.simple\.v1\+json/im);
     const html = head(`${nginx.endpoint}/simple/demo-pkg/`, '-H', 'Accept: text/html');
@@ -125,7 +133,7 @@ describe('the servers are what they claim (checked with curl, a client nobody he
       const dest = await mkdtemp(join(tmpdir(), 'wg-pip-'));
       try {
         const { code, stdout, stderr } = await spawnCollect(
-          'python3',
+          PYTHON,
           ['-m', 'pip', 'download', '--isolated', '--no-deps', '--disable-pip-version-check', '--index-url', `${endpoint}/simple/`, '--dest', dest, 'demo-pkg==1.1.0'],
           { cwd: dest, env: { ...process.env, PIP_FIND_LINKS: '' } },
         );
@@ -143,7 +151,7 @@ describe('the servers are what they claim (checked with curl, a client nobody he
   });
 });
 
-describe('collect from a web address', () => {
+describe.skipIf(SERVERS)('collect from a web address', () => {
   it('an nginx autoindex directory with sidecars: every pair verified, each wheel asked for without compression', async () => {
     const { dist, run } = await collect(`${nginx.endpoint}/wheels/`);
     expect(run.errors).toEqual([]);
@@ -214,7 +222,7 @@ describe('collect from a web address', () => {
     expect(await readFile(join(ws, 'SHA256SUMS'), 'utf8')).toContain(`${sha256(await original(DEMO[2]!))}  ${DEMO[2]}`);
   });
 
-  it('https:// with a certificate the runner trusts (NODE_EXTRA_CA_CERTS); refused, naming the certificate, when it does not', async () => {
+  it.skipIf(lacks('openssl'))('https:// with a certificate the runner trusts (NODE_EXTRA_CA_CERTS); refused, naming the certificate, when it does not', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'wg-tls-'));
     const tls = selfSignedCert(dir);
     const secure = await startNginx({ root: site, tls });
@@ -224,7 +232,7 @@ describe('collect from a web address', () => {
       const trusted = await collect(url, {}, { NODE_EXTRA_CA_CERTS: tls.cert });
       expect(trusted.run.errors).toEqual([]);
       await expectVerified(trusted.dist, PARKED);
-      const untrusted = await collect(url, { retries: '0' }, { NODE_EXTRA_CA_CERTS: '/dev/null' });
+      const untrusted = await collect(url, { retries: '0' }, { NODE_EXTRA_CA_CERTS: devNull });
       expect(untrusted.run.code).toBe(1);
       expect(untrusted.run.errors.join('\n')).toMatch(/certificate/i);
       expect(await names(untrusted.dist).catch(() => [])).toEqual([]);
@@ -235,7 +243,7 @@ describe('collect from a web address', () => {
   });
 });
 
-describe('a run that cannot deliver everything fails naming each problem, and places only verified wheels', () => {
+describe.skipIf(SERVERS)('a run that cannot deliver everything fails naming each problem, and places only verified wheels', () => {
   it('a directory listing with a wheel unlike its sidecar, a wheel without one, and a sidecar without its wheel', async () => {
     const bad = join(site, 'bad');
     await mkdir(bad);
@@ -284,7 +292,7 @@ describe('a run that cannot deliver everything fails naming each problem, and pl
       // pip, reading the same page, refuses the same file.
       const dest = await mkdtemp(join(tmpdir(), 'wg-pip-'));
       const pip = await spawnCollect(
-        'python3',
+        PYTHON,
         ['-m', 'pip', 'download', '--isolated', '--no-deps', '--disable-pip-version-check', '--index-url', `${server.endpoint}/simple/`, '--dest', dest, 'demo-pkg==1.0.0'],
         { cwd: dest, env: { ...process.env } },
       );
@@ -314,7 +322,7 @@ describe('a run that cannot deliver everything fails naming each problem, and pl
   });
 });
 
-describe('a private index: credentials in the URL go to its own origin only', () => {
+describe.skipIf(SERVERS)('a private index: credentials in the URL go to its own origin only', () => {
   const USER = 'release';
   const PASSWORD = 'pw-7Hq2-not-for-the-cdn';
   let cdn: Nginx;
@@ -367,7 +375,7 @@ describe('a private index: credentials in the URL go to its own origin only', ()
   });
 });
 
-describe(`on a flaky network: the fault proxy in front of each server (seed ${SEED})`, () => {
+describe.skipIf(SERVERS)(`on a flaky network: the fault proxy in front of each server (seed ${SEED})`, () => {
   /** Which server a container path is on, and the path. */
   const targets = () =>
     [

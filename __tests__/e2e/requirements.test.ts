@@ -2,13 +2,17 @@
  * The `requirements` output file, end to end: the committed bundles collect
  * (and verify) real distributions and write it, then this machine's own pip
  * installs from it offline, and refuses a wheel swapped after the fact.
+ * The tests that run pip or a helper .py skip where there is no Python (not
+ * under WG_ALL_TOOLS=1).
  */
 import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { access, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { devNull, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { lacks, PYTHON, PYTHON_DEVNULL } from '../helpers/tools.js';
 import { names, problems, ROOT, runAction, runCli, SAMPLES, SDIST, WHEELS, workspace } from './harness.js';
 
 const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
@@ -19,15 +23,16 @@ const SAMPLE_WHEEL = WHEELS[2]!; // wheel_guard_sample-1.0.0-py3-none-any.whl, t
 /**
  * This machine's pip, cut off from its configuration: pip.conf here adds
  * `find-links = /opt/wheels`, an extra index and a constraints file, and the
- * environment PIP_FIND_LINKS. PIP_CONFIG_FILE=/dev/null makes pip read no
- * configuration file; the PIP_* variables are left out. With --no-index
- * pip then reads nothing but the --find-links directory.
+ * environment PIP_FIND_LINKS. PIP_CONFIG_FILE=/dev/null (nul on Windows:
+ * Python's os.devnull) makes pip read no configuration file; the PIP_*
+ * variables are left out. With --no-index pip then reads nothing but the
+ * --find-links directory.
  */
 function pip(args: string[], cwd: string): { code: number | null; out: string } {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('PIP_')));
-  const run = spawnSync('python3', ['-m', 'pip', ...args], {
+  const run = spawnSync(PYTHON, ['-m', 'pip', ...args], {
     cwd,
-    env: { ...env, PIP_CONFIG_FILE: devNull, PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1' },
+    env: { ...env, PIP_CONFIG_FILE: PYTHON_DEVNULL, PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1' },
     encoding: 'utf8',
   });
   return { code: run.status, out: `${run.stdout}\n${run.stderr}` };
@@ -59,11 +64,11 @@ async function parked(): Promise<string> {
 /** Copies a real wheel with one member changed and its RECORD rewritten: a valid wheel, other bytes, the same name. */
 function trojaned(src: string, dst: string): void {
   const spec = JSON.stringify({ set: { 'wheel_guard_sample/__init__.py': 'print("not what was released")\n' }, rehash: true });
-  execFileSync('python3', [join(ROOT, '__tests__/helpers/rewrite-wheel.py'), src, dst, spec]);
+  execFileSync(PYTHON, [join(ROOT, '__tests__/helpers/rewrite-wheel.py'), src, dst, spec]);
 }
 
 describe('requirements (collect bundle, then pip)', () => {
-  it('one line per project and version with every hash; pip installs from it offline, and refuses a swapped wheel', async () => {
+  it.skipIf(lacks('python'))('one line per project and version with every hash; pip installs from it offline, and refuses a swapped wheel', async () => {
     const ws = await parked();
     const run = await runAction('collect', { container: 'parked', pattern: BOTH, requirements: 'reqs.txt' }, ws);
     expect(run.errors).toEqual([]);
@@ -102,9 +107,9 @@ describe('requirements (collect bundle, then pip)', () => {
     expect(await readdir(refused.target)).toEqual([]);
   });
 
-  it('a wheel 1.0 and an sdist 1.0.0 of one project: one line (pip compares versions by PEP 440), and pip installs the wheel', async () => {
+  it.skipIf(lacks('python'))('a wheel 1.0 and an sdist 1.0.0 of one project: one line (pip compares versions by PEP 440), and pip installs the wheel', async () => {
     const ws = await parked();
-    const made = execFileSync('python3', [join(ROOT, '__tests__/helpers/make-wheel.py'), join(ws, 'wheelhouse'), 'wheel-guard-sample', '1.0', '1000'], { encoding: 'utf8' }).trim();
+    const made = execFileSync(PYTHON, [join(ROOT, '__tests__/helpers/make-wheel.py'), join(ws, 'wheelhouse'), 'wheel-guard-sample', '1.0', '1000'], { encoding: 'utf8' }).trim();
     const up = await runAction('post-build', { container: 'parked', pattern: 'wheel_guard_sample-1.0-*.whl', sha256sums: 'post-build.sums' }, ws);
     expect(up.errors).toEqual([]);
     const run = await runAction('collect', { container: 'parked', pattern: `wheel_guard_sample-1.0-*.whl\n${SDIST}`, requirements: 'reqs.txt' }, ws);
@@ -118,9 +123,9 @@ describe('requirements (collect bundle, then pip)', () => {
     expect(await readdir(installed.target)).toContain('wheel_guard_sample-1.0.dist-info');
   });
 
-  it('two versions of one project: a problem naming both files, no file written; pip itself refuses such a file', async () => {
+  it.skipIf(lacks('python'))('two versions of one project: a problem naming both files, no file written; pip itself refuses such a file', async () => {
     const ws = await parked();
-    execFileSync('python3', [join(ROOT, '__tests__/helpers/make-wheel.py'), join(ws, 'wheelhouse'), 'wheel-guard-sample', '2.0', '1000']);
+    execFileSync(PYTHON, [join(ROOT, '__tests__/helpers/make-wheel.py'), join(ws, 'wheelhouse'), 'wheel-guard-sample', '2.0', '1000']);
     const newer = 'wheel_guard_sample-2.0-py3-none-any.whl';
     const up = await runAction('post-build', { container: 'parked', pattern: newer, sha256sums: 'post-build.sums' }, ws);
     expect(up.errors).toEqual([]);
@@ -145,12 +150,12 @@ describe('requirements (collect bundle, then pip)', () => {
     expect(refused.out).toContain('ResolutionImpossible');
   });
 
-  it("a wheel file name's version with _ (1.0_1, the post-release 1.0-1) is pinned as pip reads it, and pip installs it", async () => {
+  it.skipIf(lacks('python'))("a wheel file name's version with _ (1.0_1, the post-release 1.0-1) is pinned as pip reads it, and pip installs it", async () => {
     const ws = await workspace();
-    const made = execFileSync('python3', [join(ROOT, '__tests__/helpers/make-wheel.py'), ws, 'post-pkg', '1.0_1', '1000'], { encoding: 'utf8' }).trim();
+    const made = execFileSync(PYTHON, [join(ROOT, '__tests__/helpers/make-wheel.py'), ws, 'post-pkg', '1.0_1', '1000'], { encoding: 'utf8' }).trim();
     // METADATA says the version as its project would (1.0.post1): make-wheel.py copies the file name's.
     const spec = JSON.stringify({ set: { 'post_pkg-1.0_1.dist-info/METADATA': 'Metadata-Version: 2.1\nName: post-pkg\nVersion: 1.0.post1\n' }, rehash: true });
-    execFileSync('python3', [join(ROOT, '__tests__/helpers/rewrite-wheel.py'), made, join(ws, 'wheelhouse', 'post_pkg-1.0_1-py3-none-any.whl'), spec]);
+    execFileSync(PYTHON, [join(ROOT, '__tests__/helpers/rewrite-wheel.py'), made, join(ws, 'wheelhouse', 'post_pkg-1.0_1-py3-none-any.whl'), spec]);
     expect((await runAction('post-build', { container: 'parked', pattern: 'post_pkg-*.whl' }, ws)).errors).toEqual([]);
     const run = await runAction('collect', { container: 'parked', requirements: 'reqs.txt' }, ws);
     expect(run.errors).toEqual([]);
@@ -192,7 +197,7 @@ describe('requirements (collect bundle, then pip)', () => {
 });
 
 describe('requirements (CLI bundle)', () => {
-  it('verify DIR --requirements writes the lines collect writes; collect --requirements too; inside DIR is exit 2', async () => {
+  it.skipIf(lacks('python'))('verify DIR --requirements writes the lines collect writes; collect --requirements too; inside DIR is exit 2', async () => {
     const ws = await parked();
     const collected = await runCli(['collect', '--container', 'parked', '--pattern', '*.whl', '--pattern', '*.tar.gz', '--requirements', 'collect-reqs.txt'], ws);
     expect(collected.stderr).not.toMatch(/error:/);
@@ -211,7 +216,7 @@ describe('requirements (CLI bundle)', () => {
     expect((await pipInstall(ws, 'verify-reqs.txt')).code).toBe(0);
 
     // verify URL: checked through a temporary directory, the file written all the same.
-    const url = await runCli(['verify', `file://${join(ws, 'parked')}`, '--pattern', '*.whl', '--pattern', '*.tar.gz', '--requirements', 'url-reqs.txt'], ws);
+    const url = await runCli(['verify', pathToFileURL(join(ws, 'parked')).href, '--pattern', '*.whl', '--pattern', '*.tar.gz', '--requirements', 'url-reqs.txt'], ws);
     expect(url.code).toBe(0);
     const fromUrl = await readFile(join(ws, 'url-reqs.txt'), 'utf8');
     expect(body(fromUrl)).toEqual(body(fromCollect));

@@ -42,7 +42,6 @@
  * `public` needs a `public-good` stack, `private` a `github` one.
  */
 import { createHash, generateKeyPairSync, randomBytes, randomUUID, sign as signData } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -63,6 +62,7 @@ import {
   type Workflow,
   workflowSha,
 } from './sigstore.js';
+import { openssl } from './tools.js';
 
 export interface GitHubOidc {
   /** Everything the subprocess needs (see the file's comment); merge into a clean environment. */
@@ -110,12 +110,11 @@ function makeCertificates(dir: string, names: string[]): { caFile: string; key: 
   const csr = join(dir, 'oidc-tls.csr');
   const cert = join(dir, 'oidc-tls.pem');
   const ext = join(dir, 'oidc-tls.ext');
-  const quiet = { stdio: 'ignore' as const };
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  execFileSync('openssl', ['req', '-x509', ...ec, '-keyout', caKey, '-out', caFile, '-days', '2', '-subj', '/CN=wheel-guard test CA'], quiet);
-  execFileSync('openssl', ['req', '-new', ...ec, '-keyout', key, '-out', csr, '-subj', '/CN=wheel-guard test MITM'], quiet);
+  openssl(['req', '-x509', ...ec, '-keyout', caKey, '-out', caFile, '-days', '2', '-subj', '/CN=wheel-guard test CA']);
+  openssl(['req', '-new', ...ec, '-keyout', key, '-out', csr, '-subj', '/CN=wheel-guard test MITM']);
   writeFileSync(ext, `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}\nextendedKeyUsage=serverAuth\nbasicConstraints=critical,CA:FALSE\n`);
-  execFileSync('openssl', ['x509', '-req', '-in', csr, '-CA', caFile, '-CAkey', caKey, '-set_serial', `0x${randomBytes(8).toString('hex')}`, '-days', '2', '-out', cert, '-extfile', ext], quiet);
+  openssl(['x509', '-req', '-in', csr, '-CA', caFile, '-CAkey', caKey, '-set_serial', `0x${randomBytes(8).toString('hex')}`, '-days', '2', '-out', cert, '-extfile', ext]);
   return { caFile, key: readFileSync(key), cert: readFileSync(cert) };
 }
 

@@ -15,19 +15,25 @@
  * look at (Range, If-Range, Accept, Accept-Encoding, Authorization) and what
  * nginx answered; `accessLog()` parses it.
  *
- * nginx runs under a small sh wrapper that stops it when the test process's
- * end of its stdin closes, so a test process that dies without calling stop()
- * does not leave an nginx behind. If nginx is missing the helper throws: the
- * tests that need it fail, naming what to install; they never skip.
+ * nginx runs under a small Node watchdog that stops it when the test
+ * process's end of the watchdog's stdin closes, so a test process that dies
+ * without calling stop() does not leave an nginx behind. nginx is found by
+ * tools.ts (Debian's /usr/sbin/nginx, WG_NGINX, else `nginx` on PATH); the
+ * tests that need it carry `skipIf(lacks('nginx'))`, and if it is missing
+ * anyway (WG_ALL_TOOLS=1) the helper throws, naming what to install.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { NGINX, openssl, toolPath } from './tools.js';
 
-export const NGINX = process.env.WG_NGINX || '/usr/sbin/nginx';
+export { NGINX };
+
+const WIN = process.platform === 'win32';
+/** A path as nginx.conf takes it: with forward slashes on Windows, where a backslash would escape the next character (`\t` a tab). */
+const conf = (path: string): string => (WIN ? path.replaceAll('\\', '/') : path);
 
 export interface NginxOptions {
   /** The directory served at / (autoindex on). */
@@ -104,7 +110,7 @@ const LOG_FORMAT =
 function config(prefix: string, port: number, options: NginxOptions): string {
   const asRoot = process.getuid?.() === 0;
   const authLines =
-    `      auth_basic "wheel-guard test index";\n      auth_basic_user_file ${join(prefix, 'htpasswd')};\n`;
+    `      auth_basic "wheel-guard test index";\n      auth_basic_user_file ${conf(join(prefix, 'htpasswd'))};\n`;
   const simpleAuth = options.basicAuth?.location === '/simple/' ? authLines : '';
   const otherAuth =
     options.basicAuth && options.basicAuth.location !== '/simple/' ? `    location ${options.basicAuth.location} {\n${authLines}    }\n` : '';
@@ -113,17 +119,17 @@ daemon off;
 master_process on;
 worker_processes 1;
 ${asRoot ? 'user root;   # the workers must read the test\'s 0700 temporary directories' : ''}
-pid ${join(prefix, 'nginx.pid')};
-error_log ${join(prefix, 'error.log')} info;
+pid ${conf(join(prefix, 'nginx.pid'))};
+error_log ${conf(join(prefix, 'error.log'))} info;
 events { worker_connections 256; }
 http {
-  client_body_temp_path ${join(prefix, 'client_body')};
-  proxy_temp_path ${join(prefix, 'proxy')};
-  fastcgi_temp_path ${join(prefix, 'fastcgi')};
-  uwsgi_temp_path ${join(prefix, 'uwsgi')};
-  scgi_temp_path ${join(prefix, 'scgi')};
+  client_body_temp_path ${conf(join(prefix, 'client_body'))};
+  proxy_temp_path ${conf(join(prefix, 'proxy'))};
+  fastcgi_temp_path ${conf(join(prefix, 'fastcgi'))};
+  uwsgi_temp_path ${conf(join(prefix, 'uwsgi'))};
+  scgi_temp_path ${conf(join(prefix, 'scgi'))};
   log_format wg escape=json ${LOG_FORMAT};
-  access_log ${join(prefix, 'access.log')} wg;
+  access_log ${conf(join(prefix, 'access.log'))} wg;
   # As Debian's /etc/nginx/mime.types has them for what these tests serve; wheels and sidecars are octet-stream there too.
   types {
     text/html html htm;
@@ -147,11 +153,11 @@ http {
   server {
     listen 127.0.0.1:${port}${options.tls ? ' ssl' : ''};
     server_name 127.0.0.1;
-    root ${options.root};
+    root ${conf(options.root)};
     autoindex on;
     # Behind the fault proxy a redirect must stay relative (nginx would put its own port in an absolute one).
     absolute_redirect off;
-${options.tls ? `    ssl_certificate ${options.tls.cert};\n    ssl_certificate_key ${options.tls.key};\n` : ''}    location /simple/ {
+${options.tls ? `    ssl_certificate ${conf(options.tls.cert)};\n    ssl_certificate_key ${conf(options.tls.key)};\n` : ''}    location /simple/ {
       index $wg_simple_index index.html;
       types { text/html html; application/vnd.pypi.simple.v1+json json; }
       add_header Vary Accept;
@@ -162,12 +168,39 @@ ${otherAuth}${options.serverConfig ?? ''}
 `;
 }
 
-/** The wrapper: runs nginx, and stops it (SIGTERM: fast shutdown) when its stdin reaches end of file. */
-const WRAPPER = 'exec 3<&0; "$@" </dev/null & pid=$!; { cat <&3 >/dev/null; kill -TERM "$pid" 2>/dev/null; } & exec 3<&-; wait "$pid"';
+/**
+ * The watchdog, `node -e WATCHDOG NGINX ARGS…`: runs nginx (stdin closed,
+ * stdout dropped, stderr its own), exits with nginx's status, and stops nginx
+ * when its own stdin reaches end of file: SIGTERM (fast shutdown) on POSIX;
+ * on Windows, which has no signals, `nginx -s stop` (fast shutdown too, through
+ * the pid file), then TerminateProcess if it is still there after 5 s.
+ */
+const WATCHDOG = `
+const { spawn, spawnSync } = require('node:child_process');
+const [command, ...args] = process.argv.slice(1);
+const nginx = spawn(command, args, { stdio: ['ignore', 'ignore', 'inherit'] });
+nginx.on('error', (error) => { process.stderr.write('cannot run ' + command + ': ' + error.message + '\\n'); process.exit(127); });
+nginx.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+let stopping = false;
+function stop() {
+  if (stopping) return;
+  stopping = true;
+  if (process.platform === 'win32') {
+    spawnSync(command, [...args, '-s', 'stop'], { stdio: 'ignore', timeout: 10000 });
+    setTimeout(() => nginx.kill(), 5000).unref();
+  } else {
+    nginx.kill('SIGTERM');
+  }
+}
+process.stdin.on('data', () => undefined);
+process.stdin.on('end', stop);
+process.stdin.on('error', stop);
+`;
 
 export async function startNginx(options: NginxOptions): Promise<Nginx> {
-  if (!existsSync(NGINX)) {
-    throw new Error(`nginx is not installed at ${NGINX}: install Debian's nginx package (bash .ci/run does) or set WG_NGINX to an nginx binary`);
+  const nginx = toolPath('nginx');
+  if (!nginx) {
+    throw new Error(`nginx is not installed at ${NGINX}: install nginx (apt-get install nginx; brew install nginx; bash .ci/run does) or set WG_NGINX to an nginx binary`);
   }
   const prefix = await mkdtemp(join(tmpdir(), 'wg-nginx-'));
   if (options.basicAuth) {
@@ -179,7 +212,7 @@ export async function startNginx(options: NginxOptions): Promise<Nginx> {
     await writeFile(join(prefix, 'nginx.conf'), config(prefix, port, options));
     await writeFile(join(prefix, 'error.log'), '');
     await mkdir(join(prefix, 'client_body'), { recursive: true });
-    const child: ChildProcess = spawn('sh', ['-c', WRAPPER, 'wg-nginx', NGINX, '-p', prefix, '-e', join(prefix, 'error.log'), '-c', join(prefix, 'nginx.conf')], {
+    const child: ChildProcess = spawn(process.execPath, ['-e', WATCHDOG, '--', nginx, '-p', prefix, '-e', join(prefix, 'error.log'), '-c', join(prefix, 'nginx.conf')], {
       stdio: ['pipe', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -192,8 +225,8 @@ export async function startNginx(options: NginxOptions): Promise<Nginx> {
       child.stdin!.end();
       await exit;
       const log = await readFile(join(prefix, 'error.log'), 'utf8').catch(() => '');
-      // Another process took the port between freePort() and nginx's bind: take another.
-      if (/Address already in use/.test(log + stderr) && attempt < 5) continue;
+      // Another process took the port between freePort() and nginx's bind: take another (10048: Windows' WSAEADDRINUSE).
+      if (/Address already in use|\(10048: /.test(log + stderr) && attempt < 5) continue;
       await rm(prefix, { recursive: true, force: true });
       throw new Error(`nginx did not start on 127.0.0.1:${port}:\n${stderr}${log}`);
     }
@@ -228,9 +261,9 @@ export async function startNginx(options: NginxOptions): Promise<Nginx> {
 export function selfSignedCert(dir: string): { cert: string; key: string } {
   const cert = join(dir, 'cert.pem');
   const key = join(dir, 'key.pem');
-  execFileSync('openssl', [
+  openssl([
     'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
     '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
-  ], { stdio: 'ignore' });
+  ]);
   return { cert, key };
 }

@@ -163,3 +163,26 @@ export function mkfifo(path: string): void {
   if (result.status !== 0) throw new Error(`mkfifo ${path} failed: ${result.error?.message ?? result.stderr}`);
   if (!existsSync(path)) throw new Error(`mkfifo made no ${path}`);
 }
+
+/**
+ * Python's os.devnull, which pip compares PIP_CONFIG_FILE with to read no
+ * configuration file at all: `nul` on Windows, where Node's devNull
+ * (`\\.\nul`) would not match and pip would read the machine's pip.ini.
+ */
+export const PYTHON_DEVNULL = WIN ? 'nul' : '/dev/null';
+
+/**
+ * Runs the openssl command line with `args`; throws with its stderr when it
+ * fails. MSYS path conversion is turned off for it: Git for Windows' MSYS
+ * openssl would otherwise rewrite an argument such as `-subj /CN=…` into a
+ * Windows path (the variables mean nothing to any other openssl).
+ */
+export function openssl(args: string[]): void {
+  const result = spawnSync(toolPath('openssl') ?? COMMAND.openssl, args, {
+    encoding: 'utf8',
+    stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, MSYS_NO_PATHCONV: '1', MSYS2_ARG_CONV_EXCL: '*' },
+  });
+  if (result.error) throw new Error(`cannot run openssl: install ${HOW.openssl} (${result.error.message})`);
+  if (result.status !== 0) throw new Error(`openssl ${args.join(' ')} exited ${result.status}:\n${result.stderr}`);
+}

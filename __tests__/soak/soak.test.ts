@@ -9,6 +9,8 @@
  * replays those runs alone (a scenario's seeds are its base + 0, 1, …; the
  * report names each failing one): run vitest directly for a replay, not
  * `npm run soak`, whose report would be written from it.
+ * Without Python (make-wheel.py makes its wheels) the soak is skipped, and
+ * without nginx its https:// scenarios, unless WG_ALL_TOOLS=1.
  */
 import { ContainerClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { execFileSync } from 'node:child_process';
@@ -21,6 +23,7 @@ import { type Azurite, AZURITE_ACCOUNT, AZURITE_KEY, startAzurite } from '../hel
 import { type FaultPlan, startFaultProxy } from '../helpers/fault-proxy.js';
 import { type Nginx, startNginx } from '../helpers/nginx.js';
 import { type S3Server, startS3rver } from '../helpers/s3rver.js';
+import { lacks, PYTHON } from '../helpers/tools.js';
 import { ROOT, runAction, workspace } from '../e2e/harness.js';
 
 const RUNS = Number(process.env.WG_SOAK_RUNS ?? 20);
@@ -32,6 +35,9 @@ const AZURE_CONTAINER = `azure://${AZURITE_ACCOUNT}/wheels/soak`;
 /** The bundles reach Azurite with its published account key. */
 const AZURE_ENV = { AZURE_STORAGE_KEY: AZURITE_KEY };
 const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).digest('hex');
+/** Every scenario needs the wheels make-wheel.py makes; the https:// ones nginx too. */
+const NO_WHEELS = lacks('python');
+const NO_WEB = lacks('python', 'nginx');
 
 interface RunRecord {
   scenario: string;
@@ -77,14 +83,14 @@ beforeAll(async () => {
   ws = await workspace();
   // Four real sample wheels plus four generated wheels of 1–4 MB: about 10 MB of payload.
   for (let i = 1; i <= 4; i++) {
-    execFileSync('python3', [join(ROOT, '__tests__/helpers/make-wheel.py'), join(ws, 'wheelhouse'), `soak-pkg${i}`, '1.0.0', String(i * 1_000_000), String(i)]);
+    execFileSync(PYTHON, [join(ROOT, '__tests__/helpers/make-wheel.py'), join(ws, 'wheelhouse'), `soak-pkg${i}`, '1.0.0', String(i * 1_000_000), String(i)]);
   }
   const up = await runAction('post-build', { container: 's3://wheels/soak', endpoint: server.endpoint }, ws, server.env);
   expect(up.errors).toEqual([]);
   // The same pairs parked in a directory that nginx lists (autoindex): the https:// container's wheelhouse.
   const parked = await runAction('post-build', { container: join(ws, 'site', 'soak') }, ws);
   expect(parked.errors).toEqual([]);
-  web = await startNginx({ root: join(ws, 'site') });
+  if (!lacks('nginx')) web = await startNginx({ root: join(ws, 'site') });
   // And once more in Azurite, in a blob container created first (post-build does not create one).
   azurite = await startAzurite();
   await new ContainerClient(`${azurite.blobEndpoint}/wheels`, new StorageSharedKeyCredential(AZURITE_ACCOUNT, AZURITE_KEY)).createIfNotExists();
@@ -154,11 +160,11 @@ async function scenario(
   }
 }
 
-it(`30% of connections faulted: ${RUNS} runs`, async () => {
+it.skipIf(NO_WHEELS)(`30% of connections faulted: ${RUNS} runs`, async () => {
   for (const seed of seeds(1000, RUNS)) await scenario('random-30%', { rate: 0.3, stallMs: 30_000 }, seed, { retries: '10', timeout: '2' }, true);
 }, 3_600_000);
 
-it(`a wheel corrupted in transit every time: ${RUNS} runs`, async () => {
+it.skipIf(NO_WHEELS)(`a wheel corrupted in transit every time: ${RUNS} runs`, async () => {
   for (const seed of seeds(2000, RUNS)) {
     await scenario('persistent-corruption', { rate: 1, kinds: ['flip'], only: /^GET \S*soak_pkg2\S*\.whl[ ?]/ }, seed, { retries: '2', timeout: '2' }, false);
   }
@@ -185,28 +191,28 @@ async function silentEndpoint(container: 's3' | 'azure', runs: number): Promise<
   }
 }
 
-it(`an endpoint that never answers: ${Math.min(RUNS, 5)} runs`, async () => {
+it.skipIf(NO_WHEELS)(`an endpoint that never answers: ${Math.min(RUNS, 5)} runs`, async () => {
   await silentEndpoint('s3', REPLAY ? 0 : Math.min(RUNS, 5));
 }, 3_600_000);
 
-it(`https:// (nginx autoindex, sidecars): 30% of requests faulted: ${RUNS} runs`, async () => {
+it.skipIf(NO_WEB)(`https:// (nginx autoindex, sidecars): 30% of requests faulted: ${RUNS} runs`, async () => {
   for (const seed of seeds(3000, RUNS)) await scenario('random-30%', { rate: 0.3, stallMs: 30_000 }, seed, { retries: '10', timeout: '2' }, true, 'https');
   expectEveryRun('https', 'random-30%');
 }, 3_600_000);
 
-it(`https:// (nginx autoindex, sidecars): a wheel corrupted in transit every time: ${Math.min(RUNS, 5)} runs`, async () => {
+it.skipIf(NO_WEB)(`https:// (nginx autoindex, sidecars): a wheel corrupted in transit every time: ${Math.min(RUNS, 5)} runs`, async () => {
   for (const seed of seeds(4000, Math.min(RUNS, 5))) {
     await scenario('persistent-corruption', { rate: 1, kinds: ['flip'], only: /^GET \S*soak_pkg2\S*\.whl / }, seed, { retries: '2', timeout: '2' }, false, 'https');
   }
   expectEveryRun('https', 'persistent-corruption');
 }, 3_600_000);
 
-it(`azure:// (Azurite): 30% of requests faulted: ${RUNS} runs`, async () => {
+it.skipIf(NO_WHEELS)(`azure:// (Azurite): 30% of requests faulted: ${RUNS} runs`, async () => {
   for (const seed of seeds(5000, RUNS)) await scenario('random-30%', { rate: 0.3, stallMs: 30_000 }, seed, { retries: '10', timeout: '2' }, true, 'azure');
   expectEveryRun('azure', 'random-30%');
 }, 3_600_000);
 
-it(`azure:// (Azurite): a wheel corrupted in transit every time: ${RUNS} runs`, async () => {
+it.skipIf(NO_WHEELS)(`azure:// (Azurite): a wheel corrupted in transit every time: ${RUNS} runs`, async () => {
   for (const seed of seeds(6000, RUNS)) {
     // Get Blob with the account key carries no query; with a SAS it would (hence [ ?]). The sidecar (….whl.sha256) is spared.
     await scenario('persistent-corruption', { rate: 1, kinds: ['flip'], only: /^GET \S*soak_pkg2\S*\.whl[ ?]/ }, seed, { retries: '2', timeout: '2' }, false, 'azure');
@@ -214,7 +220,7 @@ it(`azure:// (Azurite): a wheel corrupted in transit every time: ${RUNS} runs`, 
   expectEveryRun('azure', 'persistent-corruption');
 }, 3_600_000);
 
-it(`azure:// (Azurite): an endpoint that never answers: ${Math.min(RUNS, 5)} runs`, async () => {
+it.skipIf(NO_WHEELS)(`azure:// (Azurite): an endpoint that never answers: ${Math.min(RUNS, 5)} runs`, async () => {
   await silentEndpoint('azure', REPLAY ? 0 : Math.min(RUNS, 5));
   expectEveryRun('azure', 'silent-endpoint');
 }, 3_600_000);

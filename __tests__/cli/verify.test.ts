@@ -6,6 +6,7 @@ import { verifyDirectory } from '../../src/cli/verify.js';
 import { FileStatus, type FileResult, type Reporter } from '../../src/core/report.js';
 import { formatSidecar, writeSha256Sums } from '../../src/core/sidecar.js';
 import { SAMPLE_EXAMPLE_WHEEL, SAMPLE_SDIST, SAMPLE_SMALL_WHEEL, SAMPLE_WHEEL, sha256sum, useTempDirs } from '../helpers/tmp.js';
+import { lacks } from '../helpers/tools.js';
 
 const tempDir = useTempDirs();
 
@@ -48,7 +49,7 @@ async function flipByte(file: string, at: number): Promise<void> {
 }
 
 describe('verifyDirectory with sidecars', () => {
-  it('verifies every wheel against its sidecar', async () => {
+  it.skipIf(lacks('sha256sum'))('verifies every wheel against its sidecar', async () => {
     const dir = await distWithSidecars();
     const reporter = recorder();
     const result = await verifyDirectory({ dir, patterns: ['*.whl'], concurrency: 2 }, reporter);
@@ -62,7 +63,7 @@ describe('verifyDirectory with sidecars', () => {
     expect(reporter.done.map((f) => f.name).sort()).toEqual(NAMES);
   });
 
-  it('reports a wheel with one flipped byte, naming it, and still verifies the others', async () => {
+  it.skipIf(lacks('sha256sum'))('reports a wheel with one flipped byte, naming it, and still verifies the others', async () => {
     const dir = await distWithSidecars();
     const bad = basename(SAMPLE_WHEEL);
     const expected = await shaOf(join(dir, bad));
@@ -81,7 +82,7 @@ describe('verifyDirectory with sidecars', () => {
     for (const name of NAMES.filter((n) => n !== bad)) expect(byName.get(name)).toBe(FileStatus.Verified);
   });
 
-  it('reports a wheel without a sidecar, and a sidecar without its wheel', async () => {
+  it.skipIf(lacks('sha256sum'))('reports a wheel without a sidecar, and a sidecar without its wheel', async () => {
     const dir = await distWithSidecars();
     const lonely = basename(SAMPLE_SMALL_WHEEL);
     await writeFile(join(dir, 'ghost-1.0-py3-none-any.whl.sha256'), formatSidecar('0'.repeat(64), 'ghost-1.0-py3-none-any.whl'));
@@ -99,7 +100,7 @@ describe('verifyDirectory with sidecars', () => {
     expect(result.files.every((f) => f.status === FileStatus.Verified)).toBe(true);
   });
 
-  it('reports a malformed sidecar as a problem about that wheel', async () => {
+  it.skipIf(lacks('sha256sum'))('reports a malformed sidecar as a problem about that wheel', async () => {
     const dir = await distWithSidecars();
     const name = basename(SAMPLE_EXAMPLE_WHEEL);
     await writeFile(join(dir, `${name}.sha256`), `${(await shaOf(join(dir, name))).slice(1)}  ${name}\n`);
@@ -110,7 +111,7 @@ describe('verifyDirectory with sidecars', () => {
     expect(result.files.find((f) => f.name === name)!.status).toBe(FileStatus.Failed);
   });
 
-  it('only checks files matching the patterns', async () => {
+  it.skipIf(lacks('sha256sum'))('only checks files matching the patterns', async () => {
     const dir = await distWithSidecars();
     await copyFile(SAMPLE_SDIST, join(dir, basename(SAMPLE_SDIST)));
     const onlyWheels = await verifyDirectory({ dir, patterns: ['*.whl'], concurrency: 2 }, recorder());
@@ -126,7 +127,7 @@ describe('verifyDirectory with sidecars', () => {
     expect(result.problems).toEqual([{ message: `no files matching *.whl in ${dir}` }]);
   });
 
-  it('writes nothing into the directory', async () => {
+  it.skipIf(lacks('sha256sum'))('writes nothing into the directory', async () => {
     const dir = await distWithSidecars();
     const before = (await readdir(dir)).sort();
     await verifyDirectory({ dir, patterns: ['*.whl'], concurrency: 2 }, recorder());
@@ -156,7 +157,7 @@ describe('verifyDirectory with a SHA256SUMS file', () => {
     expect(result.files.map((f) => [f.name, f.status]).sort()).toEqual(NAMES.map((n) => [n, FileStatus.Verified]));
   });
 
-  it('accepts a file written by sha256sum itself', async () => {
+  it.skipIf(lacks('sha256sum'))('accepts a file written by sha256sum itself', async () => {
     const { dir } = await distWithSums();
     const sums = join(dir, '..', 'by-sha256sum.txt');
     await writeFile(sums, sha256sum(NAMES, dir).stdout);

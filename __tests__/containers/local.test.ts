@@ -3,12 +3,14 @@ import { createReadStream } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { openContainer } from '../../src/containers/index.js';
 import { checkName, LocalContainer } from '../../src/containers/local.js';
 import { temporaryName } from '../../src/core/files.js';
 import { NotFoundError, WheelGuardError } from '../../src/core/errors.js';
 import { SAMPLE_SMALL_WHEEL, SAMPLE_WHEEL, useTempDirs } from '../helpers/tmp.js';
+import { lacks, mkfifo, NOT_POSIX } from '../helpers/tools.js';
 
 const tempDir = useTempDirs();
 
@@ -24,7 +26,7 @@ const optionsFor = (bytes: Buffer) => ({ sha256: createHash('sha256').update(byt
 
 async function container(): Promise<{ dir: string; box: LocalContainer }> {
   const dir = await tempDir();
-  return { dir, box: new LocalContainer(`file://${dir}`, dir) };
+  return { dir, box: new LocalContainer(pathToFileURL(dir).href, dir) };
 }
 
 /** A readable that yields `bytes` in small chunks, then fails with `error`. */
@@ -227,19 +229,20 @@ describe('openContainer', () => {
     expect(byPath).toBeInstanceOf(LocalContainer);
     expect(byPath.url).toBe('parked');
     expect(await byPath.list()).toEqual([{ name: 'x.whl', size: 3 }]);
-    const byUrl = openContainer(`file://${join(cwd, 'parked')}`, '/');
+    // file:///C:/… on Windows, where file://C:\… is no URL.
+    const byUrl = openContainer(pathToFileURL(join(cwd, 'parked')).href, '/');
     expect(await byUrl.list()).toEqual([{ name: 'x.whl', size: 3 }]);
   });
 });
 
 describe('LocalContainer: only regular files', () => {
-  it('lists a symbolic link, a FIFO and a device as refused, never following them', async () => {
+  // POSIX only: a symbolic link needs a privilege on Windows, which has no FIFO nor /dev/zero.
+  it.skipIf(NOT_POSIX || lacks('mkfifo'))('lists a symbolic link, a FIFO and a device as refused, never following them', async () => {
     const { dir, box } = await container();
     const { symlink } = await import('node:fs/promises');
-    const { execFileSync } = await import('node:child_process');
     await writeFile(join(dir, 'secret'), 'ghp_token');
     await symlink(join(dir, 'secret'), join(dir, 'a-1.0-py3-none-any.whl.sha256'));
-    execFileSync('mkfifo', [join(dir, 'b-1.0-py3-none-any.whl.sha256')]);
+    mkfifo(join(dir, 'b-1.0-py3-none-any.whl.sha256'));
     await symlink('/dev/zero', join(dir, 'c-1.0-py3-none-any.whl'));
     const listed = await box.list();
     expect(listed.filter((e) => e.name !== 'secret')).toEqual([

@@ -1,6 +1,6 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   actionsIssuer,
@@ -135,7 +135,8 @@ describe('settings from the inputs', () => {
       GITHUB_API_URL: 'http://127.0.0.1:1234',
       RUNNER_TEMP: '/runner/tmp',
     });
-    expect(settings).toMatchObject({ apiUrl: 'http://127.0.0.1:1234', token: 'tok', trustedRoot: '/w/root.jsonl', retries: 2, timeoutMs: 7000, cacheDir: '/runner/tmp/wheel-guard-tuf' });
+    // The paths as the platform makes them (D:\w\root.jsonl and \runner\tmp\wheel-guard-tuf on Windows).
+    expect(settings).toMatchObject({ apiUrl: 'http://127.0.0.1:1234', token: 'tok', trustedRoot: resolve('/w', 'root.jsonl'), retries: 2, timeoutMs: 7000, cacheDir: join('/runner/tmp', 'wheel-guard-tuf') });
     expect(getAttestationSettings({ attestedBy: 'o/r/.github/workflows/b.yml', trustedRoot: '', token: '' }, common, '/w', {})).toMatchObject({ apiUrl: 'https://api.github.com' });
     expect(getAttestationSettings({ attestedBy: 'o/r/.github/workflows/b.yml', trustedRoot: '', token: '' }, common, '/w', {})!.token).toBeUndefined();
   });

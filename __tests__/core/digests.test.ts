@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -17,6 +16,7 @@ import {
 } from '../../src/core/digests.js';
 import { InputError } from '../../src/core/errors.js';
 import { useTempDirs } from '../helpers/tmp.js';
+import { lacks, mkfifo, NOT_POSIX } from '../helpers/tools.js';
 
 const tempDir = useTempDirs();
 
@@ -223,21 +223,29 @@ describe('loadDigests', () => {
     ]);
   });
 
+  type Make = (dir: string) => Promise<unknown>;
+  const refuses = async (_what: string, make: Make, message: RegExp) => {
+    const dir = await tempDir();
+    await make(dir);
+    const error = await loadDigests('SHA256SUMS', dir).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InputError);
+    expect((error as Error).message).toMatch(message);
+  };
+
   it.each([
     ['absent', async (_dir: string) => undefined, /^digests: SHA256SUMS not found \(looked for .*SHA256SUMS\); give the release's SHA256SUMS file/],
     ['empty', (dir: string) => writeFile(join(dir, 'SHA256SUMS'), '\n\n'), /^digests: SHA256SUMS lists no file; give/],
     ['not sha256sum lines', (dir: string) => writeFile(join(dir, 'SHA256SUMS'), 'hello  world\n'), /^digests: SHA256SUMS: entry 1 does not start with a hex sha256 digest .*; give/],
     ['a line naming no file', (dir: string) => writeFile(join(dir, 'SHA256SUMS'), `${X}\n`), /^digests: SHA256SUMS: entry 1 names no file; give/],
     ['a directory', (dir: string) => mkdir(join(dir, 'SHA256SUMS')), /^digests: cannot read SHA256SUMS: SHA256SUMS is a directory/],
+  ] as [string, Make, RegExp][])('refuses a file %s with an InputError naming the input and the fix', refuses);
+  // A symbolic link needs a privilege on Windows; a FIFO cannot sit in a Windows directory.
+  it.skipIf(NOT_POSIX).each([
     ['a symbolic link', (dir: string) => writeFile(join(dir, 'real'), `${X}  ${A}\n`).then(() => symlink(join(dir, 'real'), join(dir, 'SHA256SUMS'))), /symbolic link/],
-    ['a FIFO', async (dir: string) => void execFileSync('mkfifo', [join(dir, 'SHA256SUMS')]), /FIFO/],
-  ])('refuses a file %s with an InputError naming the input and the fix', async (_what, make, message) => {
-    const dir = await tempDir();
-    await make(dir);
-    const error = await loadDigests('SHA256SUMS', dir).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(InputError);
-    expect((error as Error).message).toMatch(message);
-  });
+  ] as [string, Make, RegExp][])('refuses a file %s with an InputError naming the input and the fix', refuses);
+  it.skipIf(NOT_POSIX || lacks('mkfifo')).each([
+    ['a FIFO', async (dir: string) => mkfifo(join(dir, 'SHA256SUMS')), /FIFO/],
+  ] as [string, Make, RegExp][])('refuses a file %s with an InputError naming the input and the fix', refuses);
 });
 
 describe('yankedMessage', () => {

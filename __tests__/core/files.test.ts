@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { mkdir, open, readdir, readFile, symlink, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { LEFTOVER_AGE_MS, lockDirectory, NotRegularFileError, openRegular, RUN_ID, sinkTo, temporaryName } from '../../src/core/files.js';
 import { useTempDirs } from '../helpers/tmp.js';
+import { deadPid as exitedPid, lacks, mkfifo, NOT_POSIX } from '../helpers/tools.js';
 
 const tempDir = useTempDirs();
 
@@ -17,14 +17,8 @@ describe('openRegular', () => {
     await handle.close();
   });
 
-  it.each([
-    ['a symbolic link', async (path: string, dir: string) => {
-      await writeFile(join(dir, 'target'), 'secret');
-      await symlink(join(dir, 'target'), path);
-    }, /is a symbolic link, not a regular file/],
-    ['a FIFO, without waiting for a writer', async (path: string) => void execFileSync('mkfifo', [path]), /is a FIFO, not a regular file/],
-    ['a directory', async (path: string) => void (await mkdir(path)), /is a directory, not a regular file/],
-  ])('refuses %s, naming it', async (_label, make, message) => {
+  type Make = (path: string, dir: string) => Promise<void>;
+  const refuses = async (_label: string, make: Make, message: RegExp) => {
     const dir = await tempDir();
     const path = join(dir, 'x.whl.sha256');
     await make(path, dir);
@@ -34,7 +28,21 @@ describe('openRegular', () => {
     );
     expect(error).toBeInstanceOf(NotRegularFileError);
     expect((error as Error).message).toMatch(new RegExp(`^x\\.whl\\.sha256 ${message.source}`));
-  });
+  };
+
+  // A symbolic link needs a privilege on Windows; a FIFO cannot sit in a Windows directory.
+  it.skipIf(NOT_POSIX).each([
+    ['a symbolic link', async (path: string, dir: string) => {
+      await writeFile(join(dir, 'target'), 'secret');
+      await symlink(join(dir, 'target'), path);
+    }, /is a symbolic link, not a regular file/],
+  ] as [string, Make, RegExp][])('refuses %s, naming it', refuses);
+  it.skipIf(NOT_POSIX || lacks('mkfifo')).each([
+    ['a FIFO, without waiting for a writer', async (path: string) => mkfifo(path), /is a FIFO, not a regular file/],
+  ] as [string, Make, RegExp][])('refuses %s, naming it', refuses);
+  it.each([
+    ['a directory', async (path: string) => void (await mkdir(path)), /is a directory, not a regular file/],
+  ] as [string, Make, RegExp][])('refuses %s, naming it', refuses);
 });
 
 describe('temporary names and the directory lock', () => {
@@ -45,7 +53,7 @@ describe('temporary names and the directory lock', () => {
   it("keeps a live run's files and fresh lockless ones; removes a dead run's and old lockless ones; releases its own lock", async () => {
     const dir = await tempDir();
     const old = new Date(Date.now() - LEFTOVER_AGE_MS - 60_000);
-    const deadPid = Number(execFileSync('sh', ['-c', 'sh -c "echo \\$\\$"'], { encoding: 'utf8' }).trim());
+    const deadPid = exitedPid();
     const lock = (run: string, pid: number, host = hostname()) => writeFile(join(dir, `.wheel-guard-${run}.lock`), `${JSON.stringify({ pid, host, started: '' })}\n`);
     const files = {
       dead: '.a.whl.wg-00000000dead-00000001.tmp',

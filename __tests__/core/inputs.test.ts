@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { getCollectInputs } from '../../src/collect/inputs.js';
 import { SUPPORTED_CONTAINERS } from '../../src/containers/index.js';
@@ -30,6 +31,8 @@ function inputError(fn: () => unknown): InputError {
 }
 
 const CWD = resolve('/work/project');
+/** An absolute file:// URL on every platform (file:///srv/parked here; file:///D:/srv/parked on Windows, where a URL without a drive is refused). */
+const PARKED_URL = pathToFileURL(resolve('/srv/parked')).href;
 
 describe('getString', () => {
   it('trims, and falls back when blank', () => {
@@ -119,7 +122,7 @@ describe('getSumsPath', () => {
     ['dist-SHA256SUMS', join(CWD, 'dist-SHA256SUMS')],
     ['../x', resolve(CWD, '..', 'x')],
     ['out/SHA256SUMS', join(CWD, 'out', 'SHA256SUMS')],
-    ['/elsewhere/SUMS', '/elsewhere/SUMS'],
+    ['/elsewhere/SUMS', resolve('/elsewhere/SUMS')],
     ['dist/../SUMS', join(CWD, 'SUMS')],
   ])('accepts "%s" outside the dist dir', (raw, expected) => {
     expect(getSumsPath(getter({ sha256sums: raw }), 'sha256sums', 'dist', CWD)).toBe(expected);
@@ -166,7 +169,7 @@ describe.each([
   it('reads every common input', () => {
     const inputs = read(
       getter({
-        container: 'file:///srv/parked',
+        container: PARKED_URL,
         path: 'out',
         pattern: '*.whl\n*.tar.gz',
         retries: '0',
@@ -176,7 +179,7 @@ describe.each([
       CWD,
     );
     expect(inputs).toMatchObject({ path: 'out', patterns: ['*.whl', '*.tar.gz'], retries: 0, concurrency: 16, sha256sums: join(CWD, 'sums.txt') });
-    expect(inputs.container.url).toBe('file:///srv/parked');
+    expect(inputs.container.url).toBe(PARKED_URL);
   });
 
   it('check-contents: true by default, false turns it off, anything else refused', () => {

@@ -1,5 +1,5 @@
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../src/core/errors.js';
 import { FileStatus, type Reporter, type RunResult } from '../../src/core/report.js';
@@ -153,21 +153,24 @@ describe('requirementsText', () => {
 
 describe('the requirements input', () => {
   const getter = (values: Record<string, string>) => (name: string) => values[name] ?? '';
+  /** /w, as the platform resolves it (D:\w on Windows). */
+  const W = resolve('/w');
+  const escaped = (path: string): string => path.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
 
   it('is off when empty, resolved against the working directory when set', () => {
-    expect(getRequirementsTarget(getter({}), { cwd: '/w', distDir: 'dist' })).toBeUndefined();
-    expect(getRequirementsTarget(getter({ requirements: ' reqs.txt ' }), { cwd: '/w', distDir: 'dist' })).toEqual({ path: '/w/reqs.txt', given: 'reqs.txt' });
-    expect(getRequirementsTarget(getter({ requirements: 'dist-reqs/r.txt' }), { cwd: '/w', distDir: 'dist' })?.path).toBe('/w/dist-reqs/r.txt');
+    expect(getRequirementsTarget(getter({}), { cwd: W, distDir: 'dist' })).toBeUndefined();
+    expect(getRequirementsTarget(getter({ requirements: ' reqs.txt ' }), { cwd: W, distDir: 'dist' })).toEqual({ path: join(W, 'reqs.txt'), given: 'reqs.txt' });
+    expect(getRequirementsTarget(getter({ requirements: 'dist-reqs/r.txt' }), { cwd: W, distDir: 'dist' })?.path).toBe(join(W, 'dist-reqs', 'r.txt'));
   });
 
   it.each([
-    ['inside path', { requirements: 'dist/reqs.txt' }, /^requirements: \/w\/dist\/reqs\.txt is inside dist; twine upload would try to upload it there, write it elsewhere/],
+    ['inside path', { requirements: 'dist/reqs.txt' }, new RegExp(`^requirements: ${escaped(join(W, 'dist', 'reqs.txt'))} is inside dist; twine upload would try to upload it there, write it elsewhere`)],
     ['path itself', { requirements: './dist' }, /is inside dist/],
-    ['the sha256sums file', { requirements: 'SHA256SUMS' }, /^requirements: \/w\/SHA256SUMS is also the sha256sums file of this run; give the requirements file a name of its own/],
+    ['the sha256sums file', { requirements: 'SHA256SUMS' }, new RegExp(`^requirements: ${escaped(join(W, 'SHA256SUMS'))} is also the sha256sums file of this run; give the requirements file a name of its own`)],
     ['the digests file', { requirements: 'release.sums' }, /is also the digests file of this run/],
   ])('is refused %s, before any work', (_what, values, message) => {
     const get = getter(values);
-    const run = () => getRequirementsTarget(get, { cwd: '/w', distDir: 'dist', others: { sha256sums: '/w/SHA256SUMS', digests: 'release.sums' } });
+    const run = () => getRequirementsTarget(get, { cwd: W, distDir: 'dist', others: { sha256sums: join(W, 'SHA256SUMS'), digests: 'release.sums' } });
     expect(run).toThrow(InputError);
     expect(run).toThrow(message);
   });

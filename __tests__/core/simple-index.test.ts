@@ -27,6 +27,7 @@ import {
 } from '../../src/core/simple-index.js';
 import { getPostBuildInputs } from '../../src/post-build/inputs.js';
 import { SAMPLE_EXAMPLE_WHEEL, SAMPLE_SDIST, SAMPLE_SMALL_WHEEL, SAMPLE_WHEEL, useTempDirs } from '../helpers/tmp.js';
+import { lacks, NOT_POSIX, PYTHON } from '../helpers/tools.js';
 
 const tempDir = useTempDirs();
 const MAKE_WHEEL = join(import.meta.dirname, '..', 'helpers', 'make-wheel.py');
@@ -39,7 +40,7 @@ const fileOf = async (path: string) => {
 
 /** METADATA as Python's zipfile reads it from the wheel. */
 const pythonMetadata = (wheel: string): Buffer =>
-  execFileSync('python3', ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); sys.stdout.buffer.write(z.read([n for n in z.namelist() if n.endswith(".dist-info/METADATA")][0]))', wheel]);
+  execFileSync(PYTHON, ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); sys.stdout.buffer.write(z.read([n for n in z.namelist() if n.endswith(".dist-info/METADATA")][0]))', wheel]);
 
 interface PipLink {
   filename: string;
@@ -62,7 +63,7 @@ print(json.dumps([{
     "requires_python": l.requires_python,
 } for l in links]))
 `;
-  const result = spawnSync('python3', ['-c', script, contentType, url], { input: page, encoding: 'utf8' });
+  const result = spawnSync(PYTHON, ['-c', script, contentType, url], { input: page, encoding: 'utf8' });
   expect(result.status, result.stderr).toBe(0);
   return JSON.parse(result.stdout) as PipLink[];
 }
@@ -72,7 +73,7 @@ async function sampleProject(): Promise<{ dir: string; files: IndexedFile[]; bui
   const dir = await tempDir('wg-index-src');
   await copyFile(SAMPLE_SMALL_WHEEL, join(dir, basename(SAMPLE_SMALL_WHEEL)));
   await copyFile(SAMPLE_SDIST, join(dir, basename(SAMPLE_SDIST)));
-  const built = execFileSync('python3', [MAKE_WHEEL, dir, 'wheel-guard-sample', '1.1.0', '1000', '7'], { encoding: 'utf8' }).trim();
+  const built = execFileSync(PYTHON, [MAKE_WHEEL, dir, 'wheel-guard-sample', '1.1.0', '1000', '7'], { encoding: 'utf8' }).trim();
   const files: IndexedFile[] = [];
   for (const name of (await readdir(dir)).sort()) files.push(await describeFile(join(dir, name), await fileOf(join(dir, name))));
   return { dir, files, built };
@@ -95,7 +96,7 @@ describe('names', () => {
 });
 
 describe('PEP 658 metadata', () => {
-  it.each([SAMPLE_SMALL_WHEEL, SAMPLE_WHEEL, SAMPLE_EXAMPLE_WHEEL])('%s: FILE.metadata is the wheel\'s METADATA, byte for byte', async (wheel) => {
+  it.skipIf(lacks('python')).each([SAMPLE_SMALL_WHEEL, SAMPLE_WHEEL, SAMPLE_EXAMPLE_WHEEL])('%s: FILE.metadata is the wheel\'s METADATA, byte for byte', async (wheel) => {
     const bytes = await readWheelMetadata(wheel, basename(wheel));
     expect(bytes.equals(pythonMetadata(wheel))).toBe(true);
     const described = await describeFile(wheel, await fileOf(wheel));
@@ -108,21 +109,22 @@ describe('PEP 658 metadata', () => {
     expect(requiresPythonOf(Buffer.from('Requires-Python: >=3.8\u001b[2J\n'))).toBeUndefined();
   });
 
-  it('a wheel without METADATA named like the file cannot be indexed: one line naming it', async () => {
+  it.skipIf(lacks('python'))('a wheel without METADATA named like the file cannot be indexed: one line naming it', async () => {
     const dir = await tempDir('wg-index-bad');
     const bad = join(dir, 'wheel_guard_sample-1.0.0-py3-none-any.whl');
-    execFileSync('python3', [join(import.meta.dirname, '..', 'helpers', 'rewrite-wheel.py'), SAMPLE_SMALL_WHEEL, bad, JSON.stringify({ drop: ['wheel_guard_sample-1.0.0.dist-info/METADATA'] })]);
+    execFileSync(PYTHON, [join(import.meta.dirname, '..', 'helpers', 'rewrite-wheel.py'), SAMPLE_SMALL_WHEEL, bad, JSON.stringify({ drop: ['wheel_guard_sample-1.0.0.dist-info/METADATA'] })]);
     await expect(readWheelMetadata(bad, basename(bad))).rejects.toThrow(/^wheel_guard_sample-1\.0\.0-py3-none-any\.whl: content check failed: cannot be indexed: no \.dist-info\/METADATA named like the file/);
   });
 
-  it('a symbolic link is not read', async () => {
+  // Making a symbolic link needs a privilege on Windows.
+  it.skipIf(NOT_POSIX)('a symbolic link is not read', async () => {
     const dir = await tempDir('wg-index-link');
     await symlink(SAMPLE_SMALL_WHEEL, join(dir, basename(SAMPLE_SMALL_WHEEL)));
     await expect(readWheelMetadata(join(dir, basename(SAMPLE_SMALL_WHEEL)), basename(SAMPLE_SMALL_WHEEL))).rejects.toThrow(/symbolic link/);
   });
 });
 
-describe('PEP 503 pages, as pip parses them', () => {
+describe.skipIf(lacks('python'))('PEP 503 pages, as pip parses them', () => {
   it('a project with two wheels and an sdist: every link with its #sha256, wheels with their metadata hash under both names', async () => {
     const { files } = await sampleProject();
     const [[project, listed]] = [...byProject(files)] as [[string, IndexedFile[]]];
@@ -175,7 +177,7 @@ describe('PEP 503 pages, as pip parses them', () => {
   });
 });
 
-describe('PEP 691 JSON', () => {
+describe.skipIf(lacks('python'))('PEP 691 JSON', () => {
   it('api-version 1.1: name, versions, files with filename, url, hashes, core-metadata, size; never dist-info-metadata', async () => {
     const { files } = await sampleProject();
     const listed = byProject(files).get('wheel-guard-sample')!;
@@ -211,7 +213,7 @@ function recorder(): Reporter & { infos: string[]; warnings: string[] } {
 
 const inputs = (values: Record<string, string>) => (name: string) => values[name] ?? '';
 
-describe('writing an index to a directory', () => {
+describe.skipIf(lacks('python'))('writing an index to a directory', () => {
   /** A run result as collect returns it, of the files in `dir`. */
   async function verified(dir: string): Promise<RunResult & { index?: string }> {
     const files = [];

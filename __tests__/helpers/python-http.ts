@@ -12,8 +12,10 @@
  * a test process that dies without calling stop() leaves no server behind.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { PYTHON } from './tools.js';
 
-export const PYTHON = process.env.WG_PYTHON || 'python3';
+/** The Python the server runs under (tools.ts: WG_PYTHON, else python3, python on Windows). */
+export { PYTHON };
 
 export interface PythonHttpServer {
   endpoint: string;
@@ -47,7 +49,7 @@ export async function startPythonHttpServer(directory: string): Promise<PythonHt
   const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   child.once('error', () => undefined);
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`python3 -m http.server did not say its port within 10 s:\n${stdout}${stderr}`)), 10_000);
+    const timer = setTimeout(() => reject(new Error(`${PYTHON} -m http.server did not say its port within 10 s:\n${stdout}${stderr}`)), 10_000);
     child.stdout!.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
       const match = /Serving HTTP on \S+ port (\d+)/.exec(stdout);
@@ -59,11 +61,11 @@ export async function startPythonHttpServer(directory: string): Promise<PythonHt
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.once('error', (error) => {
       clearTimeout(timer);
-      reject(new Error(`cannot run ${PYTHON} (install python3; bash .ci/run does): ${error.message}`));
+      reject(new Error(`cannot run ${PYTHON} (install Python 3, or set WG_PYTHON; bash .ci/run installs it): ${error.message}`));
     });
     void exit.then((code) => {
       clearTimeout(timer);
-      reject(new Error(`python3 -m http.server exited (${code}) before serving:\n${stdout}${stderr}`));
+      reject(new Error(`${PYTHON} -m http.server exited (${code}) before serving:\n${stdout}${stderr}`));
     });
   });
   let stopped = false;

@@ -1,6 +1,5 @@
 /** Shared test helpers: real temporary directories, real sample wheels, real sha256sum. */
-import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,15 +22,17 @@ export function useTempDirs(): (label?: string) => Promise<string> {
     await Promise.all(made.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
   });
   return async (label = 'wg-test') => {
-    const dir = await mkdtemp(join(tmpdir(), `${label}-`));
+    // Its real path: macOS's temporary directory (/var/folders/…) is a link to /private/var/…, which is
+    // what the code under test sees through process.cwd() and realpath.
+    const dir = await realpath(await mkdtemp(join(tmpdir(), `${label}-`)));
     made.push(dir);
     return dir;
   };
 }
 
-/** Runs /usr/bin/sha256sum with `args` in `cwd`; returns stdout, stderr and status. */
-export function sha256sum(args: string[], cwd: string): { stdout: string; stderr: string; status: number | null } {
-  const result = spawnSync('/usr/bin/sha256sum', args, { cwd, encoding: 'utf8' });
-  if (result.error) throw result.error;
-  return { stdout: result.stdout, stderr: result.stderr, status: result.status };
-}
+/**
+ * Runs sha256sum with `args` in `cwd`; returns stdout, stderr and status.
+ * tools.ts's, found on PATH as on every platform (a test calling it skips
+ * with `lacks('sha256sum')` where the machine has none).
+ */
+export { sha256sum } from './tools.js';

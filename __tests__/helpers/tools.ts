@@ -105,7 +105,7 @@ export const ALL_TOOLS = process.env.WG_ALL_TOOLS === '1';
  * fails on the missing tool, whose name the failure carries.
  */
 export function lacks(...tools: Tool[]): string | false {
-  const missing = tools.filter((t) => !toolPath(t));
+  const missing = tools.filter((t) => !toolPath(t) && !(t === 'sha256sum' && shasum()));
   if (missing.length === 0 || ALL_TOOLS) return false;
   const reason = `needs ${missing.map((t) => HOW[t]).join('; ')}`;
   if (!skipped.has(reason)) {
@@ -121,11 +121,16 @@ export const NOT_POSIX = WIN;
 
 const skipped = new Set<string>();
 
+/** Perl's `shasum` (macOS has it where GNU sha256sum is missing); WG_HIDE_TOOLS=shasum hides it too. */
+function shasum(): string | undefined {
+  return hidden.has('shasum') ? undefined : which('shasum');
+}
+
 /** Runs sha256sum with `args` in `cwd` (the GNU tool; `shasum -a 256` where only that exists, as on macOS). */
 export function sha256sum(args: string[], cwd: string): { stdout: string; stderr: string; status: number | null } {
   const own = toolPath('sha256sum');
-  const shasum = own ? undefined : which('shasum');
-  const [command, prefix] = own ? [own, []] : shasum ? [shasum, ['-a', '256']] : [COMMAND.sha256sum, []];
+  const perl = own ? undefined : shasum();
+  const [command, prefix] = own ? [own, []] : perl ? [perl, ['-a', '256']] : [COMMAND.sha256sum, []];
   const result = spawnSync(command, [...prefix, ...args], { cwd, encoding: 'utf8' });
   if (result.error) throw new Error(`cannot run sha256sum: install ${HOW.sha256sum} (${result.error.message})`);
   return { stdout: result.stdout, stderr: result.stderr, status: result.status };

@@ -19,20 +19,22 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { PYTHON, sha256sum } from './tools.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 
 /** Builds a valid wheel with make-wheel.py (a payload of `size` seeded random bytes) in `dir`; returns its path. */
 export function makeWheel(dir: string, name: string, version: string, size: number, seed = 0): string {
-  return execFileSync('python3', [join(ROOT, '__tests__/helpers/make-wheel.py'), dir, name, version, String(size), String(seed)], { encoding: 'utf8' }).trim();
+  return execFileSync(PYTHON, [join(ROOT, '__tests__/helpers/make-wheel.py'), dir, name, version, String(size), String(seed)], { encoding: 'utf8' }).trim();
 }
 
 /** PEP 503 normalization. */
 export const normalize = (name: string): string => name.toLowerCase().replace(/[-_.]+/g, '-');
 
-/** Writes `sha256sum <names>` (coreutils, run in `dir`) to `dir/<file>`; returns its text. */
+/** Writes `sha256sum <names>` (coreutils, run in `dir`; tools.ts finds it) to `dir/<file>`; returns its text. */
 export async function writeSha256Sums(dir: string, names: string[], file = 'SHA256SUMS'): Promise<string> {
-  const text = execFileSync('sha256sum', ['--', ...names], { cwd: dir, encoding: 'utf8' });
+  const { stdout: text, stderr, status } = sha256sum(['--', ...names], dir);
+  if (status !== 0) throw new Error(`sha256sum -- ${names.join(' ')} in ${dir} exited ${status}: ${stderr}`);
   await writeFile(join(dir, file), text);
   return text;
 }

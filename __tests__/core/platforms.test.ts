@@ -7,7 +7,7 @@
  */
 import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { win32 } from 'node:path';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { annotationPath } from '../../src/core/action.js';
 import { WheelGuardError } from '../../src/core/errors.js';
@@ -117,6 +117,29 @@ describe('isInside on a case-insensitive file system', () => {
     expect(isInside('/w/Dist', '/w/dist', 'darwin')).toBe(true);
     expect(isInside('/w/DIST/SHA256SUMS', '/w/dist', 'linux')).toBe(false);
     expect(isInside('/w/distribution/x', '/w/dist', 'darwin')).toBe(false);
+  });
+});
+
+describe('samePath: one file under two spellings where case is ignored', () => {
+  it.skipIf(NOT_POSIX)('SHA256SUMS and sha256sums are one file on macOS and Windows, two on Linux', async () => {
+    const { samePath } = await import('../../src/core/inputs.js');
+    expect(samePath('/w/SHA256SUMS', '/w/sha256sums', 'darwin')).toBe(true);
+    expect(samePath('/w/SHA256SUMS', '/w/sha256sums', 'win32')).toBe(true);
+    expect(samePath('/w/SHA256SUMS', '/w/sha256sums', 'linux')).toBe(false);
+    expect(samePath('/w/SHA256SUMS', '/w/SHA256SUMS', 'linux')).toBe(true);
+    expect(samePath('/w/SHA256SUMS', '/w/SHA256SUMS.1', 'darwin')).toBe(false);
+  });
+
+  it('collect refuses a requirements file that is the sha256sums file under another case, on this file system', async () => {
+    const { getCollectInputs } = await import('../../src/collect/inputs.js');
+    const { samePath } = await import('../../src/core/inputs.js');
+    const cwd = process.cwd();
+    const get = (name: string): string => ({ container: 'parked', sha256sums: 'SUMS.txt', requirements: 'sums.txt' })[name] ?? '';
+    if (samePath(resolve(cwd, 'SUMS.txt'), resolve(cwd, 'sums.txt'))) {
+      expect(() => getCollectInputs(get, cwd)).toThrow(/requirements: .*sums\.txt is also the sha256sums file of this run/);
+    } else {
+      expect(getCollectInputs(get, cwd).requirements?.given).toBe('sums.txt');
+    }
   });
 });
 

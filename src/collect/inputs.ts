@@ -1,6 +1,6 @@
 /** collect's inputs, parsed and checked once. */
 import { resolve } from 'node:path';
-import { type CommonInputs, getChoice, getCommonInputs, getInteger, getList, type InputGetter, Inputs, NoFilesFound } from '../core/inputs.js';
+import { type CommonInputs, getChoice, getCommonInputs, getInteger, getList, type InputGetter, Inputs, NoFilesFound, samePath } from '../core/inputs.js';
 import { getRequirementsTarget, type RequirementsTarget } from '../core/requirements-file.js';
 import { getIndexTarget, type IndexTarget } from '../core/index-writer.js';
 import { type AttestationSettings, getAttestationSettings } from '../core/attestations.js';
@@ -39,7 +39,7 @@ function getDigests(get: InputGetter, sha256sums: string, cwd: string): CollectI
   const given = get(Inputs.Digests).trim();
   if (given === '') return undefined;
   // Both default to SHA256SUMS: the release's digests are never overwritten with what one run verified.
-  return { given, cwd, ...(resolve(cwd, given) === sha256sums ? { isSha256Sums: true } : {}) };
+  return { given, cwd, ...(samePath(resolve(cwd, given), sha256sums) ? { isSha256Sums: true } : {}) };
 }
 
 /** Reads and validates every input; throws InputError on the first bad one. */

@@ -24,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import type { Container } from '../containers/container.js';
 import { openContainer } from '../containers/index.js';
 import { InputError, messageOf } from './errors.js';
-import { getBoolean, getInteger, type InputGetter, Inputs, isInside } from './inputs.js';
+import { getBoolean, getInteger, type InputGetter, Inputs, isInside, samePath } from './inputs.js';
 import { runPool } from './pool.js';
 import { fileProblem, type Problem, type Reporter, type RunResult, verifiedFiles } from './report.js';
 import { retry } from './retry.js';
@@ -235,7 +235,7 @@ async function copy(container: Container, file: IndexedFile, from: string, retry
 export async function writeIndex(target: IndexTarget, files: readonly IndexedFile[], options: IndexOptions, reporter: Reporter): Promise<string> {
   const { options: retryOptions } = countedRetry(options.retries, reporter);
   const projects = byProject(files);
-  const inPlace = target.dir !== undefined ? resolve(options.fromDir) === target.dir : options.sourceUrl !== undefined && options.sourceUrl === target.root.url;
+  const inPlace = target.dir !== undefined ? samePath(resolve(options.fromDir), target.dir) : options.sourceUrl !== undefined && options.sourceUrl === target.root.url;
   try {
     if (!inPlace) {
       await runPool(files, options.concurrency, (file) => copy(target.root, file, join(options.fromDir, file.name), retryOptions, reporter));

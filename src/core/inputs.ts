@@ -81,6 +81,16 @@ export function isInside(file: string, dir: string, platform: NodeJS.Platform = 
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
 
+/**
+ * True when `a` and `b` name the same file: resolved paths equal, without
+ * case where the file system ignores it (macOS, Windows), so `SHA256SUMS` and
+ * `sha256sums` are one file there.
+ */
+export function samePath(a: string, b: string, platform: NodeJS.Platform = process.platform): boolean {
+  const fold = platform === 'darwin' || platform === 'win32' ? (path: string) => path.toLowerCase() : (path: string) => path;
+  return relative(fold(a), fold(b)) === '';
+}
+
 /** Input names shared by every entry point. */
 export const Inputs = {
   Container: 'container',

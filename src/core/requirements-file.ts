@@ -9,7 +9,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { InputError, messageOf } from './errors.js';
 import { renameOver, temporaryName } from './files.js';
-import { type InputGetter, Inputs, isInside } from './inputs.js';
+import { type InputGetter, Inputs, isInside, samePath } from './inputs.js';
 import { type Reporter, type RunResult, verifiedFiles } from './report.js';
 import { requirementsText } from './requirements.js';
 
@@ -37,7 +37,7 @@ export function getRequirementsTarget(get: InputGetter, options: { cwd: string; 
     throw new InputError(`${name}: ${path} is inside ${options.distDir}; twine upload would try to upload it there, write it elsewhere (e.g. requirements.txt in the working directory)`);
   }
   for (const [other, otherPath] of Object.entries(options.others ?? {})) {
-    if (otherPath !== undefined && resolve(options.cwd, otherPath) === path) {
+    if (otherPath !== undefined && samePath(resolve(options.cwd, otherPath), path)) {
       throw new InputError(`${name}: ${path} is also the ${other} file of this run; give the requirements file a name of its own (e.g. requirements.txt)`);
     }
   }

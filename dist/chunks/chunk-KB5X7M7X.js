@@ -4863,6 +4863,10 @@ function isInside(file, dir, platform = process.platform) {
   const rel = relative(fold(dir), fold(file));
   return rel === "" || rel !== ".." && !rel.startsWith(`..${sep5}`) && !isAbsolute(rel);
 }
+function samePath(a, b, platform = process.platform) {
+  const fold = platform === "darwin" || platform === "win32" ? (path6) => path6.toLowerCase() : (path6) => path6;
+  return relative(fold(a), fold(b)) === "";
+}
 var Inputs = {
   Container: "container",
   Path: "path",
@@ -6013,6 +6017,7 @@ export {
   getChoice,
   getList,
   isInside,
+  samePath,
   Inputs,
   NoFilesFound,
   DEFAULT_PATTERNS2 as DEFAULT_PATTERNS,

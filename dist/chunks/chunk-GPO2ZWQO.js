@@ -29,11 +29,12 @@ import {
   retry,
   runPool,
   sameDistribution,
+  samePath,
   sidecarName,
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-NQU6I4ZB.js";
+} from "./chunk-KB5X7M7X.js";
 import {
   ContainerError,
   ContentError,
@@ -264,7 +265,7 @@ function getRequirementsTarget(get, options) {
     throw new InputError(`${name}: ${path} is inside ${options.distDir}; twine upload would try to upload it there, write it elsewhere (e.g. requirements.txt in the working directory)`);
   }
   for (const [other, otherPath] of Object.entries(options.others ?? {})) {
-    if (otherPath !== void 0 && resolve2(options.cwd, otherPath) === path) {
+    if (otherPath !== void 0 && samePath(resolve2(options.cwd, otherPath), path)) {
       throw new InputError(`${name}: ${path} is also the ${other} file of this run; give the requirements file a name of its own (e.g. requirements.txt)`);
     }
   }
@@ -573,7 +574,7 @@ async function copy(container, file, from, retryOptions, reporter) {
 async function writeIndex(target, files, options, reporter) {
   const { options: retryOptions } = countedRetry(options.retries, reporter);
   const projects = byProject(files);
-  const inPlace = target.dir !== void 0 ? resolve3(options.fromDir) === target.dir : options.sourceUrl !== void 0 && options.sourceUrl === target.root.url;
+  const inPlace = target.dir !== void 0 ? samePath(resolve3(options.fromDir), target.dir) : options.sourceUrl !== void 0 && options.sourceUrl === target.root.url;
   try {
     if (!inPlace) {
       await runPool(files, options.concurrency, (file) => copy(target.root, file, join2(options.fromDir, file.name), retryOptions, reporter));
@@ -613,7 +614,7 @@ import { resolve as resolve4 } from "node:path";
 function getDigests(get, sha256sums, cwd) {
   const given = get(Inputs.Digests).trim();
   if (given === "") return void 0;
-  return { given, cwd, ...resolve4(cwd, given) === sha256sums ? { isSha256Sums: true } : {} };
+  return { given, cwd, ...samePath(resolve4(cwd, given), sha256sums) ? { isSha256Sums: true } : {} };
 }
 function getCollectInputs(get, cwd = process.cwd()) {
   const common = getCommonInputs(get, "dist", cwd);

@@ -26,7 +26,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-NQU6I4ZB.js";
+} from "./chunk-KB5X7M7X.js";
 import {
   ConflictError,
   ContainerError,

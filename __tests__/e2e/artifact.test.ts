@@ -9,8 +9,10 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ArtifactService, startArtifactService } from '../helpers/artifact-service.js';
+import { lacks, PYTHON, sha256sumCheck, sha256sumSidecar } from '../helpers/tools.js';
 import { commands, names, NODE, parseOutputs, problems, ROOT, runAction, type Run, SAMPLES, spawnCollect, WHEELS, workspace } from './harness.js';
 
 let svc: ArtifactService;
@@ -38,10 +40,12 @@ async function buildJob(wheels: string[]): Promise<string> {
 
 /** Uploads a directory as a zipped artifact with the real library, as a foreign job would. */
 async function uploadRaw(runId: number, name: string, dir: string): Promise<void> {
-  const script = `import { DefaultArtifactClient } from '${join(ROOT, 'node_modules/@actions/artifact/lib/artifact.js')}';
+  // The library as a file: URL (a Windows path is no import specifier), the files joined as the platform joins them.
+  const script = `import { DefaultArtifactClient } from ${JSON.stringify(pathToFileURL(join(ROOT, 'node_modules/@actions/artifact/lib/artifact.js')).href)};
 import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 const dir = process.argv[2];
-await new DefaultArtifactClient().uploadArtifact(process.argv[1], readdirSync(dir).map((f) => dir + '/' + f), dir);`;
+await new DefaultArtifactClient().uploadArtifact(process.argv[1], readdirSync(dir).map((f) => join(dir, f)), dir);`;
   const run = await spawnCollect(NODE, ['--input-type=module', '-e', script, name, dir], { cwd: dir, env: { ...process.env, ...jobEnv(runId, `raw-${name}`, dir) } });
   expect(run.stderr).not.toMatch(/Error/);
   expect(run.code).toBe(0);
@@ -57,7 +61,7 @@ with zipfile.ZipFile(out, 'w', zipfile.ZIP_DEFLATED) as z:
     for name, data in json.load(sys.stdin):
         z.writestr(zipfile.ZipInfo(name), base64.b64decode(data), compress_type=zipfile.ZIP_DEFLATED)
 sys.stdout.buffer.write(out.getvalue())`;
-  return execFileSync('python3', ['-c', script], { input: JSON.stringify(members.map(([name, data]) => [name, data.toString('base64')])), maxBuffer: 256 * 1024 * 1024 });
+  return execFileSync(PYTHON, ['-c', script], { input: JSON.stringify(members.map(([name, data]) => [name, data.toString('base64')])), maxBuffer: 256 * 1024 * 1024 });
 }
 
 /** What a process and the children it waited for wrote through write(2) and its kin (Linux: /proc/PID/io `wchar`). */
@@ -67,7 +71,8 @@ const HAS_PROC_IO = existsSync('/proc/self/io');
  * Runs collect's bundle as runAction does, with TMPDIR (where the artifact
  * stage goes) set to a fresh folder, and measures every byte the process
  * wrote: bash waits for node and reads its own /proc/PID/io, which then
- * holds node's counts too.
+ * holds node's counts too. Without /proc (macOS, Windows) node runs alone
+ * and `written` is NaN: the tests read it only where HAS_PROC_IO.
  */
 async function collectMeasured(inputs: Record<string, string>, cwd: string, extraEnv: Record<string, string>): Promise<Run & { written: number; tmp: string }> {
   const files = await mkdtemp(join(tmpdir(), 'wg-runner-'));
@@ -79,8 +84,10 @@ async function collectMeasured(inputs: Record<string, string>, cwd: string, extr
   const env: NodeJS.ProcessEnv = { ...clean, ...extraEnv, GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, GITHUB_WORKSPACE: cwd, TMPDIR: tmp, WG_IO: ioFile };
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
   const shell = '"$0" "$@"; code=$?; cat /proc/$$/io > "$WG_IO"; exit $code';
-  const { code, stdout, stderr } = await spawnCollect('bash', ['-c', shell, NODE, join(ROOT, 'dist/collect/index.js')], { cwd, env });
-  const io = await readFile(ioFile, 'utf8');
+  const { code, stdout, stderr } = HAS_PROC_IO
+    ? await spawnCollect('bash', ['-c', shell, NODE, join(ROOT, 'dist/collect/index.js')], { cwd, env })
+    : await spawnCollect(NODE, [join(ROOT, 'dist/collect/index.js')], { cwd, env });
+  const io = HAS_PROC_IO ? await readFile(ioFile, 'utf8') : '';
   return {
     code,
     stdout,
@@ -89,7 +96,7 @@ async function collectMeasured(inputs: Record<string, string>, cwd: string, extr
     summary: await readFile(summaryFile, 'utf8'),
     errors: commands(stdout, 'error'),
     warnings: commands(stdout, 'warning'),
-    written: Number(/^wchar: (\d+)$/m.exec(io)![1]),
+    written: HAS_PROC_IO ? Number(/^wchar: (\d+)$/m.exec(io)![1]) : Number.NaN,
     tmp,
   };
 }
@@ -107,7 +114,7 @@ async function matrixRun(): Promise<number> {
 }
 
 describe('artifact:// (emulated service, real @actions/artifact, Azurite)', () => {
-  it('a matrix of three post-build jobs, then one collect: every wheel verified into dist', async () => {
+  it.skipIf(lacks('sha256sum'))('a matrix of three post-build jobs, then one collect: every wheel verified into dist', async () => {
     const runId = await matrixRun();
     expect(svc.artifacts(runId).map((a) => a.name).sort()).toEqual(['wheels-0', 'wheels-1', 'wheels-2']);
     const ws = await workspace();
@@ -115,17 +122,18 @@ describe('artifact:// (emulated service, real @actions/artifact, Azurite)', () =
     expect(run.errors).toEqual([]);
     expect(run.code).toBe(0);
     expect(await names(join(ws, 'dist'))).toEqual(WHEELS);
-    expect(execFileSync('sha256sum', ['-c', '../SHA256SUMS'], { cwd: join(ws, 'dist'), encoding: 'utf8' }).match(/: OK$/gm)).toHaveLength(3);
+    expect(sha256sumCheck(join(ws, 'dist'), '../SHA256SUMS').match(/: OK$/gm)).toHaveLength(3);
     expect(run.outputs.count).toBe('3');
   });
 
-  it('what post-build uploads is a plain zip of the wheels and sidecars (usable by actions/download-artifact)', async () => {
+  it.skipIf(lacks('python'))('what post-build uploads is a plain zip of the wheels and sidecars (usable by actions/download-artifact)', async () => {
     const runId = await matrixRun();
     const ws = await workspace();
     const zip = join(ws, 'a.zip');
     await writeFile(zip, await svc.blobBytes(runId, 'wheels-1'));
-    const listing = execFileSync('python3', ['-c', 'import sys, zipfile; print("\\n".join(sorted(zipfile.ZipFile(sys.argv[1]).namelist())))', zip], { encoding: 'utf8' });
-    expect(listing.trim().split('\n')).toEqual([WHEELS[1], `${WHEELS[1]}.sha256`]);
+    const listing = execFileSync(PYTHON, ['-c', 'import sys, zipfile; print("\\n".join(sorted(zipfile.ZipFile(sys.argv[1]).namelist())))', zip], { encoding: 'utf8' });
+    // Python's print ends lines with CRLF on Windows.
+    expect(listing.trim().split(/\r?\n/)).toEqual([WHEELS[1], `${WHEELS[1]}.sha256`]);
   });
 
   it('a re-run of a post-build job with identical wheels changes nothing', async () => {
@@ -159,7 +167,7 @@ describe('artifact:// (emulated service, real @actions/artifact, Azurite)', () =
     expect(await names(join(ws, 'dist'))).not.toContain(WHEELS[2]);
   });
 
-  it.each([
+  it.skipIf(lacks('sha256sum')).each([
     ['a wheel whose sidecar does not match it', async (dir: string, w: string) => writeFile(join(dir, w), (await readFile(join(dir, w))).subarray(0, 1000)), /sha256 mismatch/],
     ['a wheel without its sidecar', async (dir: string, w: string) => (await import('node:fs/promises')).rm(join(dir, `${w}.sha256`)), /no sidecar/],
     ['a malformed sidecar', async (dir: string, w: string) => writeFile(join(dir, `${w}.sha256`), 'not a digest\n'), /not a sha256 line|not in sha256sum format/],
@@ -169,7 +177,7 @@ describe('artifact:// (emulated service, real @actions/artifact, Azurite)', () =
     await mkdir(dir);
     for (const wheel of WHEELS) {
       await copyFile(join(SAMPLES, wheel), join(dir, wheel));
-      execFileSync('sh', ['-c', `sha256sum "${wheel}" > "${wheel}.sha256"`], { cwd: dir });
+      sha256sumSidecar(dir, wheel);
     }
     await damage(dir, WHEELS[0]!);
     await uploadRaw(runId, 'by-hand', dir);
@@ -217,18 +225,18 @@ describe('artifact:// (emulated service, real @actions/artifact, Azurite)', () =
     expect(svc.downloads(runId, 'no-digest')).toBe(2);
   });
 
-  it.skipIf(!HAS_PROC_IO)('only what the patterns select is unpacked: a 50 MB file of zeros and a wheel the pattern leaves out are never written', async () => {
+  it.skipIf(!HAS_PROC_IO || lacks('sha256sum'))('only what the patterns select is unpacked: a 50 MB file of zeros and a wheel the pattern leaves out are never written', async () => {
     const runId = nextRun++;
     const dir = join(await workspace(), 'raw');
     await mkdir(dir);
     const wheel = WHEELS[0]!;
     await copyFile(join(SAMPLES, wheel), join(dir, wheel));
-    execFileSync('sh', ['-c', `sha256sum "${wheel}" > "${wheel}.sha256"`], { cwd: dir });
+    sha256sumSidecar(dir, wheel);
     // Both compress to almost nothing: neither is held back by the cap on what an artifact may unpack.
     await writeFile(join(dir, 'notes.bin'), Buffer.alloc(50_000_000));
     const other = 'other-1.0-py3-none-any.whl';
     await writeFile(join(dir, other), Buffer.alloc(10_000_000));
-    execFileSync('sh', ['-c', `sha256sum "${other}" > "${other}.sha256"`], { cwd: dir });
+    sha256sumSidecar(dir, other);
     await uploadRaw(runId, 'with-notes', dir);
     expect(svc.artifacts(runId)[0]!.size).toBeLessThan(1_000_000);
 
@@ -268,15 +276,15 @@ describe('artifact:// (emulated service, real @actions/artifact, Azurite)', () =
     if (HAS_PROC_IO) expect(run.written).toBeLessThan(4_000_000);
   });
 
-  it('a wheel that inflates past the artifact\'s cap (a zip bomb) is refused unwritten, naming it and the cap', async () => {
+  it.skipIf(lacks('sha256sum'))('a wheel that inflates past the artifact\'s cap (a zip bomb) is refused unwritten, naming it and the cap', async () => {
     const runId = nextRun++;
     const dir = join(await workspace(), 'raw');
     await mkdir(dir);
     const bomb = 'bomb-1.0-py3-none-any.whl';
     await writeFile(join(dir, bomb), Buffer.alloc(40 * 1024 * 1024));
-    execFileSync('sh', ['-c', `sha256sum "${bomb}" > "${bomb}.sha256"`], { cwd: dir });
+    sha256sumSidecar(dir, bomb);
     await copyFile(join(SAMPLES, WHEELS[0]!), join(dir, WHEELS[0]!));
-    execFileSync('sh', ['-c', `sha256sum "${WHEELS[0]}" > "${WHEELS[0]}.sha256"`], { cwd: dir });
+    sha256sumSidecar(dir, WHEELS[0]!);
     await uploadRaw(runId, 'bomb', dir);
     const ws = await workspace();
     const run = await collectMeasured({ container: 'artifact://bomb' }, ws, jobEnv(runId, 'release', ws));
@@ -287,7 +295,7 @@ describe('artifact:// (emulated service, real @actions/artifact, Azurite)', () =
     if (HAS_PROC_IO) expect(run.written).toBeLessThan(4_000_000);
   });
 
-  it('members named with a newline or ../ are not unpacked, and their names reach the log only escaped', async () => {
+  it.skipIf(lacks('python'))('members named with a newline or ../ are not unpacked, and their names reach the log only escaped', async () => {
     const runId = nextRun++;
     const good = WHEELS[0]!;
     const bytes = await readFile(join(SAMPLES, good));

@@ -8,13 +8,15 @@
 import { ContainerClient, ContainerSASPermissions, generateBlobSASQueryParameters, StorageSharedKeyCredential } from '@azure/storage-blob';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFile, mkdir, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { devNull } from 'node:os';
+import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Azurite, AZURITE_ACCOUNT, AZURITE_KEY, startAzurite } from '../helpers/azurite.js';
 import { startProxy } from '../helpers/proxy.js';
+import { lacks, NOT_POSIX, PYTHON, sha256sumCheckSidecars, sha256sumSidecar } from '../helpers/tools.js';
 import { azuriteContainer, azuriteEnv } from './fixtures.js';
 import { names, NODE, problems, ROOT, runAction, SAMPLES, spawnCollect, WHEELS, workspace } from './harness.js';
 
@@ -56,7 +58,7 @@ async function bigWheel(bytes: number): Promise<{ ws: string; wheel: string }> {
   const ws = await workspace();
   await rm(join(ws, 'wheelhouse'), { recursive: true });
   await mkdir(join(ws, 'wheelhouse'));
-  execFileSync('python3', [join(ROOT, '__tests__/helpers/make-wheel.py'), join(ws, 'wheelhouse'), 'big-pkg', '1.0.0', String(bytes)]);
+  execFileSync(PYTHON, [join(ROOT, '__tests__/helpers/make-wheel.py'), join(ws, 'wheelhouse'), 'big-pkg', '1.0.0', String(bytes)]);
   return { ws, wheel: 'big_pkg-1.0.0-py3-none-any.whl' };
 }
 
@@ -147,7 +149,7 @@ describe('uploads', () => {
     }
   });
 
-  it('a 20 MiB wheel goes in 8 MiB blocks, each with its MD5, then one block list with the MD5 of the whole and the sha256; it collects whole', async () => {
+  it.skipIf(lacks('python'))('a 20 MiB wheel goes in 8 MiB blocks, each with its MD5, then one block list with the MD5 of the whole and the sha256; it collects whole', async () => {
     const { ws, wheel } = await bigWheel(20 * MiB);
     const proxy = await startProxy(azurite.origin, () => undefined);
     try {
@@ -182,7 +184,7 @@ describe('uploads', () => {
     }
   });
 
-  it('a block damaged on its way is refused by the service (its MD5) and sent again; the wheel lands whole', async () => {
+  it.skipIf(lacks('python'))('a block damaged on its way is refused by the service (its MD5) and sent again; the wheel lands whole', async () => {
     const { ws, wheel } = await bigWheel(10 * MiB);
     const proxy = await startProxy(azurite.origin, (req, seen) =>
       req.method === 'PUT' && req.url?.includes('comp=block&') && req.url.split('?')[0]!.endsWith(wheel) && seen === 0 ? { flipRequestByte: 1000 } : undefined,
@@ -376,34 +378,34 @@ describe('errors a person can act on: one line, no stack trace', () => {
 describe('interop with rclone (azureblob backend)', () => {
   // Asynchronous: Azurite runs in a child process, but the test must not block its own event loop either.
   const rclone = async (args: string[], cwd: string): Promise<void> => {
-    const env: NodeJS.ProcessEnv = { ...process.env, RCLONE_CONFIG: '/dev/null' };
+    const env: NodeJS.ProcessEnv = { ...process.env, RCLONE_CONFIG: devNull };
     delete env.AWS_CA_BUNDLE; // rclone here fails until it is unset
     const run = await spawnCollect('rclone', [...args, '--azureblob-sas-url', `${azurite.blobEndpoint}/wheels?${sas('racwdl')}`], { cwd, env });
     expect(run.stderr.replace(/^.*NOTICE: Config file .*\n/m, '')).toBe('');
     expect(run.code).toBe(0);
   };
 
-  it('pairs that post-build uploaded download with `rclone copy` (which checks the stored MD5) and pass `sha256sum -c`', async () => {
+  it.skipIf(lacks('rclone', 'python', 'sha256sum'))('pairs that post-build uploaded download with `rclone copy` (which checks the stored MD5) and pass `sha256sum -c`', async () => {
     const { ws, wheel } = await bigWheel(10 * MiB);
     for (const w of WHEELS) await copyFile(join(SAMPLES, w), join(ws, 'wheelhouse', w));
     expect((await runAction('post-build', inputs('to-rclone'), ws, azuriteEnv())).code).toBe(0);
     await rclone(['copy', ':azureblob:wheels/to-rclone', 'got'], ws);
-    const check = execFileSync('sh', ['-c', 'for s in *.sha256; do sha256sum -c "$s"; done'], { cwd: join(ws, 'got'), encoding: 'utf8' });
+    const check = sha256sumCheckSidecars(join(ws, 'got'), await readdir(join(ws, 'got')));
     expect(check.match(/: OK$/gm)).toHaveLength(4);
     // rclone reads the MD5 wheel-guard stored for each blob: the same as the file's.
-    const env: NodeJS.ProcessEnv = { ...process.env, RCLONE_CONFIG: '/dev/null' };
+    const env: NodeJS.ProcessEnv = { ...process.env, RCLONE_CONFIG: devNull };
     delete env.AWS_CA_BUNDLE;
     const listed = execFileSync('rclone', ['md5sum', ':azureblob:wheels/to-rclone', '--azureblob-sas-url', `${azurite.blobEndpoint}/wheels?${sas('rl')}`], { encoding: 'utf8', env });
     const stored = Object.fromEntries(listed.trim().split('\n').map((line) => line.split(/\s+/).reverse()));
     expect(stored[wheel]).toBe(createHash('md5').update(await readFile(join(ws, 'wheelhouse', wheel))).digest('hex'));
   });
 
-  it('pairs uploaded with `rclone copy` (sidecars made by sha256sum) are collected and verified', async () => {
+  it.skipIf(lacks('rclone', 'sha256sum'))('pairs uploaded with `rclone copy` (sidecars made by sha256sum) are collected and verified', async () => {
     const ws = await workspace();
     await mkdir(join(ws, 'by-hand'));
     for (const wheel of WHEELS) {
       await copyFile(join(SAMPLES, wheel), join(ws, 'by-hand', wheel));
-      execFileSync('sh', ['-c', `sha256sum "${wheel}" > "${wheel}.sha256"`], { cwd: join(ws, 'by-hand') });
+      sha256sumSidecar(join(ws, 'by-hand'), wheel);
     }
     await rclone(['copy', 'by-hand', ':azureblob:wheels/from-rclone'], ws);
     const run = await runAction('collect', inputs('from-rclone'), ws, azuriteEnv());
@@ -412,7 +414,10 @@ describe('interop with rclone (azureblob backend)', () => {
   });
 });
 
-describe('a signed-in identity (DefaultAzureCredential, as azure/login leaves it)', () => {
+// `az` here is a #!/bin/sh script: Windows runs neither it nor a script without an extension (it would need az.cmd).
+const AZ_SCRIPT = NOT_POSIX && 'the fake `az` is a POSIX shell script';
+
+describe.skipIf(lacks('openssl') || AZ_SCRIPT)('a signed-in identity (DefaultAzureCredential, as azure/login leaves it)', () => {
   // azure/login signs the Azure CLI in; DefaultAzureCredential asks `az account get-access-token` for a token.
   // Here `az` is a script that hands out a token Azurite's --oauth basic accepts (issuer, audience and lifetime
   // are checked, not the signature), and Azurite serves HTTPS (the SDK sends a token over TLS only) with a
@@ -448,7 +453,7 @@ describe('a signed-in identity (DefaultAzureCredential, as azure/login leaves it
     const { writeFile, chmod } = await import('node:fs/promises');
     await writeFile(join(bin, 'az'), script);
     await chmod(join(bin, 'az'), 0o755);
-    return { PATH: `${bin}:${process.env.PATH}`, NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem'), AZURE_TOKEN_CREDENTIALS: 'AzureCliCredential', WG_AZ_ARGS: join(bin, 'args') };
+    return { PATH: `${bin}${delimiter}${process.env.PATH}`, NODE_EXTRA_CA_CERTS: join(dir, 'cert.pem'), AZURE_TOKEN_CREDENTIALS: 'AzureCliCredential', WG_AZ_ARGS: join(bin, 'args') };
   }
 
   const token = (claims: Record<string, unknown>): Record<string, unknown> => {

@@ -1,7 +1,7 @@
-import { execFileSync } from 'node:child_process';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { lacks, sha256sumCheck } from '../helpers/tools.js';
 import { names, ROOT, runCli, WHEELS, workspace } from './harness.js';
 
 describe('CLI bundle', () => {
@@ -57,19 +57,28 @@ describe('CLI bundle', () => {
     expect(bad.stderr).toMatch(/retries: "x" is not an integer/);
   });
 
-  it('demo: post-build then collect of the shipped samples, the table printed, every wheel verified', async () => {
+  it.skipIf(lacks('sha256sum'))('demo: post-build then collect of the shipped samples, the table printed, every wheel verified', async () => {
     const ws = await workspace();
     await rm(join(ws, 'wheelhouse'), { recursive: true });
-    const demo = await runCli(['demo'], ws);
+    // As the installed command runs it (npm install -g, pipx): npm did not start it.
+    const demo = await runCli(['demo'], ws, { npm_command: '' });
     expect(demo.code).toBe(0);
     expect(demo.stdout).toMatch(/collect\nfile\s+size\s+sha256/);
     expect(await names(join(ws, '.wheel-guard-demo', 'dist'))).toEqual(WHEELS);
-    execFileSync('sha256sum', ['-c', '../SHA256SUMS'], { cwd: join(ws, '.wheel-guard-demo', 'dist') });
+    sha256sumCheck(join(ws, '.wheel-guard-demo', 'dist'), '../SHA256SUMS');
+    // The hint names the command the way this run was started.
+    expect(demo.stdout).toContain(`-100 ${join(ws, '.wheel-guard-demo', 'container', WHEELS[1]!)} && wheel-guard collect --container `);
+    const viaNpm = await runCli(['demo'], ws, { npm_command: 'start' });
+    expect(viaNpm.code).toBe(0);
+    expect(viaNpm.stdout).toContain(' && npx wheel-guard collect --container ');
   });
 });
 
+// util-linux script(1) (-e, -c): macOS' BSD script takes other arguments, and Windows has none.
+const NO_SCRIPT = process.platform !== 'linux' && "util-linux script(1) gives the pseudo-terminal, on Linux only";
+
 describe('CLI on a terminal', () => {
-  it('draws a live progress line when stdout is a TTY (run under script(1) for a pseudo-terminal)', async () => {
+  it.skipIf(NO_SCRIPT)('draws a live progress line when stdout is a TTY (run under script(1) for a pseudo-terminal)', async () => {
     const ws = await workspace();
     const { spawnCollect, NODE } = await import('./harness.js');
     const run = await spawnCollect('script', ['-qec', `${NODE} ${join(ROOT, 'dist/cli/index.js')} demo`, '/dev/null'], { cwd: ws, env: process.env });

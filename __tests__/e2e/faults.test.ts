@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Azurite, AZURITE_ACCOUNT, startAzurite } from '../helpers/azurite.js';
 import { startFaultProxy } from '../helpers/fault-proxy.js';
 import { type S3Server, startS3rver } from '../helpers/s3rver.js';
+import { lacks, PYTHON } from '../helpers/tools.js';
 import { azuriteContainer, azuriteEnv } from './fixtures.js';
 import { names, NODE, problems, ROOT, runAction, WHEELS, workspace } from './harness.js';
 
@@ -46,7 +47,7 @@ const STORES: Store[] = [
 /** A workspace whose wheelhouse holds the samples and a 3 MB generated wheel, parked in the store under `prefix`. */
 async function parked(store: Store, prefix: string): Promise<string> {
   const ws = await workspace();
-  execFileSync('python3', [join(ROOT, '__tests__/helpers/make-wheel.py'), join(ws, 'wheelhouse'), 'flaky-pkg', '1.0.0', String(3_000_000)]);
+  execFileSync(PYTHON, [join(ROOT, '__tests__/helpers/make-wheel.py'), join(ws, 'wheelhouse'), 'flaky-pkg', '1.0.0', String(3_000_000)]);
   const run = await runAction('post-build', { container: store.container(prefix), endpoint: store.endpoint() }, ws, store.env());
   expect(run.errors).toEqual([]);
   return ws;
@@ -55,7 +56,7 @@ async function parked(store: Store, prefix: string): Promise<string> {
 const ALL = [...WHEELS, BIG].sort();
 
 describe.each(STORES)(`flaky network, $kind (seed ${SEED})`, (store) => {
-  it('(a) 30% of connections faulted at random: every wheel collected and verified', async () => {
+  it.skipIf(lacks('python'))('(a) 30% of connections faulted at random: every wheel collected and verified', async () => {
     const ws = await parked(store, 'a');
     const proxy = await startFaultProxy(store.endpoint(), { rate: 0.3, stallMs: 30_000 }, SEED);
     try {
@@ -70,9 +71,9 @@ describe.each(STORES)(`flaky network, $kind (seed ${SEED})`, (store) => {
     }
   });
 
-  it('(a2) 30% of connections faulted while post-build uploads: every pair lands whole, and collects', async () => {
+  it.skipIf(lacks('python'))('(a2) 30% of connections faulted while post-build uploads: every pair lands whole, and collects', async () => {
     const ws = await workspace();
-    execFileSync('python3', [join(ROOT, '__tests__/helpers/make-wheel.py'), join(ws, 'wheelhouse'), 'flaky-pkg', '1.0.0', String(3_000_000)]);
+    execFileSync(PYTHON, [join(ROOT, '__tests__/helpers/make-wheel.py'), join(ws, 'wheelhouse'), 'flaky-pkg', '1.0.0', String(3_000_000)]);
     const proxy = await startFaultProxy(store.endpoint(), { rate: 0.3, stallMs: 30_000 }, SEED + 1);
     try {
       const up = await runAction('post-build', { container: store.container('a2'), endpoint: proxy.endpoint, retries: '10', timeout: '2' }, ws, store.env());
@@ -87,7 +88,7 @@ describe.each(STORES)(`flaky network, $kind (seed ${SEED})`, (store) => {
     expect(await names(join(ws, 'dist'))).toEqual(ALL);
   });
 
-  it('(b) a wheel corrupted in transit every time: a clear failure naming it, nothing left in path', async () => {
+  it.skipIf(lacks('python'))('(b) a wheel corrupted in transit every time: a clear failure naming it, nothing left in path', async () => {
     const ws = await parked(store, 'b');
     const proxy = await startFaultProxy(store.endpoint(), { rate: 1, kinds: ['flip'], only: /^GET \S*flaky_pkg\S*\.whl[ ?]/ }, SEED);
     try {
@@ -101,7 +102,7 @@ describe.each(STORES)(`flaky network, $kind (seed ${SEED})`, (store) => {
     }
   });
 
-  it('(c) collect killed with SIGKILL mid-transfer, then run again: it completes, and no partial file was ever visible under a wheel name', async () => {
+  it.skipIf(lacks('python'))('(c) collect killed with SIGKILL mid-transfer, then run again: it completes, and no partial file was ever visible under a wheel name', async () => {
     const ws = await parked(store, 'c');
     const proxy = await startFaultProxy(store.endpoint(), { rate: 1, kinds: ['stall'], stallMs: 60_000, only: /^GET \S*flaky_pkg\S*\.whl[ ?]/ }, SEED);
     const seen = new Set<string>();

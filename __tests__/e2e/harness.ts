@@ -4,7 +4,7 @@
  * GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, exit code and ::error:: lines.
  */
 import { spawn } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, realpath, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -114,7 +114,9 @@ export async function runCli(
 
 /** A fresh workspace with `wheelhouse/` holding copies of the sample wheels (and the sdist if asked). */
 export async function workspace(options: { sdist?: boolean } = {}): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'wg-e2e-'));
+  // Its real path: macOS's temporary directory (/var/folders/…) is a link to /private/var/…, which is what
+  // the bundles see through process.cwd(), so what they print is compared with this.
+  const dir = await realpath(await mkdtemp(join(tmpdir(), 'wg-e2e-')));
   await mkdir(join(dir, 'wheelhouse'));
   for (const name of [...WHEELS, ...(options.sdist ? [SDIST] : [])]) await copyFile(join(SAMPLES, name), join(dir, 'wheelhouse', name));
   return dir;

@@ -8,16 +8,34 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, rm, symlink, truncate, writeFile } from 'node:fs/promises';
+import { devNull, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type HostileS3, startHostileS3 } from '../helpers/hostile-s3.js';
 import { startProxy } from '../helpers/proxy.js';
 import { type S3Server, startS3rver } from '../helpers/s3rver.js';
+import { lacks, mkfifo, NOT_POSIX, PYTHON } from '../helpers/tools.js';
 import { names, NODE, problems, ROOT, runAction, runCli, type Run, SAMPLES, summaryText, WHEELS, workspace } from './harness.js';
 
 const sha256 = (bytes: Buffer | string): string => createHash('sha256').update(bytes).digest('hex');
 const SECRET = 'https://release-bot:ghp_S3cr3tT0k3nThatMustNeverBePrinted@github.com';
+
+/** Symbolic links need a privilege (or developer mode) on Windows. */
+const NO_SYMLINKS = NOT_POSIX && 'symbolic links need a privilege on Windows';
+/** Windows file names cannot hold control characters (line breaks, escapes) or ':'. */
+const NO_CONTROL_NAMES = NOT_POSIX && "Windows file names cannot hold control characters or ':'";
+/** Whether the file system the workspaces are made on tells names apart only by case (macOS and Windows by default). */
+const CASE_BLIND = ((): string | false => {
+  const dir = mkdtempSync(join(tmpdir(), 'wg-case-'));
+  try {
+    writeFileSync(join(dir, 'a'), '');
+    return existsSync(join(dir, 'A')) && 'this file system does not tell names apart by case: the twin would overwrite the wheel';
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+})();
 
 /** Everything a run showed anyone: log, errors, summary, outputs. */
 const shown = (run: Run): string => [run.stdout, run.stderr, run.summary, JSON.stringify(run.outputs)].join('\n');
@@ -47,7 +65,7 @@ describe('local container entries that are not regular files', () => {
     ws = await parkedWorkspace();
   });
 
-  it('a sidecar that is a symlink to a secret outside the container: refused naming it, the secret never printed', async () => {
+  it.skipIf(NO_SYMLINKS)('a sidecar that is a symlink to a secret outside the container: refused naming it, the secret never printed', async () => {
     const sidecar = join(ws, 'parked', `${WHEELS[0]}.sha256`);
     await rm(sidecar);
     await symlink(join(ws, 'secret.txt'), sidecar);
@@ -58,7 +76,7 @@ describe('local container entries that are not regular files', () => {
     expect(await names(join(ws, 'dist'))).toEqual(WHEELS.slice(1));
   });
 
-  it('post-build reading a remote sidecar that is a symlink to a secret: refused, the secret never printed, nothing uploaded over it', async () => {
+  it.skipIf(NO_SYMLINKS)('post-build reading a remote sidecar that is a symlink to a secret: refused, the secret never printed, nothing uploaded over it', async () => {
     const sidecar = join(ws, 'parked', `${WHEELS[0]}.sha256`);
     await rm(sidecar);
     await symlink(join(ws, 'secret.txt'), sidecar);
@@ -69,7 +87,7 @@ describe('local container entries that are not regular files', () => {
     expect(await readFile(join(ws, 'secret.txt'), 'utf8')).toBe(`${SECRET}\n`);
   });
 
-  it('a wheel that is a symlink to a file outside the container: refused, never copied into path as verified', async () => {
+  it.skipIf(NO_SYMLINKS)('a wheel that is a symlink to a file outside the container: refused, never copied into path as verified', async () => {
     const outside = join(ws, 'outside.whl');
     await copyFile(join(SAMPLES, WHEELS[1]!), outside);
     await rm(join(ws, 'parked', WHEELS[1]!));
@@ -80,7 +98,7 @@ describe('local container entries that are not regular files', () => {
     expect(await names(join(ws, 'dist'))).toEqual([WHEELS[0], WHEELS[2]]);
   });
 
-  it('a symlink in path under a wheel name is never taken as the wheel already present; it is replaced by the verified wheel', async () => {
+  it.skipIf(NO_SYMLINKS)('a symlink in path under a wheel name is never taken as the wheel already present; it is replaced by the verified wheel', async () => {
     await mkdir(join(ws, 'dist'));
     await copyFile(join(SAMPLES, WHEELS[0]!), join(ws, 'elsewhere.whl'));
     await symlink(join(ws, 'elsewhere.whl'), join(ws, 'dist', WHEELS[0]!));
@@ -94,10 +112,10 @@ describe('local container entries that are not regular files', () => {
     expect(await readFile(join(ws, 'elsewhere.whl'))).toEqual(await readFile(join(SAMPLES, WHEELS[0]!)));
   });
 
-  it('a sidecar that is a FIFO: collect and post-build end at once, naming it (they used to wait forever)', async () => {
+  it.skipIf(lacks('mkfifo'))('a sidecar that is a FIFO: collect and post-build end at once, naming it (they used to wait forever)', async () => {
     const sidecar = join(ws, 'parked', `${WHEELS[2]}.sha256`);
     await rm(sidecar);
-    execFileSync('mkfifo', [sidecar]);
+    mkfifo(sidecar);
     const collect = await runAction('collect', { container: 'parked' }, ws);
     expect(collect.code).toBe(1);
     expect(problems(collect)).toEqual([expect.stringMatching(new RegExp(`^${WHEELS[2]!.replace(/\./g, '\\.')}\\.sha256 in parked is a FIFO, not a regular file`))]);
@@ -118,7 +136,7 @@ describe('local container entries that are not regular files', () => {
 describe('names that carry workflow commands, line breaks or terminal escapes', () => {
   const FORGED = 'x\n::error title=forged::this line was forged\n::add-mask::ghp\n::stop-commands::tok\n-1.0-py3-none-any.whl';
 
-  it('collect names the entry escaped; no forged command reaches the log, the summary holds no raw line break, SHA256SUMS no forged line', async () => {
+  it.skipIf(NO_CONTROL_NAMES)('collect names the entry escaped; no forged command reaches the log, the summary holds no raw line break, SHA256SUMS no forged line', async () => {
     const ws = await parkedWorkspace();
     const bytes = await readFile(join(SAMPLES, WHEELS[2]!));
     await writeFile(join(ws, 'parked', FORGED), bytes);
@@ -145,7 +163,7 @@ describe('names that carry workflow commands, line breaks or terminal escapes', 
     expect(await names(join(ws, 'dist'))).toEqual(WHEELS);
   });
 
-  it('the CLI shows terminal escape sequences in a name escaped, never raw', async () => {
+  it.skipIf(NO_CONTROL_NAMES)('the CLI shows terminal escape sequences in a name escaped, never raw', async () => {
     const ws = await parkedWorkspace();
     const evil = 'a\u001b]0;pwned\u0007\u001b[2J\u009b31m-1.0-py3-none-any.whl';
     const bytes = await readFile(join(SAMPLES, WHEELS[2]!));
@@ -171,10 +189,7 @@ describe('names that carry workflow commands, line breaks or terminal escapes', 
 });
 
 describe('one project, one name', () => {
-  it.each([
-    ['case', 'Wheel_Guard_Sample-1.0.0-py3-none-any.whl'],
-    ['. for _', 'wheel.guard_sample-1.0.0-py3-none-any.whl'],
-  ])('collect refuses two files that are one distribution (%s), naming both, and places neither', async (_label, twin) => {
+  const refusesTwins = async (_label: string, twin: string): Promise<void> => {
     const ws = await parkedWorkspace();
     await putPair(join(ws, 'parked'), twin, await readFile(join(SAMPLES, WHEELS[2]!)));
     const run = await runAction('collect', { container: 'parked' }, ws);
@@ -183,9 +198,12 @@ describe('one project, one name', () => {
     expect(rest).toEqual([]);
     expect(problem).toContain(`${[twin, WHEELS[2]].sort().join(' and ')} in parked are one distribution under 2 names`);
     expect(await names(join(ws, 'dist'))).toEqual(WHEELS.slice(0, 2));
-  });
+  };
+  const title = 'collect refuses two files that are one distribution (%s), naming both, and places neither';
+  it.skipIf(CASE_BLIND).each([['case', 'Wheel_Guard_Sample-1.0.0-py3-none-any.whl']])(title, refusesTwins);
+  it.each([['. for _', 'wheel.guard_sample-1.0.0-py3-none-any.whl']])(title, refusesTwins);
 
-  it('post-build refuses them before either reaches the container', async () => {
+  it.skipIf(CASE_BLIND)('post-build refuses them before either reaches the container', async () => {
     const ws = await workspace();
     await copyFile(join(SAMPLES, WHEELS[2]!), join(ws, 'wheelhouse', 'Wheel_Guard_Sample-1.0.0-py3-none-any.whl'));
     const run = await runAction('post-build', { container: 'parked' }, ws);
@@ -238,7 +256,7 @@ describe('a flood of problems', () => {
 
 describe('a hostile S3 endpoint', () => {
   let s3: HostileS3;
-  const env = { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null' };
+  const env = { AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true', AWS_CONFIG_FILE: devNull, AWS_SHARED_CREDENTIALS_FILE: devNull };
   const collect = (ws: string, prefix: string) => runAction('collect', { container: `s3://hostile/${prefix}`, endpoint: s3.endpoint, retries: '1' }, ws, env);
   beforeAll(async () => {
     s3 = await startHostileS3();
@@ -272,7 +290,7 @@ describe('a hostile S3 endpoint', () => {
   });
 });
 
-describe('two collects into one path at once', () => {
+describe.skipIf(lacks('python'))('two collects into one path at once', () => {
   let server: S3Server;
   beforeAll(async () => {
     server = await startS3rver(['wheels']);
@@ -286,7 +304,7 @@ describe('two collects into one path at once', () => {
   /** A workspace whose samples and a 2 MB wheel are parked in s3://wheels/<prefix>. */
   async function parkedWithBig(prefix: string): Promise<string> {
     const ws = await workspace();
-    execFileSync('python3', [join(ROOT, '__tests__/helpers/make-wheel.py'), join(ws, 'wheelhouse'), 'slow-pkg', '1.0.0', String(2_000_000)]);
+    execFileSync(PYTHON, [join(ROOT, '__tests__/helpers/make-wheel.py'), join(ws, 'wheelhouse'), 'slow-pkg', '1.0.0', String(2_000_000)]);
     expect((await runAction('post-build', { container: `s3://wheels/${prefix}`, endpoint: server.endpoint }, ws, server.env)).errors).toEqual([]);
     return ws;
   }
@@ -356,9 +374,9 @@ describe('two collects into one path at once', () => {
 });
 
 describe('post-build does not read past a local FIFO in its own wheelhouse', () => {
-  it('a FIFO named like a wheel is refused at once', async () => {
+  it.skipIf(lacks('mkfifo'))('a FIFO named like a wheel is refused at once', async () => {
     const ws = await workspace();
-    execFileSync('mkfifo', [join(ws, 'wheelhouse', 'fifo_pkg-1.0-py3-none-any.whl')]);
+    mkfifo(join(ws, 'wheelhouse', 'fifo_pkg-1.0-py3-none-any.whl'));
     const child = spawn(NODE, [join(ROOT, 'dist/post-build/index.js')], { cwd: ws, env: { ...process.env, INPUT_CONTAINER: 'parked', INPUT_PATH: 'wheelhouse', GITHUB_OUTPUT: '', GITHUB_STEP_SUMMARY: '' }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

@@ -1,5 +1,6 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { names, runAction, WHEELS, workspace } from './harness.js';
 
@@ -28,7 +29,8 @@ describe('inputs are checked before any work', () => {
 
   it('a file:// URL names a directory container', async () => {
     const ws = await workspace();
-    const run = await runAction('post-build', { container: `file://${join(ws, 'by-url')}` }, ws);
+    // file:///tmp/… here; file:///C:/… on Windows, where file://C:\… is no URL.
+    const run = await runAction('post-build', { container: pathToFileURL(join(ws, 'by-url')).href }, ws);
     expect(run.code).toBe(0);
     expect(await names(join(ws, 'by-url'))).toHaveLength(6);
   });

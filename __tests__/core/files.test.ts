@@ -2,7 +2,7 @@ import { mkdir, open, readdir, readFile, symlink, utimes, writeFile } from 'node
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { LEFTOVER_AGE_MS, lockDirectory, NotRegularFileError, openRegular, RUN_ID, sinkTo, temporaryName } from '../../src/core/files.js';
+import { LEFTOVER_AGE_MS, lockDirectory, NotRegularFileError, openRegular, RUN_ID, sinkTo, temporaryName, thisMachine } from '../../src/core/files.js';
 import { useTempDirs } from '../helpers/tmp.js';
 import { deadPid as exitedPid, lacks, mkfifo, NOT_POSIX } from '../helpers/tools.js';
 
@@ -54,7 +54,7 @@ describe('temporary names and the directory lock', () => {
     const dir = await tempDir();
     const old = new Date(Date.now() - LEFTOVER_AGE_MS - 60_000);
     const deadPid = exitedPid();
-    const lock = (run: string, pid: number, host = hostname()) => writeFile(join(dir, `.wheel-guard-${run}.lock`), `${JSON.stringify({ pid, host, started: '' })}\n`);
+    const lock = (run: string, pid: number, host = hostname()) => writeFile(join(dir, `.wheel-guard-${run}.lock`), `${JSON.stringify({ pid, ...thisMachine(), host, started: '' })}\n`);
     const files = {
       dead: '.a.whl.wg-00000000dead-00000001.tmp',
       deadLock: '.wheel-guard-00000000dead.lock',
@@ -83,6 +83,50 @@ describe('temporary names and the directory lock', () => {
     );
     await held.release();
     expect(await readdir(dir)).not.toContain(`.wheel-guard-${RUN_ID}.lock`);
+  });
+});
+
+describe("a lock's PID is asked about only on the machine and PID namespace that wrote it", () => {
+  // Each case: a fresh lock (and a temporary file) of a run whose PID has ended, as another holder would have written it.
+  const cases: [string, (me: ReturnType<typeof thisMachine>) => Record<string, unknown>, boolean][] = [
+    ['this machine, this namespace: the run is dead, its files go', (me) => ({ ...me }), true],
+    ['the same host name in another PID namespace (a container on the host network): kept', (me) => ({ ...me, pidns: 'pid:[1]' }), false],
+    ['the same host name after another boot, or on a machine cloned from one image: kept', (me) => ({ ...me, boot: '00000000-0000-4000-8000-000000000000' }), false],
+    ['an older lock that names only the host, read on Linux: kept (age decides)', (me) => ({ host: me.host }), process.platform !== 'linux'],
+    ['a PID of 0 (the process group) or not a number: kept', (me) => ({ ...me, pid: 0 }), false],
+  ];
+  it.each(cases)('%s', async (_, holder, removed) => {
+    const dir = await tempDir();
+    const run = '000000dead01';
+    await writeFile(join(dir, `.wheel-guard-${run}.lock`), `${JSON.stringify({ pid: exitedPid(), ...holder(thisMachine()), started: '' })}\n`);
+    await writeFile(join(dir, `.a.whl.wg-${run}-00000001.tmp`), 'x');
+    const held = await lockDirectory(dir);
+    const left = (await readdir(dir)).filter((n) => !n.includes(RUN_ID));
+    await held.release();
+    expect(left.sort()).toEqual(removed ? [] : [`.a.whl.wg-${run}-00000001.tmp`, `.wheel-guard-${run}.lock`]);
+  });
+
+  it('what this run writes names its host and, on Linux, its boot and PID namespace', async () => {
+    const dir = await tempDir();
+    const held = await lockDirectory(dir);
+    const text = await readFile(join(dir, `.wheel-guard-${RUN_ID}.lock`), 'utf8');
+    await held.release();
+    const written = JSON.parse(text) as Record<string, unknown>;
+    expect(written).toMatchObject({ pid: process.pid, host: hostname() });
+    if (process.platform === 'linux') {
+      expect(written.boot).toMatch(/^[0-9a-f-]{36}$/);
+      expect(written.pidns).toMatch(/^pid:\[\d+\]$/);
+    }
+  });
+
+  it.skipIf(NOT_POSIX || lacks('mkfifo'))('a FIFO or a huge file in a lock\'s name is not read (no hang, no memory): the age decides', async () => {
+    const dir = await tempDir();
+    mkfifo(join(dir, '.wheel-guard-00000000f1f0.lock'));
+    // A dead run's lock, every field this machine's, but padded past what a lock may hold: not parsed, so kept.
+    await writeFile(join(dir, '.wheel-guard-0000000b16b1.lock'), JSON.stringify({ pid: exitedPid(), ...thisMachine(), pad: 'x'.repeat(1024 * 1024) }));
+    const held = await lockDirectory(dir);
+    await held.release();
+    expect((await readdir(dir)).sort()).toEqual(['.wheel-guard-00000000f1f0.lock', '.wheel-guard-0000000b16b1.lock']);
   });
 });
 

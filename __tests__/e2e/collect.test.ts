@@ -1,3 +1,4 @@
+import { readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -120,7 +121,13 @@ describe.each(FIXTURES)('collect bundle, $kind container', (fx) => {
     const dist = join(ws, 'dist');
     await mkdir(dist);
     const temp = (run: string) => `.${WHEELS[0]}.wg-${run}-0123abcd.tmp`;
-    const lock = (run: string, pid: number) => writeFile(join(dist, `.wheel-guard-${run}.lock`), `${JSON.stringify({ pid, host: hostname(), started: '' })}\n`);
+    // As a run on this machine writes it: its host and, on Linux, its boot and PID namespace (DEVELOPERS.md, Platforms).
+    const machine: Record<string, string> = { host: hostname() };
+    if (process.platform === 'linux') {
+      machine.boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+      machine.pidns = readlinkSync('/proc/self/ns/pid');
+    }
+    const lock = (run: string, pid: number) => writeFile(join(dist, `.wheel-guard-${run}.lock`), `${JSON.stringify({ pid, ...machine, started: '' })}\n`);
     const hourAgo = new Date(Date.now() - 3600_000);
     // A run killed on this machine (its process is gone): everything it left goes at once.
     await writeFile(join(dist, temp('00000000dead')), 'partial');

@@ -5,8 +5,8 @@
  * run left behind long ago.
  */
 import { randomBytes } from 'node:crypto';
-import { type BigIntStats, closeSync, constants, fstatSync, lstatSync, openSync, readSync, type Stats } from 'node:fs';
-import { type FileHandle, lstat, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { type BigIntStats, closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readlinkSync, readSync, type Stats } from 'node:fs';
+import { type FileHandle, lstat, open, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { WheelGuardError } from './errors.js';
@@ -255,13 +255,72 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Whether the run that holds this lock is gone: its process ended on this machine, or it stopped refreshing the lock. */
+/**
+ * What tells this machine's processes from those of others sharing a disk:
+ * the host name and, on Linux, the boot id (two machines cloned from one
+ * image may share a name) and the PID namespace (a container run with the
+ * host's name, e.g. `--network host`, has PIDs of its own). A lock's PID is
+ * asked about only when its holder is the same on every count.
+ */
+export interface Machine {
+  host: string;
+  boot?: string;
+  pidns?: string;
+}
+
+let machine: Machine | undefined;
+export function thisMachine(): Machine {
+  if (!machine) {
+    machine = { host: hostname() };
+    try {
+      machine.boot = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    } catch {
+      // Not Linux: the host name is all there is.
+    }
+    try {
+      machine.pidns = readlinkSync('/proc/self/ns/pid');
+    } catch {
+      // Not Linux.
+    }
+  }
+  return machine;
+}
+
+/** A lock is one short JSON line; a file in a lock's name holding more is not read further (the age decides). */
+const LOCK_MAX_BYTES = 4096;
+
+/** What a lock says of its holder, or undefined when it is not a regular file holding one JSON object (read 4 KiB at most, never through a link or a FIFO). */
+async function lockHolder(path: string): Promise<Record<string, unknown> | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await openRegular(path, path);
+  } catch {
+    return undefined;
+  }
+  try {
+    const buffer = Buffer.alloc(LOCK_MAX_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, LOCK_MAX_BYTES, 0);
+    const parsed: unknown = JSON.parse(buffer.subarray(0, bytesRead).toString('utf8'));
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Whether the run that holds this lock is gone: it stopped refreshing the
+ * lock, or its process ended on this machine (same host, boot and PID
+ * namespace: elsewhere its PID means nothing here, and only the age decides).
+ */
 async function lockIsDead(path: string, info: Stats, now: number): Promise<boolean> {
   if (now - info.mtimeMs >= LEFTOVER_AGE_MS) return true;
-  const text = await readFile(path, 'utf8').catch(() => '');
-  const holder = /^\{"pid":(\d+),"host":("(?:[^"\\]|\\.)*")/.exec(text);
-  if (!holder) return false;
-  return JSON.parse(holder[2]!) === hostname() && !alive(Number(holder[1]));
+  const holder = await lockHolder(path);
+  const pid = holder?.pid;
+  if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) return false;
+  const me = thisMachine();
+  return holder!.host === me.host && holder!.boot === me.boot && holder!.pidns === me.pidns && !alive(pid);
 }
 
 /**
@@ -274,7 +333,7 @@ async function lockIsDead(path: string, info: Stats, now: number): Promise<boole
  */
 export async function lockDirectory(dir: string): Promise<{ release: () => Promise<void> }> {
   const lock = join(dir, lockName(RUN_ID));
-  const text = `${JSON.stringify({ pid: process.pid, host: hostname(), started: new Date().toISOString() })}\n`;
+  const text = `${JSON.stringify({ pid: process.pid, ...thisMachine(), started: new Date().toISOString() })}\n`;
   await writeFile(lock, text);
   // Refreshed by writing, not by utimes with this machine's time: on a shared disk every lock's time is then the
   // file server's, whatever each runner's clock says.

@@ -1542,8 +1542,8 @@ var Findings = class {
 
 // src/core/files.ts
 import { randomBytes } from "node:crypto";
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from "node:fs";
-import { lstat, open, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { closeSync, constants, fstatSync, lstatSync, openSync, readFileSync, readlinkSync, readSync } from "node:fs";
+import { lstat, open, readdir, rename, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 function nameKey(name, platform = process.platform) {
@@ -1705,16 +1705,51 @@ function alive(pid) {
     return error.code === "EPERM";
   }
 }
+var machine;
+function thisMachine() {
+  if (!machine) {
+    machine = { host: hostname() };
+    try {
+      machine.boot = readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+    } catch {
+    }
+    try {
+      machine.pidns = readlinkSync("/proc/self/ns/pid");
+    } catch {
+    }
+  }
+  return machine;
+}
+var LOCK_MAX_BYTES = 4096;
+async function lockHolder(path) {
+  let handle;
+  try {
+    handle = await openRegular(path, path);
+  } catch {
+    return void 0;
+  }
+  try {
+    const buffer = Buffer.alloc(LOCK_MAX_BYTES);
+    const { bytesRead } = await handle.read(buffer, 0, LOCK_MAX_BYTES, 0);
+    const parsed = JSON.parse(buffer.subarray(0, bytesRead).toString("utf8"));
+    return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? parsed : void 0;
+  } catch {
+    return void 0;
+  } finally {
+    await handle.close();
+  }
+}
 async function lockIsDead(path, info, now) {
   if (now - info.mtimeMs >= LEFTOVER_AGE_MS) return true;
-  const text = await readFile(path, "utf8").catch(() => "");
-  const holder = /^\{"pid":(\d+),"host":("(?:[^"\\]|\\.)*")/.exec(text);
-  if (!holder) return false;
-  return JSON.parse(holder[2]) === hostname() && !alive(Number(holder[1]));
+  const holder = await lockHolder(path);
+  const pid = holder?.pid;
+  if (typeof pid !== "number" || !Number.isSafeInteger(pid) || pid <= 0) return false;
+  const me = thisMachine();
+  return holder.host === me.host && holder.boot === me.boot && holder.pidns === me.pidns && !alive(pid);
 }
 async function lockDirectory(dir) {
   const lock = join(dir, lockName(RUN_ID));
-  const text = `${JSON.stringify({ pid: process.pid, host: hostname(), started: (/* @__PURE__ */ new Date()).toISOString() })}
+  const text = `${JSON.stringify({ pid: process.pid, ...thisMachine(), started: (/* @__PURE__ */ new Date()).toISOString() })}
 `;
   await writeFile(lock, text);
   const timer = setInterval(() => {

@@ -44,7 +44,7 @@ import {
   temporaryName,
   tooLarge,
   versionKey
-} from "./chunk-Z2JWBSXX.js";
+} from "./chunk-AXHKWOWT.js";
 import {
   debug,
   endGroup,

@@ -34,7 +34,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-KB5X7M7X.js";
+} from "./chunk-IEXPWKHW.js";
 import {
   ContainerError,
   ContentError,
@@ -61,7 +61,7 @@ import {
   renameOver,
   temporaryName,
   versionKey
-} from "./chunk-Z2JWBSXX.js";
+} from "./chunk-AXHKWOWT.js";
 
 // src/collect/run.ts
 import { mkdir as mkdir2, readdir as readdir2, rm as rm2 } from "node:fs/promises";

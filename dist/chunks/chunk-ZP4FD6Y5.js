@@ -26,7 +26,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-KB5X7M7X.js";
+} from "./chunk-IEXPWKHW.js";
 import {
   ConflictError,
   ContainerError,
@@ -36,7 +36,7 @@ import {
   messageOf,
   nameProblem,
   quote
-} from "./chunk-Z2JWBSXX.js";
+} from "./chunk-AXHKWOWT.js";
 
 // src/post-build/run.ts
 import { stat, writeFile } from "node:fs/promises";

@@ -1,19 +1,15 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { lacks, NOT_POSIX, sha256sum as runSha256sum, sha256sumCheck } from '../helpers/tools.js';
+import { lacks, sha256sum as runSha256sum, sha256sumCheck } from '../helpers/tools.js';
 import { FIXTURES } from './fixtures.js';
 import { names, runAction, SDIST, summaryText, WHEELS, workspace } from './harness.js';
 
-/**
- * What `sha256sum NAME` prints in `dir`. Git for Windows' sha256sum (an MSYS
- * build, where binary mode is the default) marks the name with `*`; the line
- * is otherwise the same, so there it is read as the text-mode line.
- */
+/** What `sha256sum --text NAME` prints in `dir` (text mode said, as Git for Windows' build defaults to binary: `*NAME`). */
 const sha256sum = (dir: string, name: string): string => {
-  const result = runSha256sum([name], dir);
+  const result = runSha256sum(['--text', name], dir);
   if (result.status !== 0) throw new Error(`sha256sum ${name} exited ${result.status}: ${result.stderr}`);
-  return NOT_POSIX ? result.stdout.replace(/^([0-9a-f]{64}) \*/gm, '$1  ') : result.stdout;
+  return result.stdout;
 };
 
 describe.each(FIXTURES)('post-build bundle, $kind container', (fx) => {

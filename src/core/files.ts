@@ -289,23 +289,13 @@ export function thisMachine(): Machine {
 /** A lock is one short JSON line; a file in a lock's name holding more is not read further (the age decides). */
 const LOCK_MAX_BYTES = 4096;
 
-/** What a lock says of its holder, or undefined when it is not a regular file holding one JSON object (read 4 KiB at most, never through a link or a FIFO). */
-async function lockHolder(path: string): Promise<Record<string, unknown> | undefined> {
-  let handle: FileHandle;
+/** What a lock says of its holder, or undefined when it is not a regular file holding one JSON object of 4 KiB at most (readSmallSync: never through a link or a FIFO). */
+function lockHolder(path: string): Record<string, unknown> | undefined {
   try {
-    handle = await openRegular(path, path);
-  } catch {
-    return undefined;
-  }
-  try {
-    const buffer = Buffer.alloc(LOCK_MAX_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, LOCK_MAX_BYTES, 0);
-    const parsed: unknown = JSON.parse(buffer.subarray(0, bytesRead).toString('utf8'));
+    const parsed: unknown = JSON.parse(readSmallSync(path, path, LOCK_MAX_BYTES, () => new Error('not a lock')).toString('utf8'));
     return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
-  } finally {
-    await handle.close();
   }
 }
 
@@ -316,7 +306,7 @@ async function lockHolder(path: string): Promise<Record<string, unknown> | undef
  */
 async function lockIsDead(path: string, info: Stats, now: number): Promise<boolean> {
   if (now - info.mtimeMs >= LEFTOVER_AGE_MS) return true;
-  const holder = await lockHolder(path);
+  const holder = lockHolder(path);
   const pid = holder?.pid;
   if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) return false;
   const me = thisMachine();

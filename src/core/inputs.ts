@@ -69,25 +69,29 @@ export function getSumsPath(get: InputGetter, name: string, distDir: string, cwd
   return file;
 }
 
+/** Paths as a file system that ignores case compares them (macOS and Windows by default), else as they are. */
+function foldCase(platform: NodeJS.Platform): (path: string) => string {
+  return platform === 'darwin' || platform === 'win32' ? (path) => path.toLowerCase() : (path) => path;
+}
+
 /**
  * True when the absolute path `file` is the directory `dir` or anything under
- * it (the rule for files a run writes: never among the distributions). On
- * macOS, whose file systems ignore case by default, `DIST/x` is inside `dist`
- * (Windows' path.relative already ignores case).
+ * it (the rule for files a run writes: never among the distributions). Where
+ * the file system ignores case (macOS, Windows), `DIST/x` is inside `dist`.
  */
 export function isInside(file: string, dir: string, platform: NodeJS.Platform = process.platform): boolean {
-  const fold = platform === 'darwin' ? (path: string) => path.toLowerCase() : (path: string) => path;
+  const fold = foldCase(platform);
   const rel = relative(fold(dir), fold(file));
   return rel === '' || (rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel));
 }
 
 /**
  * True when `a` and `b` name the same file: resolved paths equal, without
- * case where the file system ignores it (macOS, Windows), so `SHA256SUMS` and
- * `sha256sums` are one file there.
+ * case where the file system ignores it, so `SHA256SUMS` and `sha256sums` are
+ * one file there.
  */
 export function samePath(a: string, b: string, platform: NodeJS.Platform = process.platform): boolean {
-  const fold = platform === 'darwin' || platform === 'win32' ? (path: string) => path.toLowerCase() : (path: string) => path;
+  const fold = foldCase(platform);
   return relative(fold(a), fold(b)) === '';
 }
 

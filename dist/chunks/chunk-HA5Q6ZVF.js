@@ -26,7 +26,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-IEXPWKHW.js";
+} from "./chunk-FO5PA6KP.js";
 import {
   ConflictError,
   ContainerError,
@@ -36,7 +36,7 @@ import {
   messageOf,
   nameProblem,
   quote
-} from "./chunk-AXHKWOWT.js";
+} from "./chunk-ZZGIG7RK.js";
 
 // src/post-build/run.ts
 import { stat, writeFile } from "node:fs/promises";

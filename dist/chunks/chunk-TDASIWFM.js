@@ -34,7 +34,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-IEXPWKHW.js";
+} from "./chunk-FO5PA6KP.js";
 import {
   ContainerError,
   ContentError,
@@ -61,7 +61,7 @@ import {
   renameOver,
   temporaryName,
   versionKey
-} from "./chunk-AXHKWOWT.js";
+} from "./chunk-ZZGIG7RK.js";
 
 // src/collect/run.ts
 import { mkdir as mkdir2, readdir as readdir2, rm as rm2 } from "node:fs/promises";

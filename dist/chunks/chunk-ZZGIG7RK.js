@@ -1721,27 +1721,17 @@ function thisMachine() {
   return machine;
 }
 var LOCK_MAX_BYTES = 4096;
-async function lockHolder(path) {
-  let handle;
+function lockHolder(path) {
   try {
-    handle = await openRegular(path, path);
-  } catch {
-    return void 0;
-  }
-  try {
-    const buffer = Buffer.alloc(LOCK_MAX_BYTES);
-    const { bytesRead } = await handle.read(buffer, 0, LOCK_MAX_BYTES, 0);
-    const parsed = JSON.parse(buffer.subarray(0, bytesRead).toString("utf8"));
+    const parsed = JSON.parse(readSmallSync(path, path, LOCK_MAX_BYTES, () => new Error("not a lock")).toString("utf8"));
     return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? parsed : void 0;
   } catch {
     return void 0;
-  } finally {
-    await handle.close();
   }
 }
 async function lockIsDead(path, info, now) {
   if (now - info.mtimeMs >= LEFTOVER_AGE_MS) return true;
-  const holder = await lockHolder(path);
+  const holder = lockHolder(path);
   const pid = holder?.pid;
   if (typeof pid !== "number" || !Number.isSafeInteger(pid) || pid <= 0) return false;
   const me = thisMachine();

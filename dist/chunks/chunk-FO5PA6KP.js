@@ -44,7 +44,7 @@ import {
   temporaryName,
   tooLarge,
   versionKey
-} from "./chunk-AXHKWOWT.js";
+} from "./chunk-ZZGIG7RK.js";
 import {
   debug,
   endGroup,
@@ -4858,13 +4858,16 @@ function getSumsPath(get, name, distDir, cwd) {
   }
   return file;
 }
+function foldCase(platform) {
+  return platform === "darwin" || platform === "win32" ? (path6) => path6.toLowerCase() : (path6) => path6;
+}
 function isInside(file, dir, platform = process.platform) {
-  const fold = platform === "darwin" ? (path6) => path6.toLowerCase() : (path6) => path6;
+  const fold = foldCase(platform);
   const rel = relative(fold(dir), fold(file));
   return rel === "" || rel !== ".." && !rel.startsWith(`..${sep5}`) && !isAbsolute(rel);
 }
 function samePath(a, b, platform = process.platform) {
-  const fold = platform === "darwin" || platform === "win32" ? (path6) => path6.toLowerCase() : (path6) => path6;
+  const fold = foldCase(platform);
   return relative(fold(a), fold(b)) === "";
 }
 var Inputs = {

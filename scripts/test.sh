@@ -16,15 +16,43 @@ export WG_ALL_TOOLS=1
 # npm_node_execpath is the Node that runs npm: the machine's own.
 system_node=${npm_node_execpath:-$(command -v node)}
 node24=$PWD/node_modules/node/bin/node
-results=$(mktemp -d)
-trap 'rm -rf "$results"' EXIT
+# Everything a run writes outside the checkout goes under one directory that is
+# removed when the run ends, however it ends: each suite gets its own TMPDIR
+# there (TMP and TEMP too, for Windows' tools), removed when the suite is done.
+# What a test forgets to remove (a killed server's files, a failed test's
+# workspace) so never outlives its suite: CI machines that keep /tmp between
+# runs filled their disk with gigabytes of earlier runs' leftovers.
+run_dir=$(mktemp -d "${TMPDIR:-/tmp}/wg-test-run-XXXXXX")
+results=$run_dir/results
+mkdir "$results"
+trap 'rm -rf "$run_dir"' EXIT
+trap 'exit 130' INT TERM
+
+# A full run needs a few GB free at its peak (the large-wheel and bench-sized
+# tests); say so up front rather than fail on ENOSPC halfway.
+free_kb=$(df -Pk "$run_dir" 2>/dev/null | awk 'NR == 2 { print $4 }')
+if [ -n "$free_kb" ] && [ "$free_kb" -lt $((4 * 1024 * 1024)) ]; then
+  echo "warning: only $((free_kb / 1024)) MB free in $(dirname "$run_dir"); the tests need about 4 GB there and may fail with ENOSPC (set TMPDIR to a roomier disk)"
+fi
 
 suite() { # name node-for-subprocess config [files...]
   local name=$1 wg_node=$2 config=$3
   shift 3
+  local tmp=$run_dir/$name
+  mkdir "$tmp"
   echo "== $name (subprocess node: $("$wg_node" --version))"
-  WG_NODE=$wg_node "$system_node" node_modules/vitest/vitest.mjs run --config "$config" \
-    --reporter=default --reporter=json --outputFile="$results/$name.json" "$@"
+  local code=0
+  TMPDIR=$tmp TMP=$tmp TEMP=$tmp WG_NODE=$wg_node "$system_node" node_modules/vitest/vitest.mjs run --config "$config" \
+    --reporter=default --reporter=json --outputFile="$results/$name.json" "$@" || code=$?
+  # Left behind is a leak in a test: shown so that it gets fixed, then removed.
+  local left
+  left=$(du -sk "$tmp" 2>/dev/null | awk '{ print $1 }')
+  if [ "${left:-0}" -gt 1024 ]; then
+    echo "note: $name left $((left / 1024)) MB in its temporary directory (removed now):"
+    du -sk "$tmp"/* 2>/dev/null | sort -rn | head -5 | awk '{ printf "  %6d MB  %s\n", $1 / 1024, $2 }'
+  fi
+  rm -rf "$tmp"
+  return $code
 }
 
 # Node 22 is not a devDependency (the `node` package, Node 24, owns

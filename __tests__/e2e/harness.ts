@@ -4,9 +4,10 @@
  * GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, exit code and ::error:: lines.
  */
 import { spawn } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, realpath, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { afterAll } from 'vitest';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const SAMPLES = join(ROOT, 'samples');
@@ -90,16 +91,20 @@ export async function runAction(
   const env: NodeJS.ProcessEnv = { ...cleanEnv(), ...extraEnv, GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, GITHUB_WORKSPACE: cwd };
   for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
   const script = join(ROOT, 'dist', entry === 'root' ? 'index.js' : `${entry}/index.js`);
-  const { code, stdout, stderr } = await spawnCollect(NODE, [script], { cwd, env, ...(onStdout ? { onStdout } : {}) });
-  return {
-    code,
-    stdout,
-    stderr,
-    outputs: parseOutputs(await readFile(outputFile, 'utf8')),
-    summary: await readFile(summaryFile, 'utf8'),
-    errors: commands(stdout, 'error'),
-    warnings: commands(stdout, 'warning'),
-  };
+  try {
+    const { code, stdout, stderr } = await spawnCollect(NODE, [script], { cwd, env, ...(onStdout ? { onStdout } : {}) });
+    return {
+      code,
+      stdout,
+      stderr,
+      outputs: parseOutputs(await readFile(outputFile, 'utf8')),
+      summary: await readFile(summaryFile, 'utf8'),
+      errors: commands(stdout, 'error'),
+      warnings: commands(stdout, 'warning'),
+    };
+  } finally {
+    await rm(files, { recursive: true, force: true });
+  }
 }
 
 /** Runs the CLI bundle with arguments; `nodeArgs` go to Node before the script (e.g. `--max-old-space-size=96`). */
@@ -112,11 +117,19 @@ export async function runCli(
   return spawnCollect(NODE, [...nodeArgs, join(ROOT, 'dist/cli/index.js'), ...args], { cwd, env: { ...cleanEnv(), ...extraEnv } });
 }
 
-/** A fresh workspace with `wheelhouse/` holding copies of the sample wheels (and the sdist if asked). */
+// Every workspace a test file made is removed when the file is done (a test may share one across its
+// tests); this module is evaluated once per test file, so the hook lands on that file.
+const workspaces: string[] = [];
+afterAll(async () => {
+  await Promise.all(workspaces.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+/** A fresh workspace with `wheelhouse/` holding copies of the sample wheels (and the sdist if asked); removed after its test file. */
 export async function workspace(options: { sdist?: boolean } = {}): Promise<string> {
   // Its real path: macOS's temporary directory (/var/folders/…) is a link to /private/var/…, which is what
   // the bundles see through process.cwd(), so what they print is compared with this.
   const dir = await realpath(await mkdtemp(join(tmpdir(), 'wg-e2e-')));
+  workspaces.push(dir);
   await mkdir(join(dir, 'wheelhouse'));
   for (const name of [...WHEELS, ...(options.sdist ? [SDIST] : [])]) await copyFile(join(SAMPLES, name), join(dir, 'wheelhouse', name));
   return dir;

@@ -6,14 +6,14 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ArtifactService, startArtifactService } from '../helpers/artifact-service.js';
 import { lacks, PYTHON, sha256sumCheck, sha256sumSidecar } from '../helpers/tools.js';
-import { commands, names, NODE, parseOutputs, problems, ROOT, runAction, type Run, SAMPLES, spawnCollect, WHEELS, workspace } from './harness.js';
+import { names, NODE, problems, ROOT, runAction, type Run, SAMPLES, spawnCollect, stepEnv, stepResult, WHEELS, workspace } from './harness.js';
 
 let svc: ArtifactService;
 let nextRun = 100;
@@ -75,30 +75,24 @@ const HAS_PROC_IO = existsSync('/proc/self/io');
  * and `written` is NaN: the tests read it only where HAS_PROC_IO.
  */
 async function collectMeasured(inputs: Record<string, string>, cwd: string, extraEnv: Record<string, string>): Promise<Run & { written: number; tmp: string }> {
-  const files = await mkdtemp(join(tmpdir(), 'wg-runner-'));
   const tmp = await mkdtemp(join(tmpdir(), 'wg-tmpdir-'));
-  const [outputFile, summaryFile, ioFile] = ['output', 'summary', 'io'].map((f) => join(files, f)) as [string, string, string];
-  await writeFile(outputFile, '');
-  await writeFile(summaryFile, '');
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(INPUT_|GITHUB_|AWS_|AZURE_)/.test(key) && key !== 'RUNNER_DEBUG'));
-  const env: NodeJS.ProcessEnv = { ...clean, ...extraEnv, GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, GITHUB_WORKSPACE: cwd, TMPDIR: tmp, WG_IO: ioFile };
-  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+  const { files, env } = await stepEnv(inputs, cwd, { ...extraEnv, TMPDIR: tmp });
+  const ioFile = join(files, 'io');
+  env.WG_IO = ioFile;
   const shell = '"$0" "$@"; code=$?; cat /proc/$$/io > "$WG_IO"; exit $code';
-  const { code, stdout, stderr } = HAS_PROC_IO
-    ? await spawnCollect('bash', ['-c', shell, NODE, join(ROOT, 'dist/collect/index.js')], { cwd, env })
-    : await spawnCollect(NODE, [join(ROOT, 'dist/collect/index.js')], { cwd, env });
-  const io = HAS_PROC_IO ? await readFile(ioFile, 'utf8') : '';
-  return {
-    code,
-    stdout,
-    stderr,
-    outputs: parseOutputs(await readFile(outputFile, 'utf8')),
-    summary: await readFile(summaryFile, 'utf8'),
-    errors: commands(stdout, 'error'),
-    warnings: commands(stdout, 'warning'),
-    written: HAS_PROC_IO ? Number(/^wchar: (\d+)$/m.exec(io)![1]) : Number.NaN,
-    tmp,
-  };
+  try {
+    const spawned = HAS_PROC_IO
+      ? await spawnCollect('bash', ['-c', shell, NODE, join(ROOT, 'dist/collect/index.js')], { cwd, env })
+      : await spawnCollect(NODE, [join(ROOT, 'dist/collect/index.js')], { cwd, env });
+    const io = HAS_PROC_IO ? await readFile(ioFile, 'utf8') : '';
+    return {
+      ...(await stepResult(spawned, files)),
+      written: HAS_PROC_IO ? Number(/^wchar: (\d+)$/m.exec(io)![1]) : Number.NaN,
+      tmp,
+    };
+  } finally {
+    await rm(files, { recursive: true, force: true });
+  }
 }
 
 /** A run in which three matrix jobs ran post-build, one sample wheel each. */

@@ -75,6 +75,30 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(INPUT_|GITHUB_|AWS_|AZURE_)/.test(key) && key !== 'RUNNER_DEBUG'));
 }
 
+/**
+ * A step's environment as the runner makes it: `INPUT_*` variables, empty GITHUB_OUTPUT and
+ * GITHUB_STEP_SUMMARY files in a fresh folder `files` (remove it once `stepResult` has read it).
+ */
+export async function stepEnv(inputs: Record<string, string>, cwd: string, extraEnv: Record<string, string> = {}): Promise<{ files: string; env: NodeJS.ProcessEnv }> {
+  const files = await mkdtemp(join(tmpdir(), 'wg-runner-'));
+  await writeFile(join(files, 'output'), '');
+  await writeFile(join(files, 'summary'), '');
+  const env: NodeJS.ProcessEnv = { ...cleanEnv(), ...extraEnv, GITHUB_OUTPUT: join(files, 'output'), GITHUB_STEP_SUMMARY: join(files, 'summary'), GITHUB_WORKSPACE: cwd };
+  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+  return { files, env };
+}
+
+/** What a step left: its exit code and output, the outputs and summary in `files` (from stepEnv), its ::error/::warning lines. */
+export async function stepResult(spawned: { code: number | null; stdout: string; stderr: string }, files: string): Promise<Run> {
+  return {
+    ...spawned,
+    outputs: parseOutputs(await readFile(join(files, 'output'), 'utf8')),
+    summary: await readFile(join(files, 'summary'), 'utf8'),
+    errors: commands(spawned.stdout, 'error'),
+    warnings: commands(spawned.stdout, 'warning'),
+  };
+}
+
 /** Runs `dist/<entry>/index.js` as a step with these inputs, in `cwd`. */
 export async function runAction(
   entry: 'post-build' | 'collect' | 'root',
@@ -83,25 +107,10 @@ export async function runAction(
   extraEnv: Record<string, string> = {},
   onStdout?: (all: string) => void,
 ): Promise<Run> {
-  const files = await mkdtemp(join(tmpdir(), 'wg-runner-'));
-  const outputFile = join(files, 'output');
-  const summaryFile = join(files, 'summary');
-  await writeFile(outputFile, '');
-  await writeFile(summaryFile, '');
-  const env: NodeJS.ProcessEnv = { ...cleanEnv(), ...extraEnv, GITHUB_OUTPUT: outputFile, GITHUB_STEP_SUMMARY: summaryFile, GITHUB_WORKSPACE: cwd };
-  for (const [name, value] of Object.entries(inputs)) env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] = value;
+  const { files, env } = await stepEnv(inputs, cwd, extraEnv);
   const script = join(ROOT, 'dist', entry === 'root' ? 'index.js' : `${entry}/index.js`);
   try {
-    const { code, stdout, stderr } = await spawnCollect(NODE, [script], { cwd, env, ...(onStdout ? { onStdout } : {}) });
-    return {
-      code,
-      stdout,
-      stderr,
-      outputs: parseOutputs(await readFile(outputFile, 'utf8')),
-      summary: await readFile(summaryFile, 'utf8'),
-      errors: commands(stdout, 'error'),
-      warnings: commands(stdout, 'warning'),
-    };
+    return await stepResult(await spawnCollect(NODE, [script], { cwd, env, ...(onStdout ? { onStdout } : {}) }), files);
   } finally {
     await rm(files, { recursive: true, force: true });
   }

@@ -21,7 +21,7 @@ import { type Nginx, startNginx } from '../helpers/nginx.js';
 import { type PythonHttpServer, startPythonHttpServer } from '../helpers/python-http.js';
 import { type Azurite, startAzurite } from '../helpers/azurite.js';
 import { type S3Server, startS3rver } from '../helpers/s3rver.js';
-import { lacks, PYTHON, PYTHON_DEVNULL, toolPath } from '../helpers/tools.js';
+import { lacks, pipEnv, PYTHON, toolPath } from '../helpers/tools.js';
 import { azuriteContainer, azuriteEnv } from './fixtures.js';
 import { names, problems, ROOT, runAction, runCli, SDIST, spawnCollect, WHEELS, workspace } from './harness.js';
 
@@ -32,12 +32,6 @@ const sha256 = (bytes: Buffer): string => createHash('sha256').update(bytes).dig
 const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const metadataOf = (wheel: string): Buffer =>
   execFileSync(PYTHON, ['-c', 'import sys, zipfile; z = zipfile.ZipFile(sys.argv[1]); sys.stdout.buffer.write(z.read([n for n in z.namelist() if n.endswith(".dist-info/METADATA")][0]))', wheel]);
-
-/** pip without this machine's configuration (its mirror, find-links, constraints): only the index given. */
-function pipEnv(): NodeJS.ProcessEnv {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('PIP_')));
-  return { ...env, PIP_CONFIG_FILE: PYTHON_DEVNULL, PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1' };
-}
 
 /** `pip install --index-url INDEX --no-deps --target T PROJECT`, offline; returns its output and what landed in T. */
 async function pipInstall(index: string, project: string): Promise<{ code: number | null; output: string; installed: string[] }> {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { lacks, PYTHON, PYTHON_DEVNULL } from '../helpers/tools.js';
+import { lacks, pipEnv, PYTHON } from '../helpers/tools.js';
 import { names, problems, ROOT, runAction, runCli, SAMPLES, SDIST, WHEELS, workspace } from './harness.js';
 
 const exists = (path: string): Promise<boolean> => access(path).then(() => true, () => false);
@@ -29,12 +29,7 @@ const SAMPLE_WHEEL = WHEELS[2]!; // wheel_guard_sample-1.0.0-py3-none-any.whl, t
  * --find-links directory.
  */
 function pip(args: string[], cwd: string): { code: number | null; out: string } {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('PIP_')));
-  const run = spawnSync(PYTHON, ['-m', 'pip', ...args], {
-    cwd,
-    env: { ...env, PIP_CONFIG_FILE: PYTHON_DEVNULL, PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1' },
-    encoding: 'utf8',
-  });
+  const run = spawnSync(PYTHON, ['-m', 'pip', ...args], { cwd, env: pipEnv(), encoding: 'utf8' });
   return { code: run.status, out: `${run.stdout}\n${run.stderr}` };
 }
 

@@ -27,9 +27,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NGINX, openssl, toolPath } from './tools.js';
-
-export { NGINX };
+import { HOW, NGINX, openssl, toolPath } from './tools.js';
 
 const WIN = process.platform === 'win32';
 /** A path as nginx.conf takes it: with forward slashes on Windows, where a backslash would escape the next character (`\t` a tab). */
@@ -200,7 +198,7 @@ process.stdin.on('error', stop);
 export async function startNginx(options: NginxOptions): Promise<Nginx> {
   const nginx = toolPath('nginx');
   if (!nginx) {
-    throw new Error(`nginx is not installed at ${NGINX}: install nginx (apt-get install nginx; brew install nginx; bash .ci/run does) or set WG_NGINX to an nginx binary`);
+    throw new Error(`nginx is not installed at ${NGINX}: install ${HOW.nginx}; bash .ci/run does`);
   }
   const prefix = await mkdtemp(join(tmpdir(), 'wg-nginx-'));
   if (options.basicAuth) {

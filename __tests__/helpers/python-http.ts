@@ -14,9 +14,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { PYTHON } from './tools.js';
 
-/** The Python the server runs under (tools.ts: WG_PYTHON, else python3, python on Windows). */
-export { PYTHON };
-
 export interface PythonHttpServer {
   endpoint: string;
   port: number;

@@ -45,7 +45,7 @@ const COMMAND: Record<Tool, string> = {
 };
 
 /** What to install, said when a tool is missing. */
-const HOW: Record<Tool, string> = {
+export const HOW: Record<Tool, string> = {
   python: 'Python 3 (apt-get install python3; set WG_PYTHON to use another)',
   sha256sum: 'GNU coreutils (apt-get install coreutils; brew install coreutils; Git for Windows has it)',
   openssl: 'the openssl command line (apt-get install openssl)',
@@ -143,11 +143,17 @@ export function sha256sumCheck(cwd: string, ...args: string[]): string {
   return result.stdout;
 }
 
+/** `sha256sum -- NAMES > FILE` in `dir`; returns the text written. */
+export function sha256sumTo(dir: string, names: string[], file: string): string {
+  const result = sha256sum(['--', ...names], dir);
+  if (result.status !== 0) throw new Error(`sha256sum -- ${names.join(' ')} in ${dir} exited ${result.status}: ${result.stderr}`);
+  writeFileSync(join(dir, file), result.stdout);
+  return result.stdout;
+}
+
 /** `sha256sum NAME > NAME.sha256` in `dir`, as a user would write a sidecar by hand. */
 export function sha256sumSidecar(dir: string, name: string): void {
-  const result = sha256sum([name], dir);
-  if (result.status !== 0) throw new Error(`sha256sum ${name} exited ${result.status}: ${result.stderr}`);
-  writeFileSync(join(dir, `${name}.sha256`), result.stdout);
+  sha256sumTo(dir, [name], `${name}.sha256`);
 }
 
 /** `for s in *.sha256; do sha256sum -c "$s"; done` in `dir`: every sidecar checked, stdout of all. */
@@ -174,7 +180,18 @@ export function mkfifo(path: string): void {
  * configuration file at all: `nul` on Windows, where Node's devNull
  * (`\\.\nul`) would not match and pip would read the machine's pip.ini.
  */
-export const PYTHON_DEVNULL = WIN ? 'nul' : '/dev/null';
+const PYTHON_DEVNULL = WIN ? 'nul' : '/dev/null';
+
+/**
+ * The environment for this machine's pip cut off from its configuration
+ * (pip.conf here adds a mirror, find-links and constraints): no PIP_*
+ * variable of this process, no configuration file, no prompts, no version
+ * check. pip then reads only what its arguments name.
+ */
+export function pipEnv(): NodeJS.ProcessEnv {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('PIP_')));
+  return { ...env, PIP_CONFIG_FILE: PYTHON_DEVNULL, PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1' };
+}
 
 /**
  * Runs the openssl command line with `args`; throws with its stderr when it

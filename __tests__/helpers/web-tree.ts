@@ -19,7 +19,7 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { PYTHON, sha256sum } from './tools.js';
+import { PYTHON, sha256sumTo } from './tools.js';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -33,10 +33,7 @@ export const normalize = (name: string): string => name.toLowerCase().replace(/[
 
 /** Writes `sha256sum <names>` (coreutils, run in `dir`; tools.ts finds it) to `dir/<file>`; returns its text. */
 export async function writeSha256Sums(dir: string, names: string[], file = 'SHA256SUMS'): Promise<string> {
-  const { stdout: text, stderr, status } = sha256sum(['--', ...names], dir);
-  if (status !== 0) throw new Error(`sha256sum -- ${names.join(' ')} in ${dir} exited ${status}: ${stderr}`);
-  await writeFile(join(dir, file), text);
-  return text;
+  return sha256sumTo(dir, names, file);
 }
 
 /** One file of a project page. */

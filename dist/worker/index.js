@@ -1,7 +1,7 @@
 import {createRequire as __wgCreateRequire} from 'node:module'; const require = __wgCreateRequire(import.meta.url);
 import {
   serveChecks
-} from "../chunks/chunk-ZZGIG7RK.js";
+} from "../chunks/chunk-RQOBEBPV.js";
 import "../chunks/chunk-IMTOK44H.js";
 import "../chunks/chunk-735RXGZ6.js";
 

@@ -308,9 +308,9 @@ async function lockIsDead(path: string, info: Stats, now: number): Promise<boole
   if (now - info.mtimeMs >= LEFTOVER_AGE_MS) return true;
   const holder = lockHolder(path);
   const pid = holder?.pid;
-  if (typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) return false;
+  if (!holder || typeof pid !== 'number' || !Number.isSafeInteger(pid) || pid <= 0) return false;
   const me = thisMachine();
-  return holder!.host === me.host && holder!.boot === me.boot && holder!.pidns === me.pidns && !alive(pid);
+  return holder.host === me.host && holder.boot === me.boot && holder.pidns === me.pidns && !alive(pid);
 }
 
 /**

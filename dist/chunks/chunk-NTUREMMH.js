@@ -34,7 +34,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-FO5PA6KP.js";
+} from "./chunk-ZCZBCEC5.js";
 import {
   ContainerError,
   ContentError,
@@ -61,7 +61,7 @@ import {
   renameOver,
   temporaryName,
   versionKey
-} from "./chunk-ZZGIG7RK.js";
+} from "./chunk-RQOBEBPV.js";
 
 // src/collect/run.ts
 import { mkdir as mkdir2, readdir as readdir2, rm as rm2 } from "node:fs/promises";

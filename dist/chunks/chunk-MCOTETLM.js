@@ -26,7 +26,7 @@ import {
   verifiedFiles,
   verifyRemote,
   writeSha256Sums
-} from "./chunk-FO5PA6KP.js";
+} from "./chunk-ZCZBCEC5.js";
 import {
   ConflictError,
   ContainerError,
@@ -36,7 +36,7 @@ import {
   messageOf,
   nameProblem,
   quote
-} from "./chunk-ZZGIG7RK.js";
+} from "./chunk-RQOBEBPV.js";
 
 // src/post-build/run.ts
 import { stat, writeFile } from "node:fs/promises";

@@ -44,7 +44,7 @@ import {
   temporaryName,
   tooLarge,
   versionKey
-} from "./chunk-ZZGIG7RK.js";
+} from "./chunk-RQOBEBPV.js";
 import {
   debug,
   endGroup,
